@@ -1,0 +1,10 @@
+package io.torchfeed.model;
+
+/** No such model or version is being served. */
+public class ModelNotFoundException extends TorchfeedException {
+  private static final long serialVersionUID = 1L;
+
+  public ModelNotFoundException(String message) {
+    super(message);
+  }
+}
