@@ -1,0 +1,52 @@
+package io.torchfeed;
+
+import io.torchfeed.cli.ConfigDefaults;
+import io.torchfeed.cli.FetchCommand;
+import io.torchfeed.cli.InspectCommand;
+import io.torchfeed.cli.ListCommand;
+import io.torchfeed.cli.ManifestCommand;
+import io.torchfeed.cli.ServeCommand;
+import io.torchfeed.cli.ValidateWorkerCommand;
+import io.torchfeed.cli.VerifyCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point: {@code java -jar torchfeed.jar <command>}. Wiring only. */
+@Command(
+    name = "torchfeed",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.VersionProvider.class,
+    description = "Serves TorchScript models to LibTorch clients over TCP.",
+    subcommands = {
+        ServeCommand.class, InspectCommand.class, ListCommand.class, ManifestCommand.class, FetchCommand.class,
+        VerifyCommand.class, ValidateWorkerCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs one command; 0 on success, 1 with a one-line message on stderr on failure. */
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setDefaultValueProvider(ConfigDefaults.fromArgs(args, System.getenv()));
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      commandLine.getErr().println("torchfeed: " + ConfigDefaults.firstLine(e));
+      org.slf4j.LoggerFactory.getLogger(Main.class).debug("command failed", e);
+      return 1;
+    });
+    cli.setParameterExceptionHandler((e, args1) -> {
+      e.getCommandLine().getErr().println("torchfeed: " + e.getMessage() + " (see --help)");
+      return 1;
+    });
+    return cli.execute(args);
+  }
+
+  /** {@code --version}. */
+  public static final class VersionProvider implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"torchfeed " + Version.SOFTWARE + " (LibTorch " + Version.LIBTORCH + ")"};
+    }
+  }
+}

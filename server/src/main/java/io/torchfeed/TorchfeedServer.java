@@ -1,0 +1,101 @@
+package io.torchfeed;
+
+import io.torchfeed.config.ServerConfig;
+import io.torchfeed.protocol.ServerHello;
+import io.torchfeed.repository.ManifestCache;
+import io.torchfeed.repository.ModelCatalog;
+import io.torchfeed.repository.RepositoryLoader;
+import io.torchfeed.repository.RepositoryScanner;
+import io.torchfeed.transport.tcp.RawServer;
+import io.torchfeed.transport.tcp.TcpServer;
+import io.torchfeed.transport.tcp.TcpSettings;
+import io.torchfeed.validation.ArchiveFacts;
+import io.torchfeed.validation.WorkerValidator;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.OptionMap;
+import org.xnio.Options;
+import org.xnio.Xnio;
+import org.xnio.XnioWorker;
+
+/**
+ * The running server, wired from a {@link ServerConfig}: scans and validates the repository, then opens the TCP
+ * protocol port and, if configured, the raw port. Ports open once the first scan is done, so every answer
+ * reflects a validated repository.
+ */
+public final class TorchfeedServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TorchfeedServer.class);
+
+  private final ServerConfig config;
+  private final ModelCatalog catalog = new ModelCatalog();
+  private WorkerValidator validator;
+  private XnioWorker worker;
+  private TcpServer tcp;
+  private RawServer raw;
+
+  public TorchfeedServer(ServerConfig config) {
+    this.config = config;
+  }
+
+  public TorchfeedServer start() throws IOException {
+    RepositoryScanner scanner = new RepositoryScanner(config.models(), log::warn);
+    validator = new WorkerValidator(config.validationTimeout(), config.workerJvmOptions());
+    ManifestCache cache = new ManifestCache(config.cacheDir(), Version.SOFTWARE + "/" + Version.LIBTORCH);
+    catalog.publish(new RepositoryLoader(scanner, new ArchiveFacts(), validator, cache).load());
+
+    worker = Xnio.getInstance(TorchfeedServer.class.getClassLoader()).createWorker(OptionMap.builder()
+        .set(Options.WORKER_NAME, "torchfeed")
+        .set(Options.WORKER_IO_THREADS, Math.max(2, Runtime.getRuntime().availableProcessors()))
+        .set(Options.WORKER_TASK_CORE_THREADS, 2)
+        .set(Options.WORKER_TASK_MAX_THREADS, 8)
+        .getMap());
+    ServerHello hello = new ServerHello(ServerHello.PROTOCOL_VERSION, "torchfeed/" + Version.SOFTWARE,
+        Version.LIBTORCH);
+    tcp = new TcpServer(worker, new TcpSettings(new InetSocketAddress(config.bind(), config.port()),
+        config.maxFrameBytes(), config.idleTimeout(), config.maxConnections()), catalog, hello);
+    tcp.start();
+    if (config.raw().isPresent()) {
+      ServerConfig.Raw r = config.raw().get();
+      raw = new RawServer(worker, new InetSocketAddress(config.bind(), r.port()), catalog, r.model(), r.header(),
+          config.idleTimeout());
+      raw.start();
+    }
+    return this;
+  }
+
+  public ModelCatalog catalog() {
+    return catalog;
+  }
+
+  public InetSocketAddress tcpAddress() {
+    return tcp.address();
+  }
+
+  public TcpServer tcpServer() {
+    return tcp;
+  }
+
+  public Optional<InetSocketAddress> rawAddress() {
+    return Optional.ofNullable(raw).map(RawServer::address);
+  }
+
+  @Override
+  public void close() {
+    if (raw != null) {
+      raw.close();
+    }
+    if (tcp != null) {
+      tcp.close();
+    }
+    if (worker != null) {
+      worker.shutdownNow();
+    }
+    if (validator != null) {
+      validator.close();
+    }
+    catalog.close();
+  }
+}

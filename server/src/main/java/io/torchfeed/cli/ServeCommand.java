@@ -1,0 +1,112 @@
+package io.torchfeed.cli;
+
+import io.torchfeed.TorchfeedServer;
+import io.torchfeed.config.ServerConfig;
+import io.torchfeed.model.ModelId;
+import io.torchfeed.transport.tcp.RawHeader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code serve}: scan and validate the repository, then serve it until interrupted. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Validate the model repository and serve it over TCP.")
+public final class ServeCommand implements Callable<Integer> {
+  @Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "Java properties file with option defaults (keys as the long option names).")
+  Path config;
+
+  @Option(names = "--models", paramLabel = "DIR", defaultValue = "models",
+      description = "Model repository: <DIR>/<name>/<version>/model.pt (default: ${DEFAULT-VALUE}).")
+  Path models;
+
+  @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "0.0.0.0",
+      description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(names = "--port", defaultValue = "7070", description = "TCP protocol port (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--raw-port", paramLabel = "N", description = "Also serve one model raw on this port.")
+  Integer rawPort;
+
+  @Option(names = "--raw-model", paramLabel = "NAME[:VERSION]",
+      description = "The model the raw port sends (the latest version if none is given).")
+  String rawModel;
+
+  @Option(names = "--raw-header", paramLabel = "none|u32|u64", defaultValue = "u64",
+      description = "Size header before the raw bytes: none, u32 (signed) or u64 (default: ${DEFAULT-VALUE}).")
+  String rawHeader;
+
+  @Option(names = "--max-frame", paramLabel = "BYTES", defaultValue = "65536",
+      description = "Largest request frame payload (default: ${DEFAULT-VALUE}).")
+  int maxFrame;
+
+  @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "5m",
+      converter = DurationConverter.class,
+      description = "Close connections without progress for this long (default: ${DEFAULT-VALUE}).")
+  Duration idleTimeout;
+
+  @Option(names = "--max-connections", paramLabel = "N", defaultValue = "10000",
+      description = "Concurrent protocol connections (default: ${DEFAULT-VALUE}).")
+  int maxConnections;
+
+  @Option(names = "--validation-timeout", paramLabel = "DURATION", defaultValue = "2m",
+      converter = DurationConverter.class,
+      description = "Time limit for LibTorch to validate one file (default: ${DEFAULT-VALUE}).")
+  Duration validationTimeout;
+
+  @Option(names = "--cache-dir", paramLabel = "DIR",
+      description = "Manifest cache (default: $XDG_CACHE_HOME/torchfeed or ~/.cache/torchfeed).")
+  Path cacheDir;
+
+  @Option(names = "--worker-jvm-option", paramLabel = "OPTION", split = ",",
+      defaultValue = "-Xmx512m,-Dorg.bytedeco.javacpp.maxPhysicalBytes=0",
+      description = "JVM options of the validation worker (default: ${DEFAULT-VALUE}).")
+  List<String> workerJvmOptions;
+
+  @Override
+  public Integer call() throws Exception {
+    ServerConfig serverConfig = toConfig();
+    CountDownLatch stopped = new CountDownLatch(1);
+    try (TorchfeedServer server = new TorchfeedServer(serverConfig).start()) {
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        server.close();
+        stopped.countDown();
+      }, "torchfeed-shutdown"));
+      spec.commandLine().getOut().printf("torchfeed ready: %d model versions on %s%s%n",
+          server.catalog().current().all().size(), server.tcpAddress(),
+          server.rawAddress().map(a -> ", raw on " + a).orElse(""));
+      spec.commandLine().getOut().flush();
+      stopped.await();
+    }
+    return 0;
+  }
+
+  ServerConfig toConfig() {
+    if (rawModel == null && rawPort != null) {
+      throw new ParameterException(spec.commandLine(), "--raw-port needs --raw-model NAME[:VERSION]");
+    }
+    RawHeader header;
+    try {
+      header = RawHeader.valueOf(rawHeader.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--raw-header must be none, u32 or u64, not '"
+          + rawHeader + "'");
+    }
+    Optional<ServerConfig.Raw> raw = rawPort == null ? Optional.empty()
+        : Optional.of(new ServerConfig.Raw(rawPort, ModelId.parse(rawModel), header));
+    return new ServerConfig(models, bind, port, raw, maxFrame, idleTimeout, maxConnections, validationTimeout,
+        cacheDir != null ? cacheDir : ServerConfig.defaultCacheDir(), workerJvmOptions);
+  }
+}

@@ -1,0 +1,35 @@
+package io.torchfeed.client;
+
+/** {@code HOST:PORT}, {@code [v6]:PORT} or {@code HOST} (port 7070). */
+public record ServerAddress(String host, int port) {
+  public static final int DEFAULT_PORT = 7070;
+
+  public static ServerAddress parse(String text) {
+    String host = text;
+    int port = DEFAULT_PORT;
+    int colon = text.lastIndexOf(':');
+    if (colon > 0 && text.indexOf(']', colon) < 0 && (text.startsWith("[") || text.indexOf(':') == colon)) {
+      host = text.substring(0, colon);
+      try {
+        port = Integer.parseInt(text.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("invalid port in '" + text + "'");
+      }
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException("invalid port in '" + text + "'");
+      }
+    }
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    if (host.isEmpty()) {
+      throw new IllegalArgumentException("missing host in '" + text + "'");
+    }
+    return new ServerAddress(host, port);
+  }
+
+  @Override
+  public String toString() {
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+  }
+}

@@ -1,0 +1,45 @@
+package io.torchfeed.config;
+
+import io.torchfeed.model.ModelId;
+import io.torchfeed.transport.tcp.RawHeader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything {@code serve} needs, resolved from defaults &lt; config file &lt; environment &lt; command line.
+ *
+ * @param models             the model repository
+ * @param bind               address to listen on
+ * @param port               TCP protocol port (0 = any free port)
+ * @param raw                the raw port, if enabled
+ * @param maxFrameBytes      largest request frame payload
+ * @param idleTimeout        connections without progress for this long are closed
+ * @param maxConnections     concurrent protocol connections
+ * @param validationTimeout  time limit for validating one file
+ * @param cacheDir           where manifests are cached
+ * @param workerJvmOptions   JVM options of the validation worker process
+ */
+public record ServerConfig(
+    Path models,
+    String bind,
+    int port,
+    Optional<Raw> raw,
+    int maxFrameBytes,
+    Duration idleTimeout,
+    int maxConnections,
+    Duration validationTimeout,
+    Path cacheDir,
+    List<String> workerJvmOptions) {
+
+  /** The raw port: one model's bytes behind an optional size header. */
+  public record Raw(int port, ModelId model, RawHeader header) {}
+
+  /** {@code $XDG_CACHE_HOME/torchfeed}, else {@code ~/.cache/torchfeed}. */
+  public static Path defaultCacheDir() {
+    String xdg = System.getenv("XDG_CACHE_HOME");
+    Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+    return base.resolve("torchfeed");
+  }
+}

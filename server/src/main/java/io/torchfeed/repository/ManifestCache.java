@@ -1,0 +1,92 @@
+package io.torchfeed.repository;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.torchfeed.model.FileFacts;
+import io.torchfeed.model.ModuleInfo;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What validation found for a file, kept on disk so a restart with unchanged files runs no LibTorch. One JSON file
+ * per {@link FileStamp} under {@code <dir>/manifests/}, named by the hash of the stamp and the validator's
+ * identity (torchfeed and LibTorch versions), so an upgrade validates again. Entries are written atomically;
+ * an unreadable entry is a miss.
+ */
+public final class ManifestCache {
+  private static final Logger log = LoggerFactory.getLogger(ManifestCache.class);
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  private final Path dir;
+  private final String validatorIdentity;
+
+  public ManifestCache(Path dir, String validatorIdentity) {
+    this.dir = dir.resolve("manifests");
+    this.validatorIdentity = validatorIdentity;
+  }
+
+  /** A validation outcome: facts and module for a valid file, or the rejection reason. */
+  public record Entry(FileStamp stamp, FileFacts facts, ModuleInfo module, String rejected) {
+    public static Entry valid(FileStamp stamp, FileFacts facts, ModuleInfo module) {
+      return new Entry(stamp, facts, module, null);
+    }
+
+    public static Entry rejected(FileStamp stamp, String reason) {
+      return new Entry(stamp, null, null, reason);
+    }
+
+    public boolean isRejected() {
+      return rejected != null;
+    }
+  }
+
+  public Optional<Entry> get(FileStamp stamp) {
+    Path file = fileFor(stamp);
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    try {
+      Entry entry = JSON.readValue(file.toFile(), Entry.class);
+      return stamp.equals(entry.stamp()) ? Optional.of(entry) : Optional.empty();
+    } catch (IOException e) {
+      log.warn("ignoring unreadable manifest cache entry {}: {}", file, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  public void put(Entry entry) {
+    Path file = fileFor(entry.stamp());
+    try {
+      Files.createDirectories(dir);
+      Path tmp = Files.createTempFile(dir, ".entry", ".tmp");
+      try {
+        JSON.writeValue(tmp.toFile(), entry);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    } catch (IOException e) {
+      log.warn("cannot write manifest cache entry {}: {}", file, e.getMessage());
+    }
+  }
+
+  private Path fileFor(FileStamp stamp) {
+    String key = validatorIdentity + "\n" + stamp;
+    try {
+      byte[] hash = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+      return dir.resolve(HexFormat.of().formatHex(hash) + ".json");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+package io.torchfeed.transport.tcp;
+
+import io.torchfeed.repository.PinnedFile;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import org.xnio.channels.StreamSinkChannel;
+
+/** Something queued for a socket: a frame's bytes, or a range of a pinned file sent with zero copy. */
+interface Outbound {
+  /**
+   * Writes as much as the socket takes, at most about {@code budget} bytes.
+   *
+   * @return bytes written; the item is done when {@link #done()} is true
+   */
+  long writeTo(StreamSinkChannel sink, long budget) throws IOException;
+
+  boolean done();
+
+  /** Frees what the item holds; called exactly once, whether it was sent or not. */
+  default void release() {}
+
+  static Outbound bytes(ByteBuffer buffer) {
+    return new Bytes(buffer);
+  }
+
+  static Outbound file(PinnedFile file, long position, long count) {
+    return new FileRange(file, position, count);
+  }
+
+  /** Bytes in memory: frame headers and small frames. */
+  final class Bytes implements Outbound {
+    private final ByteBuffer buffer;
+
+    Bytes(ByteBuffer buffer) {
+      this.buffer = buffer;
+    }
+
+    @Override
+    public long writeTo(StreamSinkChannel sink, long budget) throws IOException {
+      return sink.write(buffer);
+    }
+
+    @Override
+    public boolean done() {
+      return !buffer.hasRemaining();
+    }
+  }
+
+  /**
+   * A range of a pinned file, sent by {@code sendfile(2)} through XNIO's {@code transferFrom}: the bytes never
+   * enter the Java heap. A file that shrinks under the stream (overwritten in place) aborts the connection
+   * rather than send bytes that don't match the header's sha256.
+   */
+  final class FileRange implements Outbound {
+    private final PinnedFile file;
+    private long position;
+    private long remaining;
+
+    FileRange(PinnedFile file, long position, long count) {
+      this.file = file;
+      this.position = position;
+      this.remaining = count;
+    }
+
+    @Override
+    public long writeTo(StreamSinkChannel sink, long budget) throws IOException {
+      long written = 0;
+      while (remaining > 0 && written < budget) {
+        long n = sink.transferFrom(file.channel(), position, Math.min(remaining, budget - written));
+        if (n <= 0) {
+          if (file.channel().size() < position + remaining) {
+            throw new IOException(file.path() + " shrank while it was being sent");
+          }
+          break;
+        }
+        position += n;
+        remaining -= n;
+        written += n;
+      }
+      return written;
+    }
+
+    @Override
+    public boolean done() {
+      return remaining == 0;
+    }
+
+    @Override
+    public void release() {
+      file.release();
+    }
+  }
+}

@@ -1,0 +1,17 @@
+package io.torchfeed.transport.tcp;
+
+import io.torchfeed.protocol.FetchHeader;
+import io.torchfeed.protocol.Message;
+import io.torchfeed.repository.PinnedFile;
+
+/** What the connection sends back for one request. */
+sealed interface Reply {
+  /** One frame; {@code close} after it when the error is fatal. */
+  record Frame(Message message, boolean close) implements Reply {}
+
+  /**
+   * A FETCH_HEADER frame and then {@code count} bytes of {@code file} from {@code position}. The file was
+   * retained for this reply; whoever sends it releases it.
+   */
+  record Stream(FetchHeader header, PinnedFile file, long position, long count) implements Reply {}
+}

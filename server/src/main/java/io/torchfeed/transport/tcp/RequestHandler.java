@@ -1,0 +1,74 @@
+package io.torchfeed.transport.tcp;
+
+import io.torchfeed.model.InvalidRequestException;
+import io.torchfeed.model.Manifest;
+import io.torchfeed.model.ModelId;
+import io.torchfeed.protocol.FetchHeader;
+import io.torchfeed.protocol.FetchRequest;
+import io.torchfeed.protocol.ListRequest;
+import io.torchfeed.protocol.ListResult;
+import io.torchfeed.protocol.ManifestRequest;
+import io.torchfeed.protocol.ManifestResult;
+import io.torchfeed.protocol.Message;
+import io.torchfeed.protocol.UnsupportedMessageException;
+import io.torchfeed.repository.ModelCatalog;
+import io.torchfeed.repository.PinnedFile;
+import io.torchfeed.repository.ServedModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.HexFormat;
+
+/**
+ * Answers the requests that follow the hello (LIST, MANIFEST, FETCH) from the catalog. No I/O on the socket:
+ * it returns a {@link Reply}; domain exceptions propagate to {@link ErrorMapper}.
+ */
+final class RequestHandler {
+  private final ModelCatalog catalog;
+
+  RequestHandler(ModelCatalog catalog) {
+    this.catalog = catalog;
+  }
+
+  Reply handle(Message request) {
+    if (request instanceof ListRequest) {
+      return new Reply.Frame(new ListResult(catalog.listing()), false);
+    }
+    if (request instanceof ManifestRequest m) {
+      return new Reply.Frame(new ManifestResult(catalog.resolve(new ModelId(m.name(), m.version())).manifest()),
+          false);
+    }
+    if (request instanceof FetchRequest f) {
+      return fetch(f);
+    }
+    throw new UnsupportedMessageException("a server does not accept " + request.getClass().getSimpleName());
+  }
+
+  private Reply fetch(FetchRequest request) {
+    ServedModel model = catalog.resolve(new ModelId(request.name(), request.version()));
+    Manifest manifest = model.manifest();
+    long size = manifest.size();
+    if (request.offset() > size) {
+      throw new InvalidRequestException("offset " + request.offset() + " is past the end of " + manifest.id()
+          + " (" + size + " bytes)");
+    }
+    long available = size - request.offset();
+    long count = request.length() == 0 ? available : Math.min(request.length(), available);
+    PinnedFile file = model.file();
+    if (!file.retain()) {
+      throw new UncheckedIOException(new IOException(manifest.id() + " is no longer served"));
+    }
+    try {
+      long onDisk = file.channel().size();
+      if (onDisk != size) {
+        throw new IOException(manifest.id() + " changed on disk since it was validated (" + onDisk + " bytes, "
+            + "validated " + size + "); replace model files by renaming a new file over them");
+      }
+      FetchHeader header = new FetchHeader(manifest.name(), manifest.version(), size, request.offset(), count,
+          HexFormat.of().parseHex(manifest.sha256()), manifest);
+      return new Reply.Stream(header, file, request.offset(), count);
+    } catch (IOException | RuntimeException e) {
+      file.release();
+      throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+    }
+  }
+}

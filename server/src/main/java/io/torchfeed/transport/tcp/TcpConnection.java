@@ -1,0 +1,226 @@
+package io.torchfeed.transport.tcp;
+
+import io.torchfeed.protocol.ClientHello;
+import io.torchfeed.protocol.ErrorMessage;
+import io.torchfeed.protocol.Frame;
+import io.torchfeed.protocol.FrameDecoder;
+import io.torchfeed.protocol.Message;
+import io.torchfeed.protocol.MessageCodec;
+import io.torchfeed.protocol.ProtocolException;
+import io.torchfeed.protocol.ServerHello;
+import io.torchfeed.protocol.UnsupportedProtocolException;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.IoUtils;
+import org.xnio.StreamConnection;
+import org.xnio.XnioExecutor;
+import org.xnio.channels.StreamSinkChannel;
+import org.xnio.channels.StreamSourceChannel;
+
+/**
+ * One client connection of the TCP protocol, driven entirely by XNIO's read and write readiness on the
+ * connection's I/O thread: no thread is held while a client is idle or slow.
+ *
+ * <p>{@link #pump()} alternates between sending what is queued and decoding the next request. While a reply is
+ * being sent, no further request is read (pipelined requests wait in the socket), so a slow reader only slows
+ * itself. A FETCH payload goes from the pinned file to the socket with {@code sendfile(2)}, in slices so one
+ * fast stream cannot starve the other connections of its I/O thread.
+ */
+final class TcpConnection {
+  private static final Logger log = LoggerFactory.getLogger(TcpConnection.class);
+  private static final int INPUT_BUFFER = 16 * 1024;
+  private static final long SLICE = 16L * 1024 * 1024;
+
+  private final StreamConnection connection;
+  private final StreamSourceChannel source;
+  private final StreamSinkChannel sink;
+  private final FrameDecoder decoder;
+  private final RequestHandler handler;
+  private final ServerHello hello;
+  private final long idleNanos;
+  private final Runnable onClosed;
+  private final ByteBuffer input = ByteBuffer.allocate(INPUT_BUFFER);
+  private final ArrayDeque<Outbound> output = new ArrayDeque<>();
+  private boolean greeted;
+  private boolean closeWhenSent;
+  private volatile long lastActivity = System.nanoTime();
+  private XnioExecutor.Key idleCheck;
+
+  TcpConnection(StreamConnection connection, TcpSettings settings, RequestHandler handler, ServerHello hello,
+      Runnable onClosed) {
+    this.connection = connection;
+    this.source = connection.getSourceChannel();
+    this.sink = connection.getSinkChannel();
+    this.decoder = new FrameDecoder(settings.maxFrameBytes());
+    this.handler = handler;
+    this.hello = hello;
+    this.idleNanos = settings.idleTimeout().toNanos();
+    this.onClosed = onClosed;
+  }
+
+  void start() {
+    source.getReadSetter().set(channel -> pump());
+    sink.getWriteSetter().set(channel -> pump());
+    connection.getCloseSetter().set(c -> closed());
+    scheduleIdleCheck(idleNanos);
+    source.resumeReads();
+  }
+
+  private void pump() {
+    try {
+      while (true) {
+        if (!output.isEmpty()) {
+          if (!drain()) {
+            source.suspendReads();
+            sink.resumeWrites();
+            return;
+          }
+          if (closeWhenSent) {
+            close();
+            return;
+          }
+        }
+        Frame frame = nextFrame();
+        if (frame != null) {
+          answer(frame);
+          continue;
+        }
+        int n = source.read(input);
+        if (n < 0) {
+          close();
+          return;
+        }
+        if (n == 0) {
+          sink.suspendWrites();
+          source.resumeReads();
+          return;
+        }
+        touch();
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug("connection {} closed: {}", peer(), e.toString());
+      close();
+    }
+  }
+
+  /** Sends queued items; false when the socket is full or the slice is used up (called again when writable). */
+  private boolean drain() throws IOException {
+    long budget = SLICE;
+    while (!output.isEmpty()) {
+      Outbound head = output.peek();
+      long written = head.writeTo(sink, budget);
+      if (written > 0) {
+        touch();
+        budget -= written;
+      }
+      if (!head.done()) {
+        return false;
+      }
+      output.poll().release();
+      if (budget <= 0 && !output.isEmpty()) {
+        return false;
+      }
+    }
+    return sink.flush();
+  }
+
+  private Frame nextFrame() {
+    input.flip();
+    try {
+      return decoder.decode(input);
+    } catch (ProtocolException e) {
+      queueError(ErrorMapper.toError(e), true);
+      return null;
+    } finally {
+      input.compact();
+    }
+  }
+
+  private void answer(Frame frame) {
+    try {
+      Message request = MessageCodec.decode(frame);
+      if (!greeted) {
+        greet(request);
+        return;
+      }
+      if (request instanceof ClientHello) {
+        throw new io.torchfeed.model.InvalidRequestException("HELLO was already exchanged on this connection");
+      }
+      queue(handler.handle(request));
+    } catch (RuntimeException e) {
+      queueError(ErrorMapper.toError(e), !greeted);
+    }
+  }
+
+  private void greet(Message request) {
+    if (!(request instanceof ClientHello clientHello)) {
+      throw new ProtocolException("the first frame must be HELLO");
+    }
+    if (clientHello.protocolVersion() != ServerHello.PROTOCOL_VERSION) {
+      throw new UnsupportedProtocolException("protocol version " + clientHello.protocolVersion()
+          + " is not supported; this server speaks " + ServerHello.PROTOCOL_VERSION);
+    }
+    log.debug("hello from {}: {} (LibTorch {})", peer(), clientHello.software(), clientHello.libtorch());
+    greeted = true;
+    output.add(Outbound.bytes(MessageCodec.encode(hello)));
+  }
+
+  private void queue(Reply reply) {
+    if (reply instanceof Reply.Frame frame) {
+      output.add(Outbound.bytes(MessageCodec.encode(frame.message())));
+      closeWhenSent |= frame.close();
+    } else if (reply instanceof Reply.Stream stream) {
+      output.add(Outbound.bytes(MessageCodec.encode(stream.header())));
+      output.add(Outbound.file(stream.file(), stream.position(), stream.count()));
+    }
+  }
+
+  private void queueError(ErrorMessage error, boolean forceFatal) {
+    ErrorMessage sent = forceFatal && !error.fatal()
+        ? new ErrorMessage(error.code(), true, error.message()) : error;
+    output.add(Outbound.bytes(MessageCodec.encode(sent)));
+    closeWhenSent |= sent.fatal();
+  }
+
+  private void touch() {
+    lastActivity = System.nanoTime();
+  }
+
+  private void scheduleIdleCheck(long delayNanos) {
+    idleCheck = connection.getIoThread().executeAfter(this::checkIdle, Math.max(1, delayNanos),
+        TimeUnit.NANOSECONDS);
+  }
+
+  private void checkIdle() {
+    long idleFor = System.nanoTime() - lastActivity;
+    if (idleFor >= idleNanos) {
+      log.debug("closing {}: no progress for {} s", peer(), TimeUnit.NANOSECONDS.toSeconds(idleFor));
+      close();
+    } else if (connection.isOpen()) {
+      scheduleIdleCheck(idleNanos - idleFor);
+    }
+  }
+
+  private void close() {
+    IoUtils.safeClose(connection);
+  }
+
+  private void closed() {
+    if (idleCheck != null) {
+      idleCheck.remove();
+    }
+    while (!output.isEmpty()) {
+      output.poll().release();
+    }
+    onClosed.run();
+  }
+
+  private SocketAddress peer() {
+    return connection.getPeerAddress();
+  }
+}

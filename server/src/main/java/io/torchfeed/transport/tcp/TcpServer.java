@@ -1,0 +1,81 @@
+package io.torchfeed.transport.tcp;
+
+import io.torchfeed.protocol.ErrorCode;
+import io.torchfeed.protocol.ErrorMessage;
+import io.torchfeed.protocol.MessageCodec;
+import io.torchfeed.protocol.ServerHello;
+import io.torchfeed.repository.ModelCatalog;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.ChannelListener;
+import org.xnio.IoUtils;
+import org.xnio.OptionMap;
+import org.xnio.Options;
+import org.xnio.StreamConnection;
+import org.xnio.XnioWorker;
+import org.xnio.channels.AcceptingChannel;
+
+/** The TCP protocol listener (default port 7070): accepts connections and hands each to a {@link TcpConnection}. */
+public final class TcpServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TcpServer.class);
+
+  private final XnioWorker worker;
+  private final TcpSettings settings;
+  private final RequestHandler handler;
+  private final ServerHello hello;
+  private final AtomicInteger active = new AtomicInteger();
+  private AcceptingChannel<StreamConnection> acceptor;
+
+  public TcpServer(XnioWorker worker, TcpSettings settings, ModelCatalog catalog, ServerHello hello) {
+    this.worker = worker;
+    this.settings = settings;
+    this.handler = new RequestHandler(catalog);
+    this.hello = hello;
+  }
+
+  public void start() throws IOException {
+    ChannelListener<AcceptingChannel<StreamConnection>> onAccept = this::acceptAll;
+    acceptor = worker.createStreamConnectionServer(settings.address(), onAccept,
+        OptionMap.create(Options.REUSE_ADDRESSES, true, Options.TCP_NODELAY, true));
+    acceptor.resumeAccepts();
+    log.info("TCP protocol listening on {}", address());
+  }
+
+  public InetSocketAddress address() {
+    return acceptor.getLocalAddress(InetSocketAddress.class);
+  }
+
+  public int activeConnections() {
+    return active.get();
+  }
+
+  private void acceptAll(AcceptingChannel<StreamConnection> channel) {
+    try {
+      StreamConnection connection;
+      while ((connection = channel.accept()) != null) {
+        accept(connection);
+      }
+    } catch (IOException e) {
+      log.warn("accept failed: {}", e.toString());
+    }
+  }
+
+  private void accept(StreamConnection connection) throws IOException {
+    if (active.incrementAndGet() > settings.maxConnections()) {
+      active.decrementAndGet();
+      connection.getSinkChannel().write(MessageCodec.encode(new ErrorMessage(ErrorCode.UNAVAILABLE, true,
+          "the server is at its limit of " + settings.maxConnections() + " connections; try again later")));
+      IoUtils.safeClose(connection);
+      return;
+    }
+    new TcpConnection(connection, settings, handler, hello, active::decrementAndGet).start();
+  }
+
+  @Override
+  public void close() {
+    IoUtils.safeClose(acceptor);
+  }
+}

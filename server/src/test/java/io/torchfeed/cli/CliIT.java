@@ -1,0 +1,162 @@
+package io.torchfeed.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.torchfeed.model.Manifest;
+import io.torchfeed.support.Cli;
+import io.torchfeed.support.Fixtures;
+import io.torchfeed.support.TestServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The command line as users run it: {@code java -jar torchfeed.jar <command>} against a real server. */
+class CliIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir
+  static Path tmp;
+  static TestServer server;
+  static String address;
+
+  @BeforeAll
+  static void start() {
+    server = TestServer.start(Fixtures.repository(tmp.resolve("repo")), tmp.resolve("cache"));
+    address = "127.0.0.1:" + server.address().getPort();
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  static java.util.List<String> goodModels() {
+    return Fixtures.GOOD;
+  }
+
+  private static void assertTensorsMatchGolden(String name, JsonNode json) {
+    Manifest golden = Fixtures.golden(name);
+    assertEquals(JSON.valueToTree(golden.parameters()), json.get("parameters"));
+    assertEquals(JSON.valueToTree(golden.buffers()), json.get("buffers"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("goodModels")
+  void inspectPrintsWhatLibTorchLists(String name) throws Exception {
+    Cli.Result result = Cli.run("inspect", Fixtures.model(name).toString(), "--json");
+    assertEquals(0, result.exit(), result.toString());
+    JsonNode json = JSON.readTree(result.out());
+    assertTensorsMatchGolden(name, json);
+    assertEquals(Fixtures.golden(name).sha256(), json.get("sha256").asText());
+    for (JsonNode tensor : json.get("parameters")) {
+      assertEquals(java.util.List.of("name", "shape", "dtype"), iterable(tensor.fieldNames()));
+    }
+  }
+
+  private static java.util.List<String> iterable(java.util.Iterator<String> it) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    it.forEachRemaining(out::add);
+    return out;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"empty", "not_torchscript", "random", "state_dict", "truncated"})
+  void inspectRejectsEveryBadFixtureWithOneLine(String stem) throws Exception {
+    Cli.Result result = Cli.run("inspect", Fixtures.bad(stem).toString());
+    assertEquals(1, result.exit(), result.toString());
+    assertEquals("", result.out());
+    String[] lines = result.err().strip().split("\n");
+    assertEquals(1, lines.length, result.toString());
+    assertTrue(lines[0].startsWith("torchfeed: "), result.toString());
+  }
+
+  @ParameterizedTest
+  @MethodSource("goodModels")
+  void verifyPassesForEveryFixture(String name) throws Exception {
+    Cli.Result result = Cli.run("verify", "--server", address, name);
+    assertEquals(0, result.exit(), result.toString());
+    assertTrue(result.out().contains(name + ":1 verified"), result.toString());
+  }
+
+  @Test
+  void listAndManifestShowTheServersView() throws Exception {
+    Cli.Result list = Cli.run("list", "--server", address);
+    assertEquals(0, list.exit(), list.toString());
+    for (String name : Fixtures.GOOD) {
+      assertTrue(list.out().contains(name), list.toString());
+    }
+    assertTrue(list.out().contains("REJECTED (5)"), list.toString());
+    assertTrue(list.out().contains("bad-empty/1/model.pt: "), list.toString());
+
+    Cli.Result manifest = Cli.run("manifest", "--server", address, "toynet:1", "--json");
+    assertEquals(0, manifest.exit(), manifest.toString());
+    assertTensorsMatchGolden("toynet", JSON.readTree(manifest.out()));
+
+    Cli.Result table = Cli.run("manifest", "--server", address, "bnnet");
+    assertTrue(table.out().contains("running_mean"), table.toString());
+    assertTrue(table.out().contains("num_batches_tracked  []"), table.toString());
+  }
+
+  @Test
+  void fetchWritesAtomicallyAndResumesAPartialFile() throws Exception {
+    byte[] file = Files.readAllBytes(Fixtures.model("toynet"));
+    Path target = tmp.resolve("toynet.pt");
+    Cli.Result fresh = Cli.run("fetch", "--server", address, "toynet", "-o", target.toString());
+    assertEquals(0, fresh.exit(), fresh.toString());
+    assertTrue(Arrays.equals(file, Files.readAllBytes(target)));
+
+    Path resumed = tmp.resolve("resumed.pt");
+    Files.write(tmp.resolve("resumed.pt.part"), Arrays.copyOf(file, 100_000));
+    Files.writeString(tmp.resolve("resumed.pt.part.sha256"), Fixtures.golden("toynet").sha256());
+    Cli.Result resume = Cli.run("fetch", "--server", address, "toynet:1", "-o", resumed.toString());
+    assertEquals(0, resume.exit(), resume.toString());
+    assertTrue(resume.out().contains("resumed at 100000"), resume.toString());
+    assertTrue(Arrays.equals(file, Files.readAllBytes(resumed)));
+    assertFalse(Files.exists(tmp.resolve("resumed.pt.part")));
+
+    Path corrupt = tmp.resolve("corrupt.pt");
+    byte[] wrong = Arrays.copyOf(file, 100_000);
+    wrong[5000] ^= 1;
+    Files.write(tmp.resolve("corrupt.pt.part"), wrong);
+    Files.writeString(tmp.resolve("corrupt.pt.part.sha256"), Fixtures.golden("toynet").sha256());
+    Cli.Result mismatch = Cli.run("fetch", "--server", address, "toynet", "-o", corrupt.toString());
+    assertEquals(1, mismatch.exit(), mismatch.toString());
+    assertTrue(mismatch.err().contains("checksum mismatch"), mismatch.toString());
+    assertFalse(Files.exists(corrupt), "nothing is written under the target name");
+    assertFalse(Files.exists(tmp.resolve("corrupt.pt.part")), "the bad partial file is discarded");
+  }
+
+  @Test
+  void failuresAreOneLineWithExitCode1() throws Exception {
+    Cli.Result missing = Cli.run("manifest", "--server", address, "resnet");
+    assertEquals(1, missing.exit(), missing.toString());
+    assertEquals("torchfeed: NOT_FOUND: no model named 'resnet'", missing.err().strip());
+
+    Cli.Result refused = Cli.run("list", "--server", "127.0.0.1:1");
+    assertEquals(1, refused.exit(), refused.toString());
+    assertTrue(refused.err().strip().matches("torchfeed: cannot connect to 127.0.0.1:1: connection refused"),
+        refused.toString());
+
+    Cli.Result usage = Cli.run("fetch", "toynet");
+    assertEquals(1, usage.exit(), usage.toString());
+    assertEquals(1, usage.err().strip().lines().count(), usage.toString());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"serve", "inspect", "list", "manifest", "fetch", "verify"})
+  void everyCommandHasHelp(String command) throws Exception {
+    Cli.Result help = Cli.run(command, "--help");
+    assertEquals(0, help.exit(), help.toString());
+    assertTrue(help.out().contains("Usage: torchfeed " + command), help.toString());
+  }
+}

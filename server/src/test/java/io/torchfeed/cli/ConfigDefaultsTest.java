@@ -1,0 +1,50 @@
+package io.torchfeed.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.torchfeed.config.ServerConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** File &lt; environment &lt; command line, for the options of {@code serve}. */
+class ConfigDefaultsTest {
+  @TempDir
+  Path dir;
+
+  private ServerConfig parse(Map<String, String> env, String... args) {
+    ServeCommand serve = new ServeCommand();
+    CommandLine cli = new CommandLine(serve);
+    cli.setDefaultValueProvider(ConfigDefaults.fromArgs(args, env));
+    cli.parseArgs(args);
+    return serve.toConfig();
+  }
+
+  @Test
+  void layersFileThenEnvironmentThenCommandLine() throws IOException {
+    Path file = Files.writeString(dir.resolve("torchfeed.properties"),
+        "port=7100\nidle-timeout=10s\nmax-connections=5\n");
+    String config = file.toString();
+
+    ServerConfig fromFile = parse(Map.of(), "--config", config);
+    assertEquals(7100, fromFile.port());
+    assertEquals(Duration.ofSeconds(10), fromFile.idleTimeout());
+
+    ServerConfig fromEnv = parse(Map.of("TORCHFEED_PORT", "7200", "TORCHFEED_CONFIG", config));
+    assertEquals(7200, fromEnv.port());
+    assertEquals(5, fromEnv.maxConnections());
+
+    ServerConfig fromCli = parse(Map.of("TORCHFEED_PORT", "7200"), "--config", config, "--port", "7300");
+    assertEquals(7300, fromCli.port());
+
+    ServerConfig defaults = parse(Map.of());
+    assertEquals(7070, defaults.port());
+    assertEquals(Path.of("models"), defaults.models());
+    assertEquals(Duration.ofMinutes(5), defaults.idleTimeout());
+  }
+}

@@ -1,0 +1,79 @@
+package io.torchfeed.support;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.torchfeed.model.Manifest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** The committed fixtures in {@code test-fixtures/} (see its README). */
+public final class Fixtures {
+  public static final List<String> GOOD = List.of("bnnet", "controlflow", "dtypes", "toynet");
+  public static final List<String> BAD = List.of("empty", "not_torchscript", "random", "state_dict", "truncated");
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  private Fixtures() {}
+
+  public static Path root() {
+    String configured = System.getProperty("torchfeed.fixtures");
+    if (configured != null) {
+      return Path.of(configured).toAbsolutePath().normalize();
+    }
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      if (Files.isDirectory(dir.resolve("test-fixtures"))) {
+        return dir.resolve("test-fixtures");
+      }
+    }
+    throw new IllegalStateException("test-fixtures not found");
+  }
+
+  public static Path model(String name) {
+    return root().resolve("models").resolve(name).resolve("model.pt");
+  }
+
+  public static Path bad(String stem) {
+    return root().resolve("bad").resolve(stem + ".pt");
+  }
+
+  /** The golden manifest the generator wrote (as LibTorch lists it), for version 1. */
+  public static Manifest golden(String name) {
+    try {
+      return JSON.readValue(root().resolve("models").resolve(name).resolve("manifest.json").toFile(),
+          Manifest.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A repository holding every good fixture as {@code <name>/1/model.pt} and every bad one as
+   * {@code bad-<stem>/1/model.pt}.
+   */
+  public static Path repository(Path dir) {
+    try {
+      for (String name : GOOD) {
+        copy(model(name), dir.resolve(name).resolve("1").resolve("model.pt"));
+      }
+      for (String stem : BAD) {
+        copy(bad(stem), dir.resolve("bad-" + stem.replace('_', '-')).resolve("1").resolve("model.pt"));
+      }
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static void copy(Path from, Path to) throws IOException {
+    Files.createDirectories(to.getParent());
+    Files.copy(from, to);
+  }
+
+  public static Stream<String> goodModels() {
+    return GOOD.stream();
+  }
+}

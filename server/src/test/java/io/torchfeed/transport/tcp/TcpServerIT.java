@@ -1,0 +1,286 @@
+package io.torchfeed.transport.tcp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.torchfeed.client.RemoteException;
+import io.torchfeed.client.TorchfeedClient;
+import io.torchfeed.model.Manifest;
+import io.torchfeed.model.ModelId;
+import io.torchfeed.model.ModelListing;
+import io.torchfeed.model.Rejection;
+import io.torchfeed.protocol.ErrorCode;
+import io.torchfeed.protocol.ErrorMessage;
+import io.torchfeed.protocol.FetchHeader;
+import io.torchfeed.protocol.FetchRequest;
+import io.torchfeed.protocol.Hello;
+import io.torchfeed.protocol.ListRequest;
+import io.torchfeed.protocol.ListResult;
+import io.torchfeed.protocol.ManifestRequest;
+import io.torchfeed.protocol.Message;
+import io.torchfeed.support.Fixtures;
+import io.torchfeed.support.TestServer;
+import io.torchfeed.support.WireClient;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The TCP protocol against a real server on an ephemeral port, over every good and bad fixture. */
+class TcpServerIT {
+  @TempDir
+  static Path tmp;
+  static TestServer server;
+
+  @BeforeAll
+  static void start() {
+    server = TestServer.start(Fixtures.repository(tmp.resolve("repo")), tmp.resolve("cache"));
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  static List<String> goodModels() {
+    return Fixtures.GOOD;
+  }
+
+  static String sha256(byte[] bytes) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+  }
+
+  static byte[] fetch(TorchfeedClient client, String name, long offset, long length, FetchHeader[] header) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    header[0] = client.fetch(ModelId.parse(name), offset, length, out, null);
+    return out.toByteArray();
+  }
+
+  @ParameterizedTest
+  @MethodSource("goodModels")
+  void everyFixtureIsServedWithItsGoldenManifestAndExactBytes(String name) throws Exception {
+    Manifest golden = Fixtures.golden(name);
+    byte[] file = Files.readAllBytes(Fixtures.model(name));
+    try (TorchfeedClient client = server.client()) {
+      assertEquals(golden, client.manifest(ModelId.parse(name)));
+      FetchHeader[] header = new FetchHeader[1];
+      byte[] bytes = fetch(client, name, 0, 0, header);
+      assertArrayEquals(file, bytes);
+      assertEquals(golden.sha256(), sha256(bytes));
+      assertEquals(golden.sha256(), header[0].sha256Hex());
+      assertEquals(golden, header[0].manifest());
+      assertEquals(file.length, header[0].payloadSize());
+      assertEquals(1, header[0].version());
+    }
+  }
+
+  @Test
+  void listShowsEveryGoodModelAndEveryBadFileWithAOneLineReason() {
+    ModelListing listing;
+    try (TorchfeedClient client = server.client()) {
+      listing = client.list();
+    }
+    assertEquals(Fixtures.GOOD, listing.models().stream().map(m -> m.name()).toList());
+    listing.models().forEach(m -> {
+      assertEquals(List.of(1), m.versions());
+      assertEquals(1, m.latest());
+    });
+    assertEquals(Fixtures.BAD.size(), listing.rejected().size(), listing.rejected().toString());
+    for (Rejection r : listing.rejected()) {
+      assertTrue(r.path().matches("bad-[a-z-]+/1/model\\.pt"), r.path());
+      assertFalse(r.reason().isBlank(), r.toString());
+      assertFalse(r.reason().contains("\n"), r.toString());
+    }
+  }
+
+  @Test
+  void rejectedVersionIsNotFoundWithItsReason() {
+    try (TorchfeedClient client = server.client()) {
+      RemoteException e = assertThrows(RemoteException.class, () -> client.manifest(ModelId.parse("bad-empty")));
+      assertEquals(ErrorCode.NOT_FOUND, e.code());
+      assertTrue(e.getMessage().contains("was rejected"), e.getMessage());
+      assertFalse(e.fatal());
+      assertEquals("toynet", client.manifest(ModelId.parse("toynet")).name(), "the connection stays usable");
+    }
+  }
+
+  @Test
+  void resumesAtAnOffsetAndServesRanges() throws Exception {
+    byte[] file = Files.readAllBytes(Fixtures.model("toynet"));
+    FetchHeader[] header = new FetchHeader[1];
+    try (TorchfeedClient client = server.client()) {
+      byte[] tail = fetch(client, "toynet", 1000, 0, header);
+      assertArrayEquals(Arrays.copyOfRange(file, 1000, file.length), tail);
+      assertEquals(1000, header[0].offset());
+      assertEquals(file.length, header[0].totalSize());
+      assertEquals(Fixtures.golden("toynet").sha256(), header[0].sha256Hex(), "sha256 of the whole file");
+
+      assertArrayEquals(Arrays.copyOfRange(file, 100, 150), fetch(client, "toynet:1", 100, 50, header));
+      assertArrayEquals(Arrays.copyOfRange(file, file.length - 10, file.length),
+          fetch(client, "toynet", file.length - 10, 1000, header), "a range past the end is cut");
+      assertEquals(0, fetch(client, "toynet", file.length, 0, header).length);
+
+      RemoteException past = assertThrows(RemoteException.class,
+          () -> fetch(client, "toynet", file.length + 1, 0, header));
+      assertEquals(ErrorCode.BAD_REQUEST, past.code());
+      assertEquals(file.length, fetch(client, "toynet", 0, 0, header).length, "still usable");
+    }
+  }
+
+  @Test
+  void twentyConcurrentFetchesAllGetTheExactBytes() throws Exception {
+    String golden = Fixtures.golden("toynet").sha256();
+    ExecutorService pool = Executors.newFixedThreadPool(20);
+    try {
+      List<Future<String>> results = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        results.add(pool.submit(() -> {
+          try (TorchfeedClient client = server.client()) {
+            return sha256(fetch(client, "toynet", 0, 0, new FetchHeader[1]));
+          }
+        }));
+      }
+      for (Future<String> result : results) {
+        assertEquals(golden, result.get());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+    try (WireClient wire = new WireClient(server.address()).hello()) {
+      ByteArrayOutputStream batch = new ByteArrayOutputStream();
+      batch.write(io.torchfeed.protocol.MessageEncoder.encode(new ManifestRequest("toynet", 0)));
+      batch.write(io.torchfeed.protocol.MessageEncoder.encode(new FetchRequest("dtypes", 0, 0, 0)));
+      batch.write(io.torchfeed.protocol.MessageEncoder.encode(new ManifestRequest("nope", 0)));
+      batch.write(io.torchfeed.protocol.MessageEncoder.encode(new ListRequest()));
+      wire.sendRaw(batch.toByteArray());
+      assertEquals("toynet", ((io.torchfeed.protocol.ManifestResult) wire.readMessage()).manifest().name());
+      FetchHeader header = (FetchHeader) wire.readMessage();
+      assertEquals(header.sha256Hex(), sha256(wire.readBytes(header.payloadSize())));
+      assertEquals(ErrorCode.NOT_FOUND, ((ErrorMessage) wire.readMessage()).code());
+      assertInstanceOf(ListResult.class, wire.readMessage());
+    }
+  }
+
+  @Test
+  void unknownModelAndUnknownFrameTypeLeaveTheConnectionUsable() throws Exception {
+    try (WireClient wire = new WireClient(server.address()).hello()) {
+      wire.send(new ManifestRequest("resnet", 0));
+      ErrorMessage notFound = (ErrorMessage) wire.readMessage();
+      assertEquals(ErrorCode.NOT_FOUND, notFound.code());
+      assertEquals("no model named 'resnet'", notFound.message());
+      assertFalse(notFound.fatal());
+
+      wire.sendRaw(new byte[] {0x42, 0, 0, 0, 3, 1, 2, 3});
+      ErrorMessage unknown = (ErrorMessage) wire.readMessage();
+      assertEquals(ErrorCode.UNSUPPORTED, unknown.code());
+      assertFalse(unknown.fatal());
+
+      wire.sendRaw(new byte[] {0x03, 0, 0, 0, 3, 0, 9, 'x'});
+      ErrorMessage malformed = (ErrorMessage) wire.readMessage();
+      assertEquals(ErrorCode.BAD_REQUEST, malformed.code());
+      assertFalse(malformed.fatal());
+
+      wire.send(new ListRequest());
+      assertInstanceOf(ListResult.class, wire.readMessage());
+    }
+  }
+
+  @Test
+  void framingErrorsAreAnsweredThenTheConnectionIsClosed() throws Exception {
+    try (WireClient wire = new WireClient(server.address())) {
+      wire.send(new ListRequest());
+      assertFatal(wire.readMessage(), ErrorCode.BAD_REQUEST);
+      assertTrue(wire.closedByServer());
+    }
+    try (WireClient wire = new WireClient(server.address())) {
+      wire.sendRaw(new byte[] {0x01, 0, 0, 0, 10, 'H', 'T', 'T', 'P', 0, 1, 0, 0, 0, 0});
+      assertFatal(wire.readMessage(), ErrorCode.UNSUPPORTED);
+      assertTrue(wire.closedByServer());
+    }
+    try (WireClient wire = new WireClient(server.address())) {
+      wire.send(new Hello(2, "future/9", ""));
+      assertFatal(wire.readMessage(), ErrorCode.UNSUPPORTED);
+      assertTrue(wire.closedByServer());
+    }
+    try (WireClient wire = new WireClient(server.address()).hello()) {
+      wire.sendRaw(new byte[] {0x03, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+      assertFatal(wire.readMessage(), ErrorCode.TOO_LARGE);
+      assertTrue(wire.closedByServer());
+    }
+    try (WireClient wire = new WireClient(server.address()).hello()) {
+      wire.sendRaw(new byte[] {0x02, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+      assertFatal(wire.readMessage(), ErrorCode.TOO_LARGE);
+    }
+    try (TorchfeedClient client = server.client()) {
+      assertEquals(Fixtures.GOOD.size(), client.list().models().size(), "the server still serves");
+    }
+  }
+
+  private static void assertFatal(Message message, ErrorCode code) {
+    ErrorMessage error = assertInstanceOf(ErrorMessage.class, message);
+    assertEquals(code, error.code(), error.message());
+    assertTrue(error.fatal(), error.message());
+    assertFalse(error.message().contains("\n"));
+  }
+
+  @Test
+  void clientsThatVanishMidStreamCostNothing() throws Exception {
+    for (int i = 0; i < 30; i++) {
+      WireClient wire = new WireClient(server.address()).hello();
+      wire.send(new FetchRequest("toynet", 0, 0, 0));
+      FetchHeader header = (FetchHeader) wire.readMessage();
+      wire.readBytes(Math.min(1000, header.payloadSize()));
+      wire.socket().setSoLinger(true, 0);
+      wire.close();
+    }
+    try (TorchfeedClient client = server.client()) {
+      byte[] bytes = fetch(client, "toynet", 0, 0, new FetchHeader[1]);
+      assertEquals(Fixtures.golden("toynet").sha256(), sha256(bytes));
+    }
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    TcpServer tcp = server.server().tcpServer();
+    while (tcp.activeConnections() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertEquals(0, tcp.activeConnections(), "every connection was cleaned up");
+  }
+
+  @Test
+  void pinnedBytesSurviveAFileReplacedByRename() throws Exception {
+    Path repoFile = tmp.resolve("repo").resolve("toynet").resolve("1").resolve("model.pt");
+    Path replacement = tmp.resolve("repo").resolve("toynet").resolve("1").resolve(".model.pt.new");
+    Files.copy(Fixtures.model("bnnet"), replacement);
+    Files.move(replacement, repoFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    try (TorchfeedClient client = server.client()) {
+      FetchHeader[] header = new FetchHeader[1];
+      byte[] bytes = fetch(client, "toynet", 0, 0, header);
+      assertEquals(header[0].sha256Hex(), sha256(bytes), "bytes match the header's sha256");
+      assertEquals(Fixtures.golden("toynet").sha256(), sha256(bytes), "the validated file is still served");
+    } finally {
+      Files.copy(Fixtures.model("toynet"), repoFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+}
