@@ -3,8 +3,8 @@ package io.torchfeed.protocol;
 import java.nio.ByteBuffer;
 
 /**
- * Cuts frames out of a byte stream, incrementally: feed it bytes as they arrive and it returns each frame once
- * all of it is there. Pure and single-threaded: one decoder per connection.
+ * Cuts frames out of a byte stream, incrementally: feed it bytes as they arrive and it returns each frame
+ * once all of it is there. Pure and single-threaded: one decoder per connection.
  *
  * <pre>
  *  0        1        2        3        4        5
@@ -22,9 +22,10 @@ import java.nio.ByteBuffer;
  * 00 00 00 00                      version 0 (latest)
  * </pre>
  *
- * <p>The decoder reads the 5-byte header first and checks {@code length} against its maximum <em>before</em>
- * allocating: a length over the maximum (any u32 of 2^31 or more is over) throws {@link
- * FrameTooLargeException}, after which the stream cannot be resynchronised and the decoder refuses further use.
+ * <p>The decoder reads the 5-byte header first and checks {@code length} against its maximum
+ * <em>before</em> allocating: a length over the maximum (any u32 of 2^31 or more is over) throws {@link
+ * FrameTooLargeException}, after which the stream cannot be resynchronised and the decoder refuses further
+ * use.
  * A type byte it does not know is not an error here: the frame is returned whole so the caller can answer
  * UNSUPPORTED and carry on.
  *

@@ -5,6 +5,7 @@ import io.torchfeed.model.ModelListing;
 import io.torchfeed.model.ModelSummary;
 import io.torchfeed.model.Rejection;
 import io.torchfeed.model.TensorInfo;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +41,14 @@ final class Fixtures {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] part : parts) {
+      out.writeBytes(part);
+    }
+    return out.toByteArray();
   }
 
   /** {@code torchfeed.fixtures} (set by surefire), else the nearest test-fixtures above the working dir. */

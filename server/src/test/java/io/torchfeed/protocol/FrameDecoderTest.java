@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,7 +127,8 @@ class FrameDecoderTest {
   void rejectsLengthsThatAreNegativeAsSignedIntegers() {
     for (long length : new long[] {0x8000_0000L, 0xFFFF_FFFFL}) {
       FrameDecoder lenient = new FrameDecoder(Integer.MAX_VALUE);
-      byte[] header = {0x02, (byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8), (byte) length};
+      byte[] header =
+          {0x02, (byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8), (byte) length};
       FrameTooLargeException e = assertThrows(FrameTooLargeException.class,
           () -> lenient.decode(ByteBuffer.wrap(header)));
       assertEquals(length, e.length());
@@ -139,14 +139,16 @@ class FrameDecoderTest {
   @Test
   void refusesUseAfterAFramingError() {
     FrameDecoder small = new FrameDecoder(0);
-    assertThrows(FrameTooLargeException.class, () -> small.decode(ByteBuffer.wrap(new byte[] {1, 0, 0, 0, 1})));
+    assertThrows(FrameTooLargeException.class,
+        () -> small.decode(ByteBuffer.wrap(new byte[] {1, 0, 0, 0, 1})));
     assertThrows(IllegalStateException.class,
         () -> small.decode(ByteBuffer.wrap(Fixtures.read("02-list.bin"))));
   }
 
   @Test
   void returnsAFrameOfUnknownTypeWithItsPayload() {
-    ByteBuffer in = ByteBuffer.wrap(concat(new byte[] {0x7E, 0, 0, 0, 3, 1, 2, 3}, Fixtures.read("02-list.bin")));
+    byte[] unknownFrame = {0x7E, 0, 0, 0, 3, 1, 2, 3};
+    ByteBuffer in = ByteBuffer.wrap(Fixtures.concat(unknownFrame, Fixtures.read("02-list.bin")));
     Frame unknown = decoder.decode(in);
     assertEquals(0x7E, unknown.type());
     assertEquals(Optional.empty(), unknown.frameType());
@@ -171,14 +173,6 @@ class FrameDecoderTest {
   }
 
   private static byte[] concat(List<String> names) {
-    return concat(names.stream().map(Fixtures::read).toArray(byte[][]::new));
-  }
-
-  static byte[] concat(byte[]... parts) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (byte[] part : parts) {
-      out.writeBytes(part);
-    }
-    return out.toByteArray();
+    return Fixtures.concat(names.stream().map(Fixtures::read).toArray(byte[][]::new));
   }
 }
