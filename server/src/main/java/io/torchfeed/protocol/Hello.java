@@ -1,7 +1,5 @@
 package io.torchfeed.protocol;
 
-import java.util.Objects;
-
 /**
  * HELLO (0x01), the client's first frame.
  *
