@@ -1,0 +1,20 @@
+package io.torchfeed.model;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One servable model in a {@link ModelListing}. Key order is the wire order.
+ *
+ * @param name     model name
+ * @param versions its valid versions, ascending
+ * @param latest   the highest valid version
+ */
+@JsonPropertyOrder({"name", "versions", "latest"})
+public record ModelSummary(String name, List<Integer> versions, int latest) {
+  public ModelSummary {
+    Objects.requireNonNull(name, "name");
+    versions = List.copyOf(versions);
+  }
+}

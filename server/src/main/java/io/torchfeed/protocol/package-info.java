@@ -1,0 +1,14 @@
+/**
+ * The torchfeed TCP protocol, version 1 (docs/protocol.md): frames, messages and their codec.
+ *
+ * <p>Pure: no sockets, no threads, no files. A transport feeds received bytes to a {@link
+ * io.torchfeed.protocol.FrameDecoder}, turns each {@link io.torchfeed.protocol.Frame} into a {@link
+ * io.torchfeed.protocol.Message} with {@link io.torchfeed.protocol.MessageDecoder}, and writes the bytes
+ * {@link io.torchfeed.protocol.MessageEncoder} makes. Every way the peer can break the protocol is a
+ * {@link io.torchfeed.protocol.ProtocolException} that names the ERROR code to answer with and whether the
+ * connection must close ({@link io.torchfeed.protocol.ErrorMessage#of(ProtocolException)}).
+ *
+ * <p>The raw bytes that follow a FETCH_HEADER frame are not a frame: the decoder leaves them in the caller's
+ * buffer and the caller reads exactly {@link io.torchfeed.protocol.FetchHeader#payloadSize()} of them itself.
+ */
+package io.torchfeed.protocol;

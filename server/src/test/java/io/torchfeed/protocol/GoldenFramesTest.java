@@ -1,0 +1,89 @@
+package io.torchfeed.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every golden frame decodes to the message the spec describes and re-encodes byte for byte. */
+class GoldenFramesTest {
+
+  static Stream<Arguments> goldenFrames() {
+    return Stream.of(
+        Arguments.of("01-hello.bin", new Hello(1, "torchfeed-cpp/0.1.0", "1.13.1"), 0),
+        Arguments.of("02-list.bin", new ListRequest(), 0),
+        Arguments.of("03-manifest.bin", new ManifestRequest("toynet", 0), 0),
+        Arguments.of("04-fetch.bin", new FetchRequest("toynet", 1, 0, 0), 0),
+        Arguments.of("04-fetch-range.bin", new FetchRequest("toynet", 1, 7, 9), 0),
+        Arguments.of("81-server-hello.bin", new ServerHello(1, "torchfeed/0.1.0", "2.10.0"), 0),
+        Arguments.of("82-list-result.bin", new ListResult(Fixtures.LISTING), 0),
+        Arguments.of("83-manifest-result.bin", new ManifestResult(Fixtures.MANIFEST), 0),
+        Arguments.of("84-fetch-header.bin",
+            new FetchHeader("toynet", 1, 17, 0, 17, Fixtures.sha256(), Fixtures.MANIFEST), 17),
+        Arguments.of("84-fetch-header-range.bin",
+            new FetchHeader("toynet", 1, 17, 7, 9, Fixtures.sha256(), Fixtures.MANIFEST), 9),
+        Arguments.of("ff-error.bin",
+            new ErrorMessage(ErrorCode.NOT_FOUND, false, "no model named 'resnet'"), 0),
+        Arguments.of("ff-error-fatal.bin", new ErrorMessage(ErrorCode.TOO_LARGE, true,
+            "frame of 16777216 bytes exceeds the limit of 65536"), 0));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("goldenFrames")
+  void decodesToTheSpecifiedMessage(String file, Message expected, int rawBytes) {
+    ByteBuffer in = ByteBuffer.wrap(Fixtures.read(file));
+    Frame frame = new FrameDecoder(Protocol.MAX_RESPONSE_PAYLOAD).decode(in);
+    assertNotNull(frame);
+    assertEquals(expected.type(), frame.frameType().orElseThrow());
+    assertEquals(expected, MessageDecoder.decode(frame));
+    assertEquals(rawBytes, in.remaining());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("goldenFrames")
+  void reEncodesByteForByte(String file, Message expected, int rawBytes) {
+    byte[] golden = Fixtures.read(file);
+    byte[] frame = Arrays.copyOf(golden, golden.length - rawBytes);
+    Message decoded = MessageDecoder.decode(new FrameDecoder(Protocol.MAX_RESPONSE_PAYLOAD)
+        .decode(ByteBuffer.wrap(frame)));
+    assertArrayEquals(frame, MessageEncoder.encode(decoded));
+    assertArrayEquals(frame, MessageEncoder.encode(expected));
+  }
+
+  @Test
+  void fetchHeaderLeavesExactlyTheFileBytesInTheBuffer() throws NoSuchAlgorithmException {
+    ByteBuffer in = ByteBuffer.wrap(Fixtures.read("84-fetch-header.bin"));
+    FetchHeader header = (FetchHeader) MessageDecoder.decode(new FrameDecoder(1 << 20).decode(in));
+    assertEquals(17, header.payloadSize());
+    byte[] raw = new byte[in.remaining()];
+    in.get(raw);
+    assertArrayEquals(Fixtures.FILE, raw);
+    assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(raw), header.sha256());
+    assertEquals(header.manifest().sha256(), header.sha256Hex());
+  }
+
+  @Test
+  void rangeHeaderLeavesTheRangeInTheBuffer() {
+    ByteBuffer in = ByteBuffer.wrap(Fixtures.read("84-fetch-header-range.bin"));
+    FetchHeader header = (FetchHeader) MessageDecoder.decode(new FrameDecoder(1 << 20).decode(in));
+    byte[] raw = new byte[in.remaining()];
+    in.get(raw);
+    assertArrayEquals(Arrays.copyOfRange(Fixtures.FILE, (int) header.offset(),
+        (int) (header.offset() + header.payloadSize())), raw);
+  }
+
+  @Test
+  void tooLargeExceptionBecomesTheGoldenFatalError() {
+    FrameTooLargeException e = new FrameTooLargeException(16_777_216, Protocol.MAX_REQUEST_PAYLOAD);
+    assertArrayEquals(Fixtures.read("ff-error-fatal.bin"), MessageEncoder.encode(ErrorMessage.of(e)));
+  }
+}
