@@ -52,7 +52,7 @@ public final class TorchfeedServer implements AutoCloseable {
         .set(Options.WORKER_TASK_CORE_THREADS, 2)
         .set(Options.WORKER_TASK_MAX_THREADS, 8)
         .getMap());
-    ServerHello hello = new ServerHello(ServerHello.PROTOCOL_VERSION, "torchfeed/" + Version.SOFTWARE,
+    ServerHello hello = new ServerHello(io.torchfeed.protocol.Protocol.VERSION, "torchfeed/" + Version.SOFTWARE,
         Version.LIBTORCH);
     tcp = new TcpServer(worker, new TcpSettings(new InetSocketAddress(config.bind(), config.port()),
         config.maxFrameBytes(), config.idleTimeout(), config.maxConnections()), catalog, hello);

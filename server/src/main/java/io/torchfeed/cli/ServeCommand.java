@@ -79,17 +79,16 @@ public final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ServerConfig serverConfig = toConfig();
     CountDownLatch stopped = new CountDownLatch(1);
-    try (TorchfeedServer server = new TorchfeedServer(serverConfig).start()) {
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        server.close();
-        stopped.countDown();
-      }, "torchfeed-shutdown"));
-      spec.commandLine().getOut().printf("torchfeed ready: %d model versions on %s%s%n",
-          server.catalog().current().all().size(), server.tcpAddress(),
-          server.rawAddress().map(a -> ", raw on " + a).orElse(""));
-      spec.commandLine().getOut().flush();
-      stopped.await();
-    }
+    TorchfeedServer server = new TorchfeedServer(serverConfig).start();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      stopped.countDown();
+    }, "torchfeed-shutdown"));
+    spec.commandLine().getOut().printf("torchfeed ready: %d model versions on %s%s%n",
+        server.catalog().current().all().size(), server.tcpAddress(),
+        server.rawAddress().map(a -> ", raw on " + a).orElse(""));
+    spec.commandLine().getOut().flush();
+    stopped.await();
     return 0;
   }
 

@@ -4,7 +4,7 @@ import io.torchfeed.Version;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
 import io.torchfeed.model.ModelListing;
-import io.torchfeed.protocol.ClientHello;
+import io.torchfeed.protocol.Hello;
 import io.torchfeed.protocol.ErrorMessage;
 import io.torchfeed.protocol.FetchHeader;
 import io.torchfeed.protocol.FetchRequest;
@@ -14,7 +14,9 @@ import io.torchfeed.protocol.ListResult;
 import io.torchfeed.protocol.ManifestRequest;
 import io.torchfeed.protocol.ManifestResult;
 import io.torchfeed.protocol.Message;
-import io.torchfeed.protocol.MessageCodec;
+import io.torchfeed.protocol.MessageDecoder;
+import io.torchfeed.protocol.MessageEncoder;
+import io.torchfeed.protocol.Protocol;
 import io.torchfeed.protocol.ProtocolException;
 import io.torchfeed.protocol.ServerHello;
 import java.io.BufferedInputStream;
@@ -27,7 +29,6 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 
 /**
@@ -42,7 +43,7 @@ import java.time.Duration;
  */
 public final class TorchfeedClient implements AutoCloseable {
   /** Largest response frame accepted (a manifest of a very large model). */
-  public static final int MAX_RESPONSE_FRAME = 64 * 1024 * 1024;
+  public static final int MAX_RESPONSE_FRAME = Protocol.MAX_RESPONSE_PAYLOAD;
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
@@ -55,7 +56,7 @@ public final class TorchfeedClient implements AutoCloseable {
     this.socket = socket;
     this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
     this.out = new BufferedOutputStream(socket.getOutputStream());
-    send(new ClientHello(ServerHello.PROTOCOL_VERSION, "torchfeed-java/" + Version.SOFTWARE, libtorch));
+    send(new Hello(Protocol.VERSION, "torchfeed-java/" + Version.SOFTWARE, libtorch));
     this.serverHello = expect(ServerHello.class);
   }
 
@@ -151,8 +152,7 @@ public final class TorchfeedClient implements AutoCloseable {
   }
 
   private void send(Message message) throws IOException {
-    ByteBuffer frame = MessageCodec.encode(message);
-    out.write(frame.array(), frame.arrayOffset() + frame.position(), frame.remaining());
+    out.write(MessageEncoder.encode(message));
     out.flush();
   }
 
@@ -187,7 +187,7 @@ public final class TorchfeedClient implements AutoCloseable {
     byte[] payload = new byte[(int) length];
     in.readFully(payload);
     try {
-      return MessageCodec.decode(new Frame(type, payload));
+      return MessageDecoder.decode(new Frame(type, payload));
     } catch (ProtocolException e) {
       throw new ClientException("protocol error: " + e.getMessage(), e);
     }

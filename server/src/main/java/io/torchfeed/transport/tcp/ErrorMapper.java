@@ -4,18 +4,15 @@ import io.torchfeed.model.InvalidRequestException;
 import io.torchfeed.model.ModelNotFoundException;
 import io.torchfeed.protocol.ErrorCode;
 import io.torchfeed.protocol.ErrorMessage;
-import io.torchfeed.protocol.FrameTooLargeException;
-import io.torchfeed.protocol.MalformedMessageException;
 import io.torchfeed.protocol.ProtocolException;
-import io.torchfeed.protocol.UnsupportedMessageException;
-import io.torchfeed.protocol.UnsupportedProtocolException;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place where exceptions become ERROR frames (docs/protocol.md, section 4). The first matching class
- * wins; anything unknown is INTERNAL and logged with its stack trace. Fatal errors close the connection.
+ * The one place where exceptions become ERROR frames (docs/protocol.md, section 4). Protocol exceptions carry
+ * their own code and fatality; for domain exceptions the first matching class wins; anything unknown is INTERNAL
+ * and logged with its stack trace. Fatal errors close the connection.
  */
 final class ErrorMapper {
   private static final Logger log = LoggerFactory.getLogger(ErrorMapper.class);
@@ -25,15 +22,14 @@ final class ErrorMapper {
   private static final List<Rule> RULES = List.of(
       new Rule(ModelNotFoundException.class, ErrorCode.NOT_FOUND, false),
       new Rule(InvalidRequestException.class, ErrorCode.BAD_REQUEST, false),
-      new Rule(MalformedMessageException.class, ErrorCode.BAD_REQUEST, false),
-      new Rule(UnsupportedMessageException.class, ErrorCode.UNSUPPORTED, false),
-      new Rule(UnsupportedProtocolException.class, ErrorCode.UNSUPPORTED, true),
-      new Rule(FrameTooLargeException.class, ErrorCode.TOO_LARGE, true),
-      new Rule(ProtocolException.class, ErrorCode.BAD_REQUEST, true));
+      new Rule(IllegalArgumentException.class, ErrorCode.BAD_REQUEST, false));
 
   private ErrorMapper() {}
 
   static ErrorMessage toError(Throwable error) {
+    if (error instanceof ProtocolException e) {
+      return new ErrorMessage(e.errorCode(), e.fatal(), oneLine(e.getMessage()));
+    }
     for (Rule rule : RULES) {
       if (rule.type().isInstance(error)) {
         return new ErrorMessage(rule.code(), rule.fatal(), oneLine(error.getMessage()));

@@ -10,7 +10,7 @@ import io.torchfeed.protocol.ListResult;
 import io.torchfeed.protocol.ManifestRequest;
 import io.torchfeed.protocol.ManifestResult;
 import io.torchfeed.protocol.Message;
-import io.torchfeed.protocol.UnsupportedMessageException;
+import io.torchfeed.protocol.UnexpectedMessageException;
 import io.torchfeed.repository.ModelCatalog;
 import io.torchfeed.repository.PinnedFile;
 import io.torchfeed.repository.ServedModel;
@@ -40,7 +40,7 @@ final class RequestHandler {
     if (request instanceof FetchRequest f) {
       return fetch(f);
     }
-    throw new UnsupportedMessageException("a server does not accept " + request.getClass().getSimpleName());
+    throw UnexpectedMessageException.notAccepted("a server does not accept " + request.type() + " frames");
   }
 
   private Reply fetch(FetchRequest request) {

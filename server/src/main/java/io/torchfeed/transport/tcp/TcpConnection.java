@@ -1,13 +1,16 @@
 package io.torchfeed.transport.tcp;
 
-import io.torchfeed.protocol.ClientHello;
+import io.torchfeed.protocol.Hello;
 import io.torchfeed.protocol.ErrorMessage;
 import io.torchfeed.protocol.Frame;
 import io.torchfeed.protocol.FrameDecoder;
 import io.torchfeed.protocol.Message;
-import io.torchfeed.protocol.MessageCodec;
+import io.torchfeed.protocol.MessageDecoder;
+import io.torchfeed.protocol.MessageEncoder;
+import io.torchfeed.protocol.Protocol;
 import io.torchfeed.protocol.ProtocolException;
 import io.torchfeed.protocol.ServerHello;
+import io.torchfeed.protocol.UnexpectedMessageException;
 import io.torchfeed.protocol.UnsupportedProtocolException;
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -143,13 +146,13 @@ final class TcpConnection {
 
   private void answer(Frame frame) {
     try {
-      Message request = MessageCodec.decode(frame);
+      Message request = MessageDecoder.decode(frame);
       if (!greeted) {
         greet(request);
         return;
       }
-      if (request instanceof ClientHello) {
-        throw new io.torchfeed.model.InvalidRequestException("HELLO was already exchanged on this connection");
+      if (request instanceof Hello) {
+        throw UnexpectedMessageException.notAccepted("HELLO was already exchanged on this connection");
       }
       queue(handler.handle(request));
     } catch (RuntimeException e) {
@@ -158,24 +161,24 @@ final class TcpConnection {
   }
 
   private void greet(Message request) {
-    if (!(request instanceof ClientHello clientHello)) {
-      throw new ProtocolException("the first frame must be HELLO");
+    if (!(request instanceof Hello clientHello)) {
+      throw UnexpectedMessageException.beforeHello(request.type());
     }
-    if (clientHello.protocolVersion() != ServerHello.PROTOCOL_VERSION) {
+    if (clientHello.protocolVersion() != Protocol.VERSION) {
       throw new UnsupportedProtocolException("protocol version " + clientHello.protocolVersion()
-          + " is not supported; this server speaks " + ServerHello.PROTOCOL_VERSION);
+          + " is not supported; this server speaks " + Protocol.VERSION);
     }
     log.debug("hello from {}: {} (LibTorch {})", peer(), clientHello.software(), clientHello.libtorch());
     greeted = true;
-    output.add(Outbound.bytes(MessageCodec.encode(hello)));
+    output.add(Outbound.bytes(ByteBuffer.wrap(MessageEncoder.encode(hello))));
   }
 
   private void queue(Reply reply) {
     if (reply instanceof Reply.Frame frame) {
-      output.add(Outbound.bytes(MessageCodec.encode(frame.message())));
+      output.add(Outbound.bytes(ByteBuffer.wrap(MessageEncoder.encode(frame.message()))));
       closeWhenSent |= frame.close();
     } else if (reply instanceof Reply.Stream stream) {
-      output.add(Outbound.bytes(MessageCodec.encode(stream.header())));
+      output.add(Outbound.bytes(ByteBuffer.wrap(MessageEncoder.encode(stream.header()))));
       output.add(Outbound.file(stream.file(), stream.position(), stream.count()));
     }
   }
@@ -183,7 +186,7 @@ final class TcpConnection {
   private void queueError(ErrorMessage error, boolean forceFatal) {
     ErrorMessage sent = forceFatal && !error.fatal()
         ? new ErrorMessage(error.code(), true, error.message()) : error;
-    output.add(Outbound.bytes(MessageCodec.encode(sent)));
+    output.add(Outbound.bytes(ByteBuffer.wrap(MessageEncoder.encode(sent))));
     closeWhenSent |= sent.fatal();
   }
 

@@ -2,7 +2,7 @@ package io.torchfeed.transport.tcp;
 
 import io.torchfeed.protocol.ErrorCode;
 import io.torchfeed.protocol.ErrorMessage;
-import io.torchfeed.protocol.MessageCodec;
+import io.torchfeed.protocol.MessageEncoder;
 import io.torchfeed.protocol.ServerHello;
 import io.torchfeed.repository.ModelCatalog;
 import java.io.IOException;
@@ -66,8 +66,8 @@ public final class TcpServer implements AutoCloseable {
   private void accept(StreamConnection connection) throws IOException {
     if (active.incrementAndGet() > settings.maxConnections()) {
       active.decrementAndGet();
-      connection.getSinkChannel().write(MessageCodec.encode(new ErrorMessage(ErrorCode.UNAVAILABLE, true,
-          "the server is at its limit of " + settings.maxConnections() + " connections; try again later")));
+      connection.getSinkChannel().write(java.nio.ByteBuffer.wrap(MessageEncoder.encode(new ErrorMessage(ErrorCode.UNAVAILABLE, true,
+          "the server is at its limit of " + settings.maxConnections() + " connections; try again later"))));
       IoUtils.safeClose(connection);
       return;
     }
