@@ -16,11 +16,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The loop of the validation worker process ({@code torchfeed validate-worker}): reads one request per line,
- * loads the file with a {@link ModuleInspector} and answers with one line, in the format of
- * {@link WorkerProtocol}. A file LibTorch cannot load is answered with its reason and the loop goes on; a file
- * that crashes or hangs LibTorch takes the process with it, which is what {@link WorkerValidator} is for.
- * Native memory is freed after each file ({@link LibTorchInspector} works inside a {@code PointerScope}).
+ * The loop of the validation worker process ({@code torchfeed validate-worker}): reads one request per
+ * line, loads the file with a {@link ModuleInspector} and answers with one line, in the format of
+ * {@link WorkerProtocol}. A file LibTorch cannot load is answered with its reason and the loop goes on; a
+ * file that crashes or hangs LibTorch takes the process with it, which is what {@link WorkerValidator} is
+ * for. Native memory is freed after each file ({@link LibTorchInspector} works inside a
+ * {@code PointerScope}).
  *
  * <h2>Keeping the answers readable</h2>
  *
@@ -41,6 +42,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ValidationWorker {
   private static final Logger log = LoggerFactory.getLogger(ValidationWorker.class);
+  private static final int EXIT_ORPHANED = 2;
 
   private final ModuleInspector inspector;
 
@@ -48,10 +50,17 @@ public final class ValidationWorker {
     this.inspector = Objects.requireNonNull(inspector, "inspector");
   }
 
-  /** Serves requests from stdin until it is closed, answering on stdout; see the class Javadoc. */
+  /**
+   * Serves requests from stdin until it is closed, answering on stdout; see the class Javadoc. If the parent
+   * process (the server) dies, this process halts, even in the middle of a file that hangs LibTorch.
+   */
   public void serveStdio() throws IOException {
     OutputStream answers = new FileOutputStream(FileDescriptor.out);
     System.setOut(System.err);
+    ProcessHandle.current().parent().ifPresent(server -> server.onExit().thenRun(() -> {
+      log.warn("the server has gone; validation worker exiting");
+      Runtime.getRuntime().halt(EXIT_ORPHANED);
+    }));
     serve(System.in, answers);
   }
 

@@ -25,12 +25,12 @@ import org.slf4j.LoggerFactory;
  * {@linkplain Settings#extraJvmOptions() extra options}, which can override any of these.
  *
  * <p>The worker is started on first use and kept for the next files. Files are fed one at a time, in the
- * order callers arrive; each gets {@linkplain Settings#fileTimeout() a time limit}. A file during which the
- * worker dies is rejected with {@code validator crashed: <how>[; last output: <line>]}, where {@code <how>} is
- * {@code killed by signal 9 (SIGKILL)}, {@code killed by signal 6 (SIGABRT)} (a C++ {@code abort}),
- * {@code exited with code 3} and the like, and {@code <line>} is the last line the worker wrote while on this
- * file, or the headline of the JVM's crash report. A native crash the JVM catches (SIGSEGV, SIGBUS, ...) ends
- * with exit code 1 when no core file is written, so it reads
+ * order callers arrive; each gets {@linkplain Settings#fileTimeout() a time limit}. A file during which
+ * the worker dies is rejected with {@code validator crashed: <how>[; last output: <line>]}, where
+ * {@code <how>} is {@code killed by signal 9 (SIGKILL)}, {@code killed by signal 6 (SIGABRT)} (a C++
+ * {@code abort}), {@code exited with code 3} and the like, and {@code <line>} is the last line the worker
+ * wrote while on this file, or the headline of the JVM's crash report. A native crash the JVM catches
+ * (SIGSEGV, SIGBUS, ...) ends with exit code 1 when no core file is written, so it reads
  * {@code validator crashed: exited with code 1; last output: SIGSEGV (0xb) at pc=0x..., pid=..., tid=...}.
  * A file that takes too long is rejected with {@code validator timed out after 120 s} and the worker is
  * killed. Either way the next file gets a new worker. Everything the worker writes to stderr is logged here
@@ -111,26 +111,31 @@ public final class WorkerValidator implements Validator {
   @Override
   public ModuleInfo validate(Path file) {
     Path absolute = file.toAbsolutePath();
-    lock.lock();
+    try {
+      lock.lockInterruptibly();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ValidatorUnavailableException("interrupted while waiting to validate " + absolute);
+    }
     try {
       WorkerProcess current = running();
       String answer;
       try {
         answer = current.exchange(WorkerProtocol.request(absolute), settings.fileTimeout());
       } catch (TimeoutException e) {
-        current.kill();
+        discard(current);
         log.warn("validating {} took longer than {}; killed validator {}", absolute,
             text(settings.fileTimeout()), current.pid());
         throw new ModelRejectedException("validator timed out after " + text(settings.fileTimeout()));
       } catch (WorkerProcess.DiedException e) {
-        current.kill();
+        discard(current);
         if (closed) {
           throw new ValidatorUnavailableException("validator closed while validating " + absolute);
         }
         log.warn("validator {} crashed while validating {}: {}", current.pid(), absolute, e.getMessage());
         throw new ModelRejectedException("validator crashed: " + e.getMessage());
       } catch (InterruptedException e) {
-        current.kill();
+        discard(current);
         Thread.currentThread().interrupt();
         throw new ValidatorUnavailableException("interrupted while validating " + absolute);
       }
@@ -169,7 +174,7 @@ public final class WorkerValidator implements Validator {
     try {
       return WorkerProtocol.parseAnswer(answer);
     } catch (IllegalArgumentException e) {
-      current.kill();
+      discard(current);
       throw new ValidatorUnavailableException("validator " + current.pid() + " answered nonsense: "
           + e.getMessage(), e);
     }
@@ -195,12 +200,19 @@ public final class WorkerValidator implements Validator {
     return current;
   }
 
+  /** Kills a worker that can no longer be trusted with the next file; the next file starts another. */
+  private void discard(WorkerProcess current) {
+    current.kill();
+    worker = null;
+  }
+
   private WorkerProcess start() {
     WorkerProcess started;
     try {
       started = WorkerProcess.start(command);
     } catch (IOException e) {
-      throw new ValidatorUnavailableException("cannot start the validator: " + Reasons.oneLine(e.getMessage()), e);
+      String reason = "cannot start the validator: " + Reasons.oneLine(e.getMessage());
+      throw new ValidatorUnavailableException(reason, e);
     }
     try {
       String libtorch = started.awaitReady(settings.startTimeout());
@@ -208,7 +220,8 @@ public final class WorkerValidator implements Validator {
       return started;
     } catch (TimeoutException e) {
       started.kill();
-      throw new ValidatorUnavailableException("validator did not start within " + text(settings.startTimeout()));
+      throw new ValidatorUnavailableException(
+          "validator did not start within " + text(settings.startTimeout()));
     } catch (WorkerProcess.DiedException e) {
       throw new ValidatorUnavailableException("validator failed to start: " + e.getMessage());
     } catch (IllegalArgumentException e) {
