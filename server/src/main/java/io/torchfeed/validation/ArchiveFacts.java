@@ -104,8 +104,8 @@ public final class ArchiveFacts {
     try (InputStream in = zip.getInputStream(record)) {
       return in.readNBytes(MAX_VERSION_RECORD + 1);
     } catch (IOException e) {
-      throw new ModelRejectedException(NOT_AN_ARCHIVE + "cannot read the version record (" + describe(e) + ")",
-          e);
+      String reason = NOT_AN_ARCHIVE + "cannot read the version record (" + describe(e) + ")";
+      throw new ModelRejectedException(reason, e);
     }
   }
 
@@ -115,7 +115,9 @@ public final class ArchiveFacts {
       throw new ModelRejectedException(NOT_AN_ARCHIVE + "version record is empty");
     }
     if (record.length > MAX_VERSION_RECORD || !VERSION.matcher(text).matches()) {
-      String shown = text.length() > MAX_VERSION_RECORD ? text.substring(0, MAX_VERSION_RECORD) + "..." : text;
+      String shown = text.length() <= MAX_VERSION_RECORD
+          ? text
+          : text.substring(0, MAX_VERSION_RECORD) + "...";
       throw new ModelRejectedException(
           NOT_AN_ARCHIVE + "version record is not a number: '" + Reasons.oneLine(shown) + "'");
     }

@@ -36,37 +36,42 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The LibTorch boundary: the only class of torchfeed that imports {@code org.bytedeco}. Everything else sees
- * {@link ModuleInfo} and {@link TensorInfo}.
+ * The LibTorch boundary: the only class of torchfeed that imports {@code org.bytedeco}. Everything else
+ * sees {@link ModuleInfo} and {@link TensorInfo}.
  *
- * <p>Every call loads the module on the CPU inside a {@link PointerScope}, so all native memory it allocated
- * is freed when the call returns. LibTorch's C++ exceptions reach Java as a {@link RuntimeException} whose
- * message is the error followed by a C++ stack trace; the first line, cleaned up, becomes the
- * {@link ModelRejectedException}'s reason ({@code torch::jit::load failed: ...}) and the full text is logged at
- * debug. Loading a hostile file can still abort or crash the process, which is why the server only calls
- * this class inside the validation worker process ({@link ValidationWorker}).
+ * <p>Every call loads the module on the CPU inside a {@link PointerScope}, so all native memory it
+ * allocated is freed when the call returns. LibTorch's C++ exceptions reach Java as a
+ * {@link RuntimeException} whose message is the error followed by a C++ stack trace; its first line,
+ * cleaned up, becomes the {@link ModelRejectedException}'s reason ({@code torch::jit::load failed: ...})
+ * and the full text is logged at debug. Loading a hostile file can still abort or crash the process, which
+ * is why the server only uses this class inside the validation worker process ({@link ValidationWorker}).
  *
  * <h2>Loading from memory</h2>
  *
- * {@link #inspect(ByteBuffer)} loads without a temporary file. The bindings offer no direct way:
- * {@code torch.load(Pointer)} wants a {@code std::istream&} and JavaCPP maps no class that constructs one;
- * {@code ReadAdapterInterface} and {@code IStreamAdapter} have only a casting constructor (they are not
- * {@code @Virtual}, so Java cannot implement them) and nothing in the bindings constructs one, which also rules
- * out {@code torch.load}/{@code import_ir_module}/{@code PyTorchStreamReader} with an adapter;
- * {@code parse_and_initialize_jit_module(ByteBuffer, ...)} takes only the flatbuffer format, not the zip
- * archives PyTorch writes. What works is {@code torch::serialize::InputArchive::load_from(const char*, size_t,
- * device)}, which wraps the bytes in its own {@code ReadAdapterInterface} and calls
- * {@code torch::jit::load}. The archive keeps the module in its private member {@code module_}, and only
- * exposes its attributes; but {@code InputArchive} is a {@code final}, non-polymorphic class whose first member
- * is that {@code torch::jit::Module} (unchanged from LibTorch 1.5 to 2.10), so the archive's address is the
- * module's address and {@code new JitModule(archive)} (JavaCPP's casting constructor) is a view of it. This
- * relies on that layout: the view's top-level attribute names are checked against {@code archive.keys()}
- * before use. The view lives only as long as the archive; copy it ({@code new JitModule(view)}) to keep it.
+ * {@link #inspect(ByteBuffer)} loads without a temporary file, although the bindings offer no direct way:
+ * <ul>
+ *   <li>{@code torch.load(Pointer)} and {@code import_ir_module(cu, Pointer, ...)} want a
+ *       {@code std::istream&}, and JavaCPP maps no class that constructs one;
+ *   <li>{@code ReadAdapterInterface} and {@code IStreamAdapter} have only JavaCPP's casting constructor:
+ *       they are not {@code @Virtual}, so Java cannot implement them, and nothing in the bindings creates
+ *       one, which rules out {@code torch.load}, {@code import_ir_module} and {@code PyTorchStreamReader}
+ *       with an adapter;
+ *   <li>{@code parse_and_initialize_jit_module(ByteBuffer, ...)} reads only the flatbuffer format, not the
+ *       zip archives {@code torch.jit.save} writes.
+ * </ul>
+ * What works is {@code torch::serialize::InputArchive::load_from(const char* data, size_t size, device)}:
+ * it wraps the bytes in a {@code ReadAdapterInterface} of its own and calls {@code torch::jit::load}. The
+ * archive keeps the module in its private member {@code module_} and exposes only the module's attributes;
+ * but {@code InputArchive} is a {@code final}, non-polymorphic class whose first member is that
+ * {@code torch::jit::Module} (in LibTorch 1.13 and in 2.10, where this was checked), so the archive's
+ * address is the module's, and {@code new JitModule(archive)}, JavaCPP's casting constructor, is a view of
+ * it. Because this relies on that layout, the view's top-level attribute names are checked against
+ * {@code archive.keys()} before use. The view lives as long as the archive; copying it
+ * ({@code new JitModule(view)}) gives a module that outlives the archive.
  *
  * <p>A later JVM client needs {@code forward()} and parameter values as well. They belong to this boundary
- * too: a loading method here that returns an {@link AutoCloseable} handle owning the {@code JitModule} (a
- * nested class, so {@code org.bytedeco} types still never leave this file), built from the same
- * {@code load}/{@code view} steps as the methods below.
+ * too: a loading method here that returns an {@link AutoCloseable} handle owning a {@code JitModule} (a
+ * nested class, so that {@code org.bytedeco} types never leave this file), loaded like the modules below.
  */
 public final class LibTorchInspector implements ModuleInspector {
   private static final Logger log = LoggerFactory.getLogger(LibTorchInspector.class);

@@ -75,7 +75,8 @@ final class WorkerProcess {
   }
 
   /** Sends one request line and waits for the next message, which answers it. */
-  String exchange(String request, Duration timeout) throws DiedException, TimeoutException, InterruptedException {
+  String exchange(String request, Duration timeout)
+      throws DiedException, TimeoutException, InterruptedException {
     lastWords.clear();
     try {
       stdin.write((request + "\n").getBytes(StandardCharsets.UTF_8));

@@ -14,11 +14,13 @@ import java.nio.file.Path;
  * process): one compact JSON object per line, UTF-8, so a message never contains a newline.
  *
  * <pre>
- * worker → server, once, when LibTorch is loaded:  {"ready":true,"libtorch":"2.10.0"}
- * server → worker, one file at a time:             {"path":"/abs/models/toynet/1/model.pt"}
- * worker → server, one answer per request:         {"ok":true,"parameters":[{"name":"fc.weight","shape":[3,2],
- *                                                      "dtype":"float32"}, ...],"buffers":[...]}
- *                                                  {"ok":false,"reason":"torch::jit::load failed: ..."}
+ * worker → server, once, when LibTorch is loaded:
+ *     {"ready":true,"libtorch":"2.10.0"}
+ * server → worker, one file at a time:
+ *     {"path":"/abs/models/toynet/1/model.pt"}
+ * worker → server, one answer per request:
+ *     {"ok":true,"parameters":[{"name":"fc.weight","shape":[3,2],"dtype":"float32"}, ...],"buffers":[...]}
+ *     {"ok":false,"reason":"torch::jit::load failed: ..."}
  * </pre>
  *
  * Answers start with {@code {"ok":} and the ready line with {@code {"ready":}; the server looks for these

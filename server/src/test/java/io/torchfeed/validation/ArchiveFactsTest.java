@@ -32,7 +32,8 @@ class ArchiveFactsTest {
   void hashesFilesLargerThanTheBuffer() throws Exception {
     byte[] payload = new byte[ArchiveFacts.BUFFER_SIZE * 2 + 12345];
     new Random(1).nextBytes(payload);
-    byte[] bytes = Zips.of("big/version", "3\n", "big/data/0", new String(payload, StandardCharsets.ISO_8859_1));
+    String data = new String(payload, StandardCharsets.ISO_8859_1);
+    byte[] bytes = Zips.of("big/version", "3\n", "big/data/0", data);
     Path file = Fixtures.write(dir, "big.pt", bytes);
     assertEquals(new FileFacts(bytes.length, sha256(bytes), 3), facts.read(file));
   }
@@ -52,7 +53,8 @@ class ArchiveFactsTest {
 
   @Test
   void takesTheTopLevelDirectoryFromTheFirstRecord() {
-    Path file = Fixtures.write(dir, "two.pt", Zips.of("a/data.pkl", "x", "b/version", "3\n", "a/version", "4\n"));
+    Path file =
+        Fixtures.write(dir, "two.pt", Zips.of("a/data.pkl", "x", "b/version", "3\n", "a/version", "4\n"));
     assertEquals(4, facts.read(file).formatVersion());
   }
 
@@ -76,7 +78,8 @@ class ArchiveFactsTest {
         Zips.of("version", "3\n"));
     assertRejected("not a TorchScript archive: no version record", "noversion.pt",
         Zips.of("m/data.pkl", "x"));
-    assertRejected("not a TorchScript archive: version record is empty", "blank.pt", Zips.versionOnly("m", "\n"));
+    assertRejected("not a TorchScript archive: version record is empty", "blank.pt",
+        Zips.versionOnly("m", "\n"));
     assertRejected("not a TorchScript archive: version record is not a number: 'abc'", "abc.pt",
         Zips.versionOnly("m", "abc\n"));
     assertRejected("not a TorchScript archive: version record is not a number: '"

@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
-/** The committed TorchScript models (see {@code src/test/resources/validation/make_models.py}) and bad files. */
+/** The committed TorchScript models (written by {@code validation/make_models.py}) and bad files. */
 final class Fixtures {
   private Fixtures() {}
 

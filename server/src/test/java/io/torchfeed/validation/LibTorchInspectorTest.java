@@ -31,6 +31,11 @@ class LibTorchInspectorTest {
           tensor("bn.running_var", "float32", 2),
           tensor("bn.num_batches_tracked", "int64")));
 
+  static final String NOT_A_ZIP =
+      "torch::jit::load failed: PytorchStreamReader failed reading zip archive: not a ZIP archive";
+  static final String NO_CENTRAL_DIRECTORY = "torch::jit::load failed: PytorchStreamReader failed reading zip"
+      + " archive: failed finding central directory";
+
   private final LibTorchInspector inspector = new LibTorchInspector();
   @TempDir Path dir;
 
@@ -52,12 +57,10 @@ class LibTorchInspectorTest {
 
   @Test
   void rejectsGarbageEmptyAndTruncatedFilesWithOneLine() {
-    assertRejected("torch::jit::load failed: PytorchStreamReader failed reading zip archive: not a ZIP archive",
-        inspectFile("garbage.pt", "this is not a model\n".getBytes(StandardCharsets.UTF_8)));
-    assertRejected("torch::jit::load failed: PytorchStreamReader failed reading zip archive: not a ZIP archive",
-        inspectFile("empty.pt", new byte[0]));
-    assertRejected("torch::jit::load failed: PytorchStreamReader failed reading zip archive: failed finding"
-        + " central directory", inspectFile("truncated.pt", Fixtures.truncated(5000)));
+    byte[] garbage = "this is not a model\n".getBytes(StandardCharsets.UTF_8);
+    assertRejected(NOT_A_ZIP, inspectFile("garbage.pt", garbage));
+    assertRejected(NOT_A_ZIP, inspectFile("empty.pt", new byte[0]));
+    assertRejected(NO_CENTRAL_DIRECTORY, inspectFile("truncated.pt", Fixtures.truncated(5000)));
   }
 
   @Test
@@ -95,17 +98,17 @@ class LibTorchInspectorTest {
 
   @Test
   void rejectsBadBytesInMemory() {
-    assertRejected("torch::jit::load failed: PytorchStreamReader failed reading zip archive: not a ZIP archive",
+    assertRejected(NOT_A_ZIP,
         assertThrows(ModelRejectedException.class, () -> inspector.inspect(ByteBuffer.allocate(0))));
-    assertRejected("torch::jit::load failed: PytorchStreamReader failed reading zip archive: failed finding"
-            + " central directory",
-        assertThrows(ModelRejectedException.class,
-            () -> inspector.inspect(ByteBuffer.wrap(Fixtures.truncated(5000)))));
+    ByteBuffer truncated = ByteBuffer.wrap(Fixtures.truncated(5000));
+    assertRejected(NO_CENTRAL_DIRECTORY,
+        assertThrows(ModelRejectedException.class, () -> inspector.inspect(truncated)));
   }
 
   @Test
   void knowsItsLibTorchVersion() {
-    assertTrue(inspector.libtorchVersion().matches("[0-9]+\\.[0-9]+\\.[0-9]+.*"), inspector.libtorchVersion());
+    String version = inspector.libtorchVersion();
+    assertTrue(version.matches("[0-9]+\\.[0-9]+\\.[0-9]+.*"), version);
   }
 
   @Test

@@ -11,7 +11,8 @@ class ReasonsTest {
     String message = "PytorchStreamReader failed reading zip archive: not a ZIP archive\n"
         + "Exception raised from valid at inline_container.cc:242 (most recent call first):\n"
         + "frame #0: c10::Error::Error(...)\n";
-    assertEquals("PytorchStreamReader failed reading zip archive: not a ZIP archive", Reasons.firstLine(message));
+    assertEquals("PytorchStreamReader failed reading zip archive: not a ZIP archive",
+        Reasons.firstLine(message));
   }
 
   @Test
@@ -23,11 +24,12 @@ class ReasonsTest {
   @Test
   void dropsEnforcePrefixAndImprovementBoilerplate() {
     assertEquals("file in archive is not in a subdirectory: hello.txt",
-        Reasons.firstLine("[enforce fail at inline_container.cc:180] . file in archive is not in a subdirectory: "
-            + "hello.txt"));
+        Reasons.firstLine("[enforce fail at inline_container.cc:180] . file in archive is not in a"
+            + " subdirectory: hello.txt"));
     assertEquals("Expected hasRecord(\"version\") to be true, but got false.",
-        Reasons.firstLine("Expected hasRecord(\"version\") to be true, but got false.  (Could this error message"
-            + " be improved?  If so, please report an enhancement request to PyTorch.)\nException raised..."));
+        Reasons.firstLine("Expected hasRecord(\"version\") to be true, but got false.  (Could this error"
+            + " message be improved?  If so, please report an enhancement request to PyTorch.)\n"
+            + "Exception raised..."));
   }
 
   @Test

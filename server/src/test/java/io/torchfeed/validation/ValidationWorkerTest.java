@@ -41,7 +41,8 @@ class ValidationWorkerTest {
 
   @Test
   void announcesItselfThenAnswersEachRequestOnOneLine() throws IOException {
-    List<String> answers = serve("{\"path\":\"/m/good.pt\"}\n\n{\"path\":\"/m/bad.pt\"}\n{\"path\":\"/m/good.pt\"}\n");
+    List<String> answers =
+        serve("{\"path\":\"/m/good.pt\"}\n\n{\"path\":\"/m/bad.pt\"}\n{\"path\":\"/m/good.pt\"}\n");
     assertEquals(List.of(
         "{\"ready\":true,\"libtorch\":\"9.9.9\"}",
         "{\"ok\":true,\"parameters\":[{\"name\":\"fc.weight\",\"shape\":[3,2],\"dtype\":\"float32\"}],"
@@ -55,12 +56,14 @@ class ValidationWorkerTest {
 
   @Test
   void answersBadRequestsAndKeepsGoing() throws IOException {
-    List<String> answers = serve("not json\n{\"path\":3}\n{\"path\":\"relative.pt\"}\n[1]\n{\"path\":\"/m/good.pt\"}\n");
+    List<String> answers =
+        serve("not json\n{\"path\":3}\n{\"path\":\"relative.pt\"}\n[1]\n{\"path\":\"/m/good.pt\"}\n");
     assertEquals(6, answers.size());
     assertEquals("{\"ok\":false,\"reason\":\"bad request: not JSON: not json\"}", answers.get(1));
     assertEquals("{\"ok\":false,\"reason\":\"bad request: expected {\\\"path\\\": \\\"/absolute/file\\\"}\"}",
         answers.get(2));
-    assertEquals("{\"ok\":false,\"reason\":\"bad request: path is not absolute: relative.pt\"}", answers.get(3));
+    assertEquals("{\"ok\":false,\"reason\":\"bad request: path is not absolute: relative.pt\"}",
+        answers.get(3));
     assertEquals("{\"ok\":false,\"reason\":\"bad request: not a JSON object: [1]\"}", answers.get(4));
     assertEquals(TINY, WorkerProtocol.parseAnswer(answers.get(5)));
   }
@@ -91,7 +94,8 @@ class ValidationWorkerTest {
 
   private List<String> serve(String requests) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    new ValidationWorker(inspector).serve(new ByteArrayInputStream(requests.getBytes(StandardCharsets.UTF_8)), out);
+    byte[] in = requests.getBytes(StandardCharsets.UTF_8);
+    new ValidationWorker(inspector).serve(new ByteArrayInputStream(in), out);
     return out.toString(StandardCharsets.UTF_8).lines().toList();
   }
 }

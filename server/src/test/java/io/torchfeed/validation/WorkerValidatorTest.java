@@ -43,8 +43,8 @@ class WorkerValidatorTest {
     assertEquals(CONVNET, validator.validate(Fixtures.convnet()));
     long pid = validator.workerPid().orElseThrow();
 
-    ModelRejectedException e = assertThrows(ModelRejectedException.class,
-        () -> validator.validate(Fixtures.write(dir, "garbage.pt", "garbage".getBytes(StandardCharsets.UTF_8))));
+    Path garbage = Fixtures.write(dir, "garbage.pt", "garbage".getBytes(StandardCharsets.UTF_8));
+    ModelRejectedException e = assertThrows(ModelRejectedException.class, () -> validator.validate(garbage));
     assertEquals("torch::jit::load failed: PytorchStreamReader failed reading zip archive: not a ZIP archive",
         e.getMessage());
 
@@ -151,7 +151,8 @@ class WorkerValidatorTest {
   @Test
   void saysWhyTheWorkerCannotStart() {
     validator.close();
-    validator = new WorkerValidator(WorkerValidator.Settings.defaults().withMainClass("io.torchfeed.NoSuchMain"));
+    validator =
+        new WorkerValidator(WorkerValidator.Settings.defaults().withMainClass("io.torchfeed.NoSuchMain"));
     ValidatorUnavailableException e =
         assertThrows(ValidatorUnavailableException.class, () -> validator.validate(Fixtures.convnet()));
     assertTrue(e.getMessage().startsWith("validator failed to start: exited with code 1; last output: "),
