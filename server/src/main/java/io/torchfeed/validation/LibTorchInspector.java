@@ -65,9 +65,17 @@ import org.slf4j.LoggerFactory;
  * but {@code InputArchive} is a {@code final}, non-polymorphic class whose first member is that
  * {@code torch::jit::Module} (in LibTorch 1.13 and in 2.10, where this was checked), so the archive's
  * address is the module's, and {@code new JitModule(archive)}, JavaCPP's casting constructor, is a view of
- * it. Because this relies on that layout, the view's top-level attribute names are checked against
- * {@code archive.keys()} before use. The view lives as long as the archive; copying it
- * ({@code new JitModule(view)}) gives a module that outlives the archive.
+ * it. Because this relies on that layout, the view's top-level attribute names are compared with
+ * {@code archive.keys()} before any tensor is read through it. The view lives as long as the archive;
+ * copying it ({@code new JitModule(view)}) gives a module that outlives the archive.
+ *
+ * <h2>First use on a host with another LibTorch</h2>
+ *
+ * The first process that loads the bindings unpacks LibTorch into {@code ~/.javacpp/cache}. It loads the
+ * small {@code libtorch.so} before {@code libtorch_cpu.so} is unpacked, so on a host that has another
+ * LibTorch in the default library path (Debian's {@code libtorch1.13}, pulled in by {@code python3-torch})
+ * the dynamic linker takes that one, and the JVM dies with SIGSEGV. Every later process finds the cache
+ * complete and works. In the worker process this costs one failed start.
  *
  * <p>A later JVM client needs {@code forward()} and parameter values as well. They belong to this boundary
  * too: a loading method here that returns an {@link AutoCloseable} handle owning a {@code JitModule} (a
