@@ -14,7 +14,7 @@ public interface ModuleInspector {
    *
    * @throws ModelRejectedException with a one-line reason if the file cannot be loaded
    */
-  ModuleInfo inspect(Path file);
+  ModuleInfo inspect(Path file) throws ModelRejectedException;
 
   /** The version of LibTorch that loads the files, e.g. {@code 2.10.0}. */
   String libtorchVersion();

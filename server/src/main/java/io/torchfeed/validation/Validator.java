@@ -15,7 +15,7 @@ public interface Validator extends AutoCloseable {
    *     closed or interrupted meanwhile); the file's fate is unknown, try again later
    * @throws IllegalStateException if the validator was closed before the call
    */
-  ModuleInfo validate(Path file);
+  ModuleInfo validate(Path file) throws ModelRejectedException;
 
   /** Stops the validator; further calls to {@link #validate} fail. */
   @Override
