@@ -1,0 +1,15 @@
+/**
+ * The LibTorch boundary and its worker process.
+ *
+ * <ul>
+ *   <li>{@link io.torchfeed.validation.LibTorchInspector}: the only class of torchfeed that imports
+ *       {@code org.bytedeco}; loads a TorchScript module and describes it as plain records.
+ *   <li>{@link io.torchfeed.validation.ArchiveFacts}: size, SHA-256 and format version of a file, in plain
+ *       Java.
+ *   <li>{@link io.torchfeed.validation.Validator}, implemented by
+ *       {@link io.torchfeed.validation.WorkerValidator}: how the server validates a file, in a child process
+ *       ({@link io.torchfeed.validation.ValidationWorker}, run by {@code torchfeed validate-worker}), because
+ *       LibTorch can abort, crash or hang on a hostile file.
+ * </ul>
+ */
+package io.torchfeed.validation;
