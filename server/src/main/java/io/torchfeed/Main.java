@@ -23,13 +23,26 @@ import picocli.CommandLine.Command;
 public final class Main {
 
   public static void main(String[] args) {
+    if (System.getProperty("slf4j.internal.verbosity") == null) {
+      System.setProperty("slf4j.internal.verbosity", "WARN");
+    }
+    if (System.getProperty("torchfeed.log.level") == null) {
+      String fromEnv = System.getenv("TORCHFEED_LOG_LEVEL");
+      boolean serving = args.length > 0 && args[0].equals("serve");
+      System.setProperty("torchfeed.log.level", fromEnv != null ? fromEnv : serving ? "INFO" : "WARN");
+    }
     System.exit(run(args));
   }
 
   /** Runs one command; 0 on success, 1 with a one-line message on stderr on failure. */
   public static int run(String... args) {
     CommandLine cli = new CommandLine(new Main());
-    cli.setDefaultValueProvider(ConfigDefaults.fromArgs(args, System.getenv()));
+    try {
+      cli.setDefaultValueProvider(ConfigDefaults.fromArgs(args, System.getenv()));
+    } catch (RuntimeException e) {
+      cli.getErr().println("torchfeed: " + ConfigDefaults.firstLine(e));
+      return 1;
+    }
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       commandLine.getErr().println("torchfeed: " + ConfigDefaults.firstLine(e));
       org.slf4j.LoggerFactory.getLogger(Main.class).debug("command failed", e);

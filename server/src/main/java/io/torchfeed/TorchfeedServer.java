@@ -42,7 +42,8 @@ public final class TorchfeedServer implements AutoCloseable {
 
   public TorchfeedServer start() throws IOException {
     RepositoryScanner scanner = new RepositoryScanner(config.models(), log::warn);
-    validator = new WorkerValidator(config.validationTimeout(), config.workerJvmOptions());
+    validator = new WorkerValidator(WorkerValidator.Settings.defaults()
+        .withFileTimeout(config.validationTimeout()).withExtraJvmOptions(config.workerJvmOptions()));
     ManifestCache cache = new ManifestCache(config.cacheDir(), Version.SOFTWARE + "/" + Version.LIBTORCH);
     catalog.publish(new RepositoryLoader(scanner, new ArchiveFacts(), validator, cache).load());
 

@@ -49,7 +49,7 @@ public final class InspectCommand implements Callable<Integer> {
     }
     FileFacts facts = new ArchiveFacts().read(file);
     ModuleInfo module;
-    try (WorkerValidator validator = new WorkerValidator(timeout, WorkerValidator.DEFAULT_JVM_OPTIONS)) {
+    try (WorkerValidator validator = new WorkerValidator(WorkerValidator.Settings.defaults().withFileTimeout(timeout))) {
       module = validator.validate(file.toAbsolutePath());
     }
     Inspection result = new Inspection(file.toString(), facts.size(), facts.sha256(), facts.formatVersion(),

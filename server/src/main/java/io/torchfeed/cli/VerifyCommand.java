@@ -44,27 +44,28 @@ public final class VerifyCommand implements Callable<Integer> {
       progress.finish();
     }
     Manifest manifest = fetched.manifest();
-    ModuleInfo loaded = load(fetched.bytes());
+    LibTorchInspector inspector = new LibTorchInspector();
+    ModuleInfo loaded = load(inspector, fetched.bytes());
     List<ModuleDiff.Difference> differences = ModuleDiff.between(manifest.module(), loaded);
     PrintWriter out = spec.commandLine().getOut();
     TensorTable.print(out, "PARAMETERS", loaded.parameters());
     TensorTable.print(out, "BUFFERS", loaded.buffers());
     if (!differences.isEmpty()) {
       out.printf("%s: %d difference(s) between the server's manifest and what LibTorch %s loaded:%n",
-          manifest.id(), differences.size(), LibTorchInspector.libtorchVersion());
+          manifest.id(), differences.size(), inspector.libtorchVersion());
       differences.forEach(d -> out.println("  " + d));
       out.flush();
       return 1;
     }
     out.printf("%s verified: sha256 %s, %d parameters and %d buffers match the server's manifest "
             + "(loaded with LibTorch %s)%n", manifest.id(), manifest.sha256(), loaded.parameters().size(),
-        loaded.buffers().size(), LibTorchInspector.libtorchVersion());
+        loaded.buffers().size(), inspector.libtorchVersion());
     return 0;
   }
 
-  private static ModuleInfo load(ByteBuffer bytes) {
+  private static ModuleInfo load(LibTorchInspector inspector, ByteBuffer bytes) {
     try {
-      return new LibTorchInspector().inspect(bytes);
+      return inspector.inspect(bytes);
     } catch (RuntimeException e) {
       throw new ClientException("LibTorch could not load the fetched model: " + ConfigDefaults.firstLine(e), e);
     }

@@ -45,7 +45,7 @@ public final class ManifestCache {
       return new Entry(stamp, null, null, reason);
     }
 
-    public boolean isRejected() {
+    public boolean wasRejected() {
       return rejected != null;
     }
   }

@@ -7,6 +7,8 @@ import io.torchfeed.model.ModuleInfo;
 import io.torchfeed.model.Rejection;
 import io.torchfeed.validation.ArchiveFacts;
 import io.torchfeed.validation.Validator;
+import io.torchfeed.validation.ValidatorFailureException;
+import io.torchfeed.validation.ValidatorUnavailableException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +48,10 @@ public final class RepositoryLoader {
       } catch (ModelRejectedException e) {
         log.warn("rejected {}: {}", file.relative(), e.getMessage());
         rejected.add(new Rejection(file.id().name(), file.id().version(), file.relative(), e.getMessage()));
+      } catch (ValidatorUnavailableException e) {
+        log.error("could not validate {}: {}", file.relative(), e.getMessage());
+        rejected.add(new Rejection(file.id().name(), file.id().version(), file.relative(),
+            "not validated: " + e.getMessage()));
       }
     }
     log.info("repository {}: {} model versions served, {} rejected ({} ms)", scanner.root(), served.size(),
@@ -56,7 +62,7 @@ public final class RepositoryLoader {
   private ServedModel ingest(ModelFile file) {
     FileStamp stamp = stat(file);
     Optional<ManifestCache.Entry> cached = cache.get(stamp);
-    if (cached.isPresent() && cached.get().isRejected()) {
+    if (cached.isPresent() && cached.get().wasRejected()) {
       throw new ModelRejectedException(cached.get().rejected());
     }
     PinnedFile pinned = pin(file);
@@ -96,7 +102,7 @@ public final class RepositoryLoader {
 
   /** A crash or time-out of the worker may not happen again (memory pressure): don't remember it. */
   private static boolean isCacheable(ModelRejectedException e) {
-    return !(e instanceof io.torchfeed.validation.ValidatorFailureException);
+    return !(e instanceof ValidatorFailureException);
   }
 
   private static FileStamp stat(ModelFile file) {

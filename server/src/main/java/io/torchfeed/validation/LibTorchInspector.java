@@ -17,6 +17,7 @@ import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.DeviceOptional;
@@ -96,6 +97,7 @@ public final class LibTorchInspector implements ModuleInspector {
   public ModuleInfo inspect(Path file) {
     Objects.requireNonNull(file, "file");
     String source = file.toString();
+    Natives.load();
     try (PointerScope scope = new PointerScope()) {
       JitModule module = torch.load(new BytePointer(source, StandardCharsets.UTF_8), cpu(), false);
       return describe(module);
@@ -114,6 +116,7 @@ public final class LibTorchInspector implements ModuleInspector {
   @SuppressWarnings("try")
   public ModuleInfo inspect(ByteBuffer bytes) {
     Objects.requireNonNull(bytes, "bytes");
+    Natives.load();
     try (PointerScope scope = new PointerScope()) {
       BytePointer data = nativeBytes(bytes);
       InputArchive archive = new InputArchive();
@@ -132,6 +135,7 @@ public final class LibTorchInspector implements ModuleInspector {
 
   /** Names of every scalar type the bindings know, for checking that {@link DTypes} knows them all. */
   static List<String> scalarTypeNames() {
+    Natives.load();
     return Arrays.stream(torch.ScalarType.values())
         .filter(t -> t != torch.ScalarType.Undefined && t != torch.ScalarType.NumOptions)
         .map(Enum::name)
@@ -213,12 +217,36 @@ public final class LibTorchInspector implements ModuleInspector {
     return new ModelRejectedException(LOAD_FAILED + Reasons.firstLine(e.getMessage()), e);
   }
 
+  /**
+   * Unpacks every native library of the bindings into JavaCPP's cache before the first one is loaded. JavaCPP
+   * otherwise unpacks {@code libtorch.so} and loads it before {@code libtorch_cpu.so} is unpacked next to it,
+   * and the dynamic linker then resolves {@code libtorch_cpu.so} from the system: on a machine with Debian's
+   * {@code libtorch-dev} (1.13) that mix crashes the JVM on the first run after every new jar.
+   */
+  private static final class Natives {
+    static {
+      try {
+        for (String dir : List.of("org/bytedeco/javacpp/", "org/bytedeco/openblas/", "org/bytedeco/pytorch/")) {
+          Loader.cacheResources("/" + dir + Loader.getPlatform() + "/");
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot unpack LibTorch's native libraries: " + e.getMessage(), e);
+      }
+      Loader.load(torch.class);
+    }
+
+    static void load() {
+      // the static initializer does the work, once
+    }
+  }
+
   /** Asks LibTorch once, on first use; falls back to the version torchfeed was built against. */
   private static final class Version {
     static final String LIBTORCH = find();
 
     @SuppressWarnings("try")
     private static String find() {
+      Natives.load();
       try (PointerScope scope = new PointerScope()) {
         Matcher m = TORCH_VERSION.matcher(torch.show_config().getString(StandardCharsets.UTF_8));
         if (m.find()) {

@@ -126,14 +126,14 @@ public final class WorkerValidator implements Validator {
         discard(current);
         log.warn("validating {} took longer than {}; killed validator {}", absolute,
             text(settings.fileTimeout()), current.pid());
-        throw new ModelRejectedException("validator timed out after " + text(settings.fileTimeout()));
+        throw new ValidatorFailureException("validator timed out after " + text(settings.fileTimeout()));
       } catch (WorkerProcess.DiedException e) {
         discard(current);
         if (closed) {
           throw new ValidatorUnavailableException("validator closed while validating " + absolute);
         }
         log.warn("validator {} crashed while validating {}: {}", current.pid(), absolute, e.getMessage());
-        throw new ModelRejectedException("validator crashed: " + e.getMessage());
+        throw new ValidatorFailureException("validator crashed: " + e.getMessage());
       } catch (InterruptedException e) {
         discard(current);
         Thread.currentThread().interrupt();

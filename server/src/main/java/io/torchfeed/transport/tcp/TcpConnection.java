@@ -93,6 +93,9 @@ final class TcpConnection {
           answer(frame);
           continue;
         }
+        if (!output.isEmpty()) {
+          continue;
+        }
         int n = source.read(input);
         if (n < 0) {
           close();
