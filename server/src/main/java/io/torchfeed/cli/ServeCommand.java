@@ -84,12 +84,19 @@ public final class ServeCommand implements Callable<Integer> {
       server.close();
       stopped.countDown();
     }, "torchfeed-shutdown"));
-    spec.commandLine().getOut().printf("torchfeed ready: %d model versions on %s%s%n",
-        server.catalog().current().all().size(), server.tcpAddress(),
-        server.rawAddress().map(a -> ", raw on " + a).orElse(""));
+    int served = server.catalog().current().all().size();
+    spec.commandLine().getOut().printf("torchfeed ready: %d model version%s, %d rejected; TCP on %s%s%n", served,
+        served == 1 ? "" : "s", server.catalog().current().rejected().size(), display(server.tcpAddress()),
+        server.rawAddress().map(a -> ", raw on " + display(a)).orElse(""));
     spec.commandLine().getOut().flush();
     stopped.await();
     return 0;
+  }
+
+  private static String display(java.net.InetSocketAddress address) {
+    java.net.InetAddress ip = address.getAddress();
+    String host = ip == null || ip.isAnyLocalAddress() ? "*" : ip.getHostAddress();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
   }
 
   ServerConfig toConfig() {

@@ -51,7 +51,8 @@ public final class RawServer implements AutoCloseable {
     acceptor = worker.createStreamConnectionServer(address, onAccept,
         OptionMap.create(Options.REUSE_ADDRESSES, true, Options.TCP_NODELAY, true));
     acceptor.resumeAccepts();
-    log.info("raw port listening on {}: {} with header {}", address(), model, header.name().toLowerCase());
+    log.info("raw port {} sends {} with header {}", address().getPort(), model,
+        header.name().toLowerCase(java.util.Locale.ROOT));
   }
 
   public InetSocketAddress address() {

@@ -41,7 +41,7 @@ public final class TcpServer implements AutoCloseable {
     acceptor = worker.createStreamConnectionServer(settings.address(), onAccept,
         OptionMap.create(Options.REUSE_ADDRESSES, true, Options.TCP_NODELAY, true));
     acceptor.resumeAccepts();
-    log.info("TCP protocol listening on {}", address());
+    log.info("TCP protocol listening on port {}", address().getPort());
   }
 
   public InetSocketAddress address() {
