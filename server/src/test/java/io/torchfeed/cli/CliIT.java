@@ -6,7 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.torchfeed.Version;
 import io.torchfeed.model.Manifest;
+import io.torchfeed.model.ModuleInfo;
+import io.torchfeed.model.TensorInfo;
+import io.torchfeed.repository.FileStamp;
+import io.torchfeed.repository.ManifestCache;
+import io.torchfeed.validation.ArchiveFacts;
 import io.torchfeed.support.Cli;
 import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.TestServer;
@@ -90,6 +96,25 @@ class CliIT {
     Cli.Result result = Cli.run("verify", "--server", address, name);
     assertEquals(0, result.exit(), result.toString());
     assertTrue(result.out().contains(name + ":1 verified"), result.toString());
+  }
+
+  @Test
+  void verifyFailsWhenTheServersManifestDisagreesWithLibTorch() throws Exception {
+    Path repo = tmp.resolve("doctored");
+    Path file = repo.resolve("toynet").resolve("1").resolve("model.pt");
+    Fixtures.copy(Fixtures.model("toynet"), file);
+    java.util.List<TensorInfo> params = new java.util.ArrayList<>(Fixtures.golden("toynet").parameters());
+    params.set(8, new TensorInfo("linear2.weight", java.util.List.of(10L, 85L), "float32"));
+    new ManifestCache(tmp.resolve("doctored-cache"), Version.SOFTWARE + "/" + Version.LIBTORCH)
+        .put(ManifestCache.Entry.valid(FileStamp.of(file.toAbsolutePath()), new ArchiveFacts().read(file),
+            new ModuleInfo(params, java.util.List.of())));
+    try (TestServer doctored = TestServer.start(repo, tmp.resolve("doctored-cache"))) {
+      Cli.Result result = Cli.run("verify", "--server", "127.0.0.1:" + doctored.address().getPort(), "toynet");
+      assertEquals(1, result.exit(), result.toString());
+      assertTrue(result.out().contains("1 difference(s)"), result.toString());
+      assertTrue(result.out().contains("parameter linear2.weight: expected float32[10, 85], got float32[10, 84]"),
+          result.toString());
+    }
   }
 
   @Test

@@ -247,9 +247,14 @@ class TcpServerIT {
 
   @Test
   void clientsThatVanishMidStreamCostNothing() throws Exception {
+    TcpServer tcp = server.server().tcpServer();
     for (int i = 0; i < 30; i++) {
       WireClient wire = new WireClient(server.address()).hello();
-      wire.send(new FetchRequest("toynet", 0, 0, 0));
+      ByteArrayOutputStream batch = new ByteArrayOutputStream();
+      for (int j = 0; j < 40; j++) {
+        batch.write(io.torchfeed.protocol.MessageEncoder.encode(new FetchRequest("toynet", 0, 0, 0)));
+      }
+      wire.sendRaw(batch.toByteArray());
       FetchHeader header = (FetchHeader) wire.readMessage();
       wire.readBytes(Math.min(1000, header.payloadSize()));
       wire.socket().setSoLinger(true, 0);
@@ -260,7 +265,6 @@ class TcpServerIT {
       assertEquals(Fixtures.golden("toynet").sha256(), sha256(bytes));
     }
     long deadline = System.nanoTime() + 10_000_000_000L;
-    TcpServer tcp = server.server().tcpServer();
     while (tcp.activeConnections() > 0 && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }

@@ -1,0 +1,78 @@
+package io.torchfeed.repository;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.torchfeed.model.ModelId;
+import io.torchfeed.model.ModuleInfo;
+import io.torchfeed.support.Fixtures;
+import io.torchfeed.validation.ArchiveFacts;
+import io.torchfeed.validation.Validator;
+import io.torchfeed.validation.WorkerValidator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Scanning a repository with the real validation worker, and the manifest cache across restarts. */
+class RepositoryLoaderIT {
+  @TempDir
+  Path tmp;
+
+  /** The real worker, recording which files reached it. */
+  private static final class RecordingValidator implements Validator {
+    final WorkerValidator real = new WorkerValidator();
+    final List<Path> validated = new ArrayList<>();
+
+    @Override
+    public ModuleInfo validate(Path file) {
+      validated.add(file);
+      return real.validate(file);
+    }
+
+    @Override
+    public void close() {
+      real.close();
+    }
+  }
+
+  private Catalog load(Path repo, RecordingValidator validator) {
+    return new RepositoryLoader(new RepositoryScanner(repo, w -> { }), new ArchiveFacts(), validator,
+        new ManifestCache(tmp.resolve("cache"), "test")).load();
+  }
+
+  @Test
+  void aRestartWithUnchangedFilesRunsNoLibTorch() throws IOException {
+    Path repo = Fixtures.repository(tmp.resolve("repo"));
+    try (RecordingValidator first = new RecordingValidator()) {
+      Catalog catalog = load(repo, first);
+      assertEquals(Fixtures.GOOD.size(), catalog.all().size());
+      assertEquals(Fixtures.BAD.size(), catalog.rejected().size());
+      assertTrue(first.validated.size() >= Fixtures.GOOD.size(), first.validated.toString());
+      catalog.all().forEach(m -> m.file().retire());
+    }
+    try (RecordingValidator second = new RecordingValidator()) {
+      Catalog again = load(repo, second);
+      assertEquals(List.of(), second.validated, "every outcome came from the cache");
+      assertEquals(Fixtures.golden("toynet"), again.resolve(ModelId.parse("toynet")).manifest());
+      assertEquals(Fixtures.BAD.size(), again.rejected().size(), "rejections are remembered too");
+      again.all().forEach(m -> m.file().retire());
+    }
+    Path replacement = tmp.resolve("new.pt");
+    Files.copy(Fixtures.model("bnnet"), replacement);
+    Files.move(replacement, repo.resolve("toynet/1/model.pt"), StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
+    try (RecordingValidator third = new RecordingValidator()) {
+      Catalog changed = load(repo, third);
+      assertEquals(List.of(repo.resolve("toynet/1/model.pt").toAbsolutePath()),
+          third.validated.stream().map(Path::toAbsolutePath).toList(), "only the changed file is validated");
+      assertEquals(Fixtures.golden("bnnet").sha256(),
+          changed.resolve(ModelId.parse("toynet")).manifest().sha256());
+      changed.all().forEach(m -> m.file().retire());
+    }
+  }
+}
