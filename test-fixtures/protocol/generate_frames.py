@@ -46,7 +46,7 @@ MANIFEST = {
     "buffers": [{"name": "bn.num_batches_tracked", "shape": [], "dtype": "int64"}],
 }
 LIST = {
-    "models": [{"name": "toynet", "versions": [1, 2], "latest": 2}],
+    "models": [{"name": "toynet", "versions": [1, 2], "latest": 2, "aliases": {"stable": 1}}],
     "rejected": [{"name": "broken", "version": 1, "path": "broken/1/model.pt",
                   "reason": "not a TorchScript archive: empty file"}],
 }

@@ -4,6 +4,8 @@ import io.torchfeed.config.ServerConfig;
 import io.torchfeed.protocol.ServerHello;
 import io.torchfeed.repository.ManifestCache;
 import io.torchfeed.repository.ModelCatalog;
+import io.torchfeed.repository.ModelRepository;
+import io.torchfeed.repository.RepositoryWatcher;
 import io.torchfeed.repository.RepositoryLoader;
 import io.torchfeed.repository.RepositoryScanner;
 import io.torchfeed.transport.tcp.RawServer;
@@ -30,7 +32,8 @@ public final class TorchfeedServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TorchfeedServer.class);
 
   private final ServerConfig config;
-  private final ModelCatalog catalog = new ModelCatalog();
+  private ModelRepository repository;
+  private RepositoryWatcher watcher;
   private WorkerValidator validator;
   private XnioWorker worker;
   private TcpServer tcp;
@@ -45,7 +48,13 @@ public final class TorchfeedServer implements AutoCloseable {
     validator = new WorkerValidator(WorkerValidator.Settings.defaults()
         .withFileTimeout(config.validationTimeout()).withExtraJvmOptions(config.workerJvmOptions()));
     ManifestCache cache = new ManifestCache(config.cacheDir(), Version.SOFTWARE + "/" + Version.LIBTORCH);
-    catalog.publish(new RepositoryLoader(scanner, new ArchiveFacts(), validator, cache).load());
+    ArchiveFacts facts = new ArchiveFacts();
+    repository = new ModelRepository(config.models(),
+        new RepositoryLoader(scanner, facts, validator, cache, config.settle()), facts, cache,
+        new ModelRepository.Settings(config.keep(), config.allowShapeChange(), config.rescanInterval()));
+    repository.start();
+    watcher = new RepositoryWatcher(config.models(), repository::rescanSoon).start();
+    ModelCatalog catalog = repository.catalog();
 
     worker = Xnio.getInstance(TorchfeedServer.class.getClassLoader()).createWorker(OptionMap.builder()
         .set(Options.WORKER_NAME, "torchfeed")
@@ -68,7 +77,11 @@ public final class TorchfeedServer implements AutoCloseable {
   }
 
   public ModelCatalog catalog() {
-    return catalog;
+    return repository.catalog();
+  }
+
+  public ModelRepository repository() {
+    return repository;
   }
 
   public InetSocketAddress tcpAddress() {
@@ -94,9 +107,14 @@ public final class TorchfeedServer implements AutoCloseable {
     if (worker != null) {
       worker.shutdownNow();
     }
+    if (watcher != null) {
+      watcher.close();
+    }
+    if (repository != null) {
+      repository.close();
+    }
     if (validator != null) {
       validator.close();
     }
-    catalog.close();
   }
 }

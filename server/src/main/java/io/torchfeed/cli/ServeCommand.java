@@ -75,6 +75,26 @@ public final class ServeCommand implements Callable<Integer> {
       description = "JVM options of the validation worker (default: ${DEFAULT-VALUE}).")
   List<String> workerJvmOptions;
 
+  @Option(names = "--settle", paramLabel = "DURATION", defaultValue = "500ms",
+      converter = DurationConverter.class,
+      description = "A model file is picked up once unchanged for this long (default: ${DEFAULT-VALUE}).")
+  Duration settle;
+
+  @Option(names = "--rescan-interval", paramLabel = "DURATION", defaultValue = "10s",
+      converter = DurationConverter.class,
+      description = "Periodic rescan, the fallback for missed file events (default: ${DEFAULT-VALUE}).")
+  Duration rescanInterval;
+
+  @Option(names = "--keep", paramLabel = "N", defaultValue = "0",
+      description = "After a publish, keep the N newest versions of the model on disk and delete older ones "
+          + "that no alias points at; 0 keeps all (default: ${DEFAULT-VALUE}).")
+  int keep;
+
+  @Option(names = "--allow-shape-change", defaultValue = "false",
+      description = "Accept new versions whose parameter or buffer names, shapes or dtypes differ from the "
+          + "latest version's.")
+  boolean allowShapeChange;
+
   @Override
   public Integer call() throws Exception {
     ServerConfig serverConfig = toConfig();
@@ -113,6 +133,7 @@ public final class ServeCommand implements Callable<Integer> {
     Optional<ServerConfig.Raw> raw = rawPort == null ? Optional.empty()
         : Optional.of(new ServerConfig.Raw(rawPort, ModelId.parse(rawModel), header));
     return new ServerConfig(models, bind, port, raw, maxFrame, idleTimeout, maxConnections, validationTimeout,
-        cacheDir != null ? cacheDir : ServerConfig.defaultCacheDir(), workerJvmOptions);
+        cacheDir != null ? cacheDir : ServerConfig.defaultCacheDir(), workerJvmOptions, settle, rescanInterval, keep,
+        allowShapeChange);
   }
 }

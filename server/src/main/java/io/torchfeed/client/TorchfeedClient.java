@@ -101,7 +101,7 @@ public final class TorchfeedClient implements AutoCloseable {
   }
 
   public Manifest manifest(ModelId id) {
-    return call(new ManifestRequest(id.name(), id.version()), ManifestResult.class).manifest();
+    return call(new ManifestRequest(id.wireName(), id.version()), ManifestResult.class).manifest();
   }
 
   /**
@@ -111,7 +111,7 @@ public final class TorchfeedClient implements AutoCloseable {
    * @param progress told the running count of payload bytes received; may be null
    */
   public FetchHeader fetch(ModelId id, long offset, long length, OutputStream sink, Progress progress) {
-    FetchHeader header = call(new FetchRequest(id.name(), id.version(), offset, length), FetchHeader.class);
+    FetchHeader header = call(new FetchRequest(id.wireName(), id.version(), offset, length), FetchHeader.class);
     byte[] chunk = new byte[256 * 1024];
     long remaining = header.payloadSize();
     try {

@@ -20,6 +20,10 @@ import java.util.Optional;
  * @param validationTimeout  time limit for validating one file
  * @param cacheDir           where manifests are cached
  * @param workerJvmOptions   JVM options of the validation worker process
+ * @param settle             a model file is picked up once it has not changed for this long
+ * @param rescanInterval     periodic rescan of the repository (file-system events make it prompt)
+ * @param keep               versions kept on disk per model after a publish (0 = all)
+ * @param allowShapeChange   accept versions whose parameters or buffers differ from the latest
  */
 public record ServerConfig(
     Path models,
@@ -31,7 +35,11 @@ public record ServerConfig(
     int maxConnections,
     Duration validationTimeout,
     Path cacheDir,
-    List<String> workerJvmOptions) {
+    List<String> workerJvmOptions,
+    Duration settle,
+    Duration rescanInterval,
+    int keep,
+    boolean allowShapeChange) {
 
   /** The raw port: one model's bytes behind an optional size header. */
   public record Raw(int port, ModelId model, RawHeader header) {}

@@ -3,9 +3,14 @@ package io.torchfeed.model;
 import java.util.regex.Pattern;
 
 /**
- * A model name and a version; version 0 means "the latest". Parsed from {@code NAME[:VERSION]}.
+ * What a request names: a model and either a version ({@code toynet:3}), an alias ({@code toynet@stable}) or
+ * neither, meaning the latest version ({@code toynet}; version 0 on the wire). Aliases are names like models'.
+ *
+ * @param name    model name, {@code [A-Za-z0-9][A-Za-z0-9._-]{0,127}}
+ * @param version a positive version, or 0 for "latest or the alias"
+ * @param alias   an alias name, or null
  */
-public record ModelId(String name, int version) {
+public record ModelId(String name, int version, String alias) {
   public static final int LATEST = 0;
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
@@ -17,14 +22,29 @@ public record ModelId(String name, int version) {
     if (version < 0) {
       throw new InvalidRequestException("invalid version " + Integer.toUnsignedString(version));
     }
+    if (alias != null && !isValidName(alias)) {
+      throw new InvalidRequestException("invalid alias '" + printable(alias)
+          + "': use 1-128 of A-Z a-z 0-9 . _ - starting with a letter or digit");
+    }
+    if (alias != null && version != LATEST) {
+      throw new InvalidRequestException("give a version or an alias, not both");
+    }
+  }
+
+  public ModelId(String name, int version) {
+    this(name, version, null);
   }
 
   public static boolean isValidName(String name) {
     return name != null && NAME.matcher(name).matches();
   }
 
-  /** Parses {@code NAME} or {@code NAME:VERSION}. */
+  /** Parses {@code NAME}, {@code NAME:VERSION} or {@code NAME@ALIAS}. */
   public static ModelId parse(String text) {
+    int at = text.indexOf('@');
+    if (at >= 0) {
+      return new ModelId(text.substring(0, at), LATEST, text.substring(at + 1));
+    }
     int colon = text.lastIndexOf(':');
     if (colon < 0) {
       return new ModelId(text, LATEST);
@@ -42,13 +62,30 @@ public record ModelId(String name, int version) {
     }
   }
 
+  /** From a request's name field ({@code NAME} or {@code NAME@ALIAS}) and version field (0 = latest). */
+  public static ModelId fromWire(String nameField, int version) {
+    int at = nameField.indexOf('@');
+    if (at < 0) {
+      return new ModelId(nameField, version);
+    }
+    return new ModelId(nameField.substring(0, at), version, nameField.substring(at + 1));
+  }
+
+  /** The name field a request carries: {@code NAME} or {@code NAME@ALIAS}. */
+  public String wireName() {
+    return alias == null ? name : name + "@" + alias;
+  }
+
   public boolean isLatest() {
-    return version == LATEST;
+    return version == LATEST && alias == null;
   }
 
   @Override
   public String toString() {
-    return isLatest() ? name : name + ":" + version;
+    if (alias != null) {
+      return name + "@" + alias;
+    }
+    return version == LATEST ? name : name + ":" + version;
   }
 
   private static String printable(String s) {

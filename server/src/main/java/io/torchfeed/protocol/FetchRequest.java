@@ -28,7 +28,7 @@ public record FetchRequest(String name, int version, long offset, long length) i
 
   /** A FETCH for the whole file. */
   public static FetchRequest of(ModelId id) {
-    return new FetchRequest(id.name(), id.version(), 0, 0);
+    return new FetchRequest(id.wireName(), id.version(), 0, 0);
   }
 
   /**
@@ -37,7 +37,7 @@ public record FetchRequest(String name, int version, long offset, long length) i
    * @throws io.torchfeed.model.InvalidRequestException when the name is not a valid model name
    */
   public ModelId id() {
-    return new ModelId(name, version);
+    return ModelId.fromWire(name, version);
   }
 
   @Override

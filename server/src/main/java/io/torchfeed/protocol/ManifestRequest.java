@@ -24,7 +24,7 @@ public record ManifestRequest(String name, int version) implements Message {
   }
 
   public static ManifestRequest of(ModelId id) {
-    return new ManifestRequest(id.name(), id.version());
+    return new ManifestRequest(id.wireName(), id.version());
   }
 
   /**
@@ -33,7 +33,7 @@ public record ManifestRequest(String name, int version) implements Message {
    * @throws io.torchfeed.model.InvalidRequestException when the name is not a valid model name
    */
   public ModelId id() {
-    return new ModelId(name, version);
+    return ModelId.fromWire(name, version);
   }
 
   @Override

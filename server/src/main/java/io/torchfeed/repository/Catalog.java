@@ -10,19 +10,21 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * An immutable view of what is served: valid versions by name, and the rejected files with their reasons.
- * Readers on any thread use a snapshot without locking; a rescan builds a new one.
+ * An immutable view of what is served: valid versions by name, aliases, and the rejected files with their
+ * reasons. Readers on any thread use a snapshot without locking; every change builds a new one.
  */
 public final class Catalog {
   private final SortedMap<String, NavigableMap<Integer, ServedModel>> models;
   private final List<Rejection> rejected;
+  private final Map<String, Map<String, Integer>> aliases;
 
-  public Catalog(List<ServedModel> served, List<Rejection> rejected) {
+  public Catalog(List<ServedModel> served, List<Rejection> rejected, Map<String, Map<String, Integer>> aliases) {
     SortedMap<String, NavigableMap<Integer, ServedModel>> byName = new TreeMap<>();
     for (ServedModel model : served) {
       byName.computeIfAbsent(model.manifest().name(), n -> new TreeMap<>())
@@ -31,19 +33,33 @@ public final class Catalog {
     byName.replaceAll((name, versions) -> Collections.unmodifiableNavigableMap(versions));
     this.models = Collections.unmodifiableSortedMap(byName);
     this.rejected = List.copyOf(rejected);
+    Map<String, Map<String, Integer>> copy = new TreeMap<>();
+    aliases.forEach((name, map) -> copy.put(name, Collections.unmodifiableMap(new TreeMap<>(map))));
+    this.aliases = Collections.unmodifiableMap(copy);
   }
 
   public static Catalog empty() {
-    return new Catalog(List.of(), List.of());
+    return new Catalog(List.of(), List.of(), Map.of());
   }
 
-  /** The served version {@code id} names (the latest for version 0). */
+  /** The served version {@code id} names: a version, an alias, or the latest. */
   public ServedModel resolve(ModelId id) {
     NavigableMap<Integer, ServedModel> versions = models.get(id.name());
     if (versions == null) {
       throw new ModelNotFoundException(rejectionOf(id)
           .map(r -> "model '" + id.name() + "' has no valid version: " + r.path() + " was rejected: " + r.reason())
           .orElse("no model named '" + id.name() + "'"));
+    }
+    if (id.alias() != null) {
+      Integer target = aliases(id.name()).get(id.alias());
+      if (target == null) {
+        throw new ModelNotFoundException("model '" + id.name() + "' has no alias '" + id.alias() + "'");
+      }
+      ServedModel model = versions.get(target);
+      if (model == null) {
+        throw new ModelNotFoundException(id + " points at version " + target + ", which is not served");
+      }
+      return model;
     }
     ServedModel model = id.isLatest() ? versions.lastEntry().getValue() : versions.get(id.version());
     if (model == null) {
@@ -53,6 +69,23 @@ public final class Catalog {
               + versions.keySet().stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")"));
     }
     return model;
+  }
+
+  public Optional<ServedModel> latest(String name) {
+    NavigableMap<Integer, ServedModel> versions = models.get(name);
+    return versions == null ? Optional.empty() : Optional.of(versions.lastEntry().getValue());
+  }
+
+  public NavigableMap<Integer, ServedModel> versions(String name) {
+    return models.getOrDefault(name, Collections.emptyNavigableMap());
+  }
+
+  public Map<String, Integer> aliases(String name) {
+    return aliases.getOrDefault(name, Map.of());
+  }
+
+  public Map<String, Map<String, Integer>> allAliases() {
+    return aliases;
   }
 
   public List<ServedModel> all() {
@@ -67,16 +100,14 @@ public final class Catalog {
 
   public ModelListing listing() {
     List<ModelSummary> summaries = new ArrayList<>();
-    for (Map.Entry<String, NavigableMap<Integer, ServedModel>> entry : models.entrySet()) {
-      NavigableMap<Integer, ServedModel> versions = entry.getValue();
-      summaries.add(new ModelSummary(entry.getKey(), List.copyOf(versions.keySet()), versions.lastKey()));
-    }
+    models.forEach((name, versions) -> summaries.add(
+        new ModelSummary(name, List.copyOf(versions.keySet()), versions.lastKey(), aliases(name))));
     return new ModelListing(summaries, rejected);
   }
 
-  private java.util.Optional<Rejection> rejectionOf(ModelId id) {
+  private Optional<Rejection> rejectionOf(ModelId id) {
     return rejected.stream()
-        .filter(r -> r.name().equals(id.name()) && (id.isLatest() || r.version() == id.version()))
+        .filter(r -> r.name().equals(id.name()) && (id.version() == 0 || r.version() == id.version()))
         .reduce((first, second) -> second);
   }
 }

@@ -10,17 +10,25 @@ import io.torchfeed.validation.Validator;
 import io.torchfeed.validation.ValidatorFailureException;
 import io.torchfeed.validation.ValidatorUnavailableException;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns the files of a repository into a {@link Catalog}: each {@code model.pt} is checked in plain Java
- * ({@link ArchiveFacts}), validated by LibTorch in the worker process ({@link Validator}) unless the
- * {@link ManifestCache} already knows this exact file, and pinned. A bad file becomes a {@link Rejection} with a
- * one-line reason; it never stops the scan.
+ * Turns the files of a repository into a {@link Catalog}. Each {@code model.pt} is checked in plain Java
+ * ({@link ArchiveFacts}) and validated by LibTorch in the worker process ({@link Validator}), unless the previous
+ * catalog or the {@link ManifestCache} already knows this exact file; then it is pinned. A bad file becomes a
+ * {@link Rejection} with a one-line reason; it never stops the scan.
+ *
+ * <p>A file modified less than {@code settle} ago is still being written (a slow copy): it is left out of this
+ * scan, and its previous version, if any, stays served; {@link Scan#unsettled()} tells the caller to scan again.
  */
 public final class RepositoryLoader {
   private static final Logger log = LoggerFactory.getLogger(RepositoryLoader.class);
@@ -29,41 +37,92 @@ public final class RepositoryLoader {
   private final ArchiveFacts archiveFacts;
   private final Validator validator;
   private final ManifestCache cache;
+  private final AliasStore aliases;
+  private final Duration settle;
+  /** Crashes and time-outs are not cached on disk, but a file is not retried until it changes. */
+  private final Map<FileStamp, String> failedInThisProcess = new HashMap<>();
 
   public RepositoryLoader(RepositoryScanner scanner, ArchiveFacts archiveFacts, Validator validator,
-      ManifestCache cache) {
+      ManifestCache cache, Duration settle) {
     this.scanner = scanner;
     this.archiveFacts = archiveFacts;
     this.validator = validator;
     this.cache = cache;
+    this.aliases = new AliasStore(scanner.root(), log::warn);
+    this.settle = settle;
   }
 
+  /** The outcome of one scan. */
+  public record Scan(Catalog catalog, boolean unsettled) {}
+
   public Catalog load() {
+    return scan(Catalog.empty()).catalog();
+  }
+
+  /** Scans the repository; files unchanged since {@code previous} keep their pinned descriptor. */
+  public Scan scan(Catalog previous) {
     long start = System.nanoTime();
+    Map<String, ServedModel> known = new HashMap<>();
+    previous.all().forEach(m -> known.put(m.relative(), m));
     List<ServedModel> served = new ArrayList<>();
     List<Rejection> rejected = new ArrayList<>();
+    Map<String, Map<String, Integer>> aliasMap = new TreeMap<>();
+    boolean unsettled = false;
+    int validated = 0;
     for (ModelFile file : scanner.scan()) {
       try {
-        served.add(ingest(file));
+        FileStamp stamp = stat(file);
+        ServedModel same = known.get(file.relative());
+        if (same != null && same.stamp().equals(stamp)) {
+          served.add(same);
+          continue;
+        }
+        if (isSettling(stamp)) {
+          unsettled = true;
+          if (same != null) {
+            served.add(same);
+          }
+          continue;
+        }
+        Optional<ManifestCache.Entry> cached = cache.get(stamp);
+        validated += cached.isEmpty() ? 1 : 0;
+        served.add(ingest(file, stamp, cached));
       } catch (ModelRejectedException e) {
         log.warn("rejected {}: {}", file.relative(), e.getMessage());
         rejected.add(new Rejection(file.id().name(), file.id().version(), file.relative(), e.getMessage()));
       } catch (ValidatorUnavailableException e) {
         log.error("could not validate {}: {}", file.relative(), e.getMessage());
-        rejected.add(new Rejection(file.id().name(), file.id().version(), file.relative(),
-            "not validated: " + e.getMessage()));
+        unsettled = true;
+        Optional.ofNullable(known.get(file.relative())).ifPresent(served::add);
       }
     }
-    log.info("repository {}: {} model versions served, {} rejected ({} ms)", scanner.root(), served.size(),
-        rejected.size(), (System.nanoTime() - start) / 1_000_000);
-    return new Catalog(served, rejected);
+    served.stream().map(m -> m.manifest().name()).distinct()
+        .forEach(name -> aliasMap.put(name, aliases.read(name)));
+    if (validated > 0 || previous.all().isEmpty()) {
+      log.info("repository {}: {} model versions served, {} rejected ({} ms)", scanner.root(), served.size(),
+          rejected.size(), (System.nanoTime() - start) / 1_000_000);
+    }
+    return new Scan(new Catalog(served, rejected, aliasMap), unsettled);
   }
 
-  private ServedModel ingest(ModelFile file) {
-    FileStamp stamp = stat(file);
-    Optional<ManifestCache.Entry> cached = cache.get(stamp);
+  /** Validates one file that is not in the repository yet (an upload), without caching anything. */
+  public ModuleInfo validateCandidate(Path file) {
+    archiveFacts.read(file);
+    return validator.validate(file);
+  }
+
+  private boolean isSettling(FileStamp stamp) {
+    long ageNanos = System.currentTimeMillis() * 1_000_000L - stamp.modifiedNanos();
+    return ageNanos < settle.toNanos();
+  }
+
+  private ServedModel ingest(ModelFile file, FileStamp stamp, Optional<ManifestCache.Entry> cached) {
     if (cached.isPresent() && cached.get().wasRejected()) {
       throw new ModelRejectedException(cached.get().rejected());
+    }
+    String failed = failedInThisProcess.get(stamp);
+    if (failed != null) {
+      throw new ModelRejectedException(failed);
     }
     PinnedFile pinned = pin(file);
     try {
@@ -75,7 +134,8 @@ public final class RepositoryLoader {
       if (cached.isEmpty()) {
         cache.put(entry);
       }
-      return new ServedModel(Manifest.of(file.id(), entry.facts(), entry.module()), pinned, file.relative());
+      return new ServedModel(Manifest.of(file.id(), entry.facts(), entry.module()), pinned, file.relative(),
+          stamp);
     } catch (RuntimeException e) {
       pinned.retire();
       throw e;
@@ -89,20 +149,16 @@ public final class RepositoryLoader {
     try {
       facts = archiveFacts.read(file.path());
       module = validator.validate(file.path());
+    } catch (ValidatorFailureException e) {
+      failedInThisProcess.put(stamp, e.getMessage());
+      throw e;
     } catch (ModelRejectedException e) {
-      if (isCacheable(e)) {
-        cache.put(ManifestCache.Entry.rejected(stamp, e.getMessage()));
-      }
+      cache.put(ManifestCache.Entry.rejected(stamp, e.getMessage()));
       throw e;
     }
     log.info("validated {} ({} parameters, {} buffers) in {} ms", file.id(), module.parameters().size(),
         module.buffers().size(), (System.nanoTime() - start) / 1_000_000);
     return ManifestCache.Entry.valid(stamp, facts, module);
-  }
-
-  /** A crash or time-out of the worker may not happen again (memory pressure): don't remember it. */
-  private static boolean isCacheable(ModelRejectedException e) {
-    return !(e instanceof ValidatorFailureException);
   }
 
   private static FileStamp stat(ModelFile file) {

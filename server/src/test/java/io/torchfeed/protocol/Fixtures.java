@@ -25,7 +25,7 @@ final class Fixtures {
       List.of(new TensorInfo("bn.num_batches_tracked", List.of(), "int64")));
 
   static final ModelListing LISTING = new ModelListing(
-      List.of(new ModelSummary("toynet", List.of(1, 2), 2)),
+      List.of(new ModelSummary("toynet", List.of(1, 2), 2, java.util.Map.of("stable", 1))),
       List.of(new Rejection("broken", 1, "broken/1/model.pt", "not a TorchScript archive: empty file")));
 
   private Fixtures() {}

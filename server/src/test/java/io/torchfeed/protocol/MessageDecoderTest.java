@@ -121,7 +121,7 @@ class MessageDecoderTest {
 
   @Test
   void unknownJsonKeysAreIgnored() {
-    String json = "{\"models\":[{\"name\":\"toynet\",\"versions\":[1,2],\"latest\":2,\"tags\":[\"x\"]}],"
+    String json = "{\"models\":[{\"name\":\"toynet\",\"versions\":[1,2],\"latest\":2,\"aliases\":{\"stable\":1},\"tags\":[\"x\"]}],"
         + "\"rejected\":[{\"name\":\"broken\",\"version\":1,\"path\":\"broken/1/model.pt\","
         + "\"reason\":\"not a TorchScript archive: empty file\",\"when\":{\"at\":1}}],\"future\":null}";
     Message m = MessageDecoder.decode(Frame.of(FrameType.LIST_RESULT, json.getBytes(StandardCharsets.UTF_8)));

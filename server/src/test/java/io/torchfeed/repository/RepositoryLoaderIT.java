@@ -42,7 +42,7 @@ class RepositoryLoaderIT {
 
   private Catalog load(Path repo, RecordingValidator validator) {
     return new RepositoryLoader(new RepositoryScanner(repo, w -> { }), new ArchiveFacts(), validator,
-        new ManifestCache(tmp.resolve("cache"), "test")).load();
+        new ManifestCache(tmp.resolve("cache"), "test"), java.time.Duration.ZERO).load();
   }
 
   @Test

@@ -28,8 +28,13 @@ public final class TestServer implements AutoCloseable {
 
   public static TestServer start(Path repository, Path cacheDir, Optional<ServerConfig.Raw> raw,
       Duration idleTimeout) {
-    ServerConfig config = new ServerConfig(repository, "127.0.0.1", 0, raw, 64 * 1024, idleTimeout, 1000,
-        Duration.ofMinutes(2), cacheDir, List.of("-Xmx256m", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"));
+    return start(new ServerConfig(repository, "127.0.0.1", 0, raw, 64 * 1024, idleTimeout, 1000,
+        Duration.ofMinutes(2), cacheDir, List.of("-Xmx256m", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"),
+        Duration.ofMillis(200), Duration.ofSeconds(10), 0, false));
+  }
+
+  /** A server with every setting given; see {@link #start(Path, Path)} for the usual ones. */
+  public static TestServer start(ServerConfig config) {
     try {
       return new TestServer(new TorchfeedServer(config).start());
     } catch (IOException e) {

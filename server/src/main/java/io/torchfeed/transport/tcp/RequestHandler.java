@@ -34,7 +34,7 @@ final class RequestHandler {
       return new Reply.Frame(new ListResult(catalog.listing()), false);
     }
     if (request instanceof ManifestRequest m) {
-      return new Reply.Frame(new ManifestResult(catalog.resolve(new ModelId(m.name(), m.version())).manifest()),
+      return new Reply.Frame(new ManifestResult(catalog.resolve(m.id()).manifest()),
           false);
     }
     if (request instanceof FetchRequest f) {
@@ -44,7 +44,7 @@ final class RequestHandler {
   }
 
   private Reply fetch(FetchRequest request) {
-    ServedModel model = catalog.resolve(new ModelId(request.name(), request.version()));
+    ServedModel model = catalog.resolve(request.id());
     Manifest manifest = model.manifest();
     long size = manifest.size();
     if (request.offset() > size) {

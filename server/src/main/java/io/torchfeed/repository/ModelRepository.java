@@ -1,0 +1,294 @@
+package io.torchfeed.repository;
+
+import io.torchfeed.model.ConflictException;
+import io.torchfeed.model.Manifest;
+import io.torchfeed.model.ModelId;
+import io.torchfeed.model.ModelNotFoundException;
+import io.torchfeed.model.ModuleDiff;
+import io.torchfeed.model.ModuleInfo;
+import io.torchfeed.model.ShapeChangeException;
+import io.torchfeed.model.TorchfeedException;
+import io.torchfeed.validation.ArchiveFacts;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.apache.commons.io.file.PathUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The model repository as a service: the served {@link ModelCatalog}, rescans (hot reload), publishing uploaded
+ * versions, deleting versions, aliases, pruning to {@code keep} versions, and the events subscribers hear.
+ *
+ * <p>Every change runs on one repository thread, so scans and publishes never interleave; readers use the
+ * current catalog without locking. A new catalog is published only once it is complete: the previous latest is
+ * served until its successor has passed validation.
+ */
+public final class ModelRepository implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ModelRepository.class);
+
+  /**
+   * How the repository behaves.
+   *
+   * @param keep              versions to keep on disk per model after a publish (0 = all)
+   * @param allowShapeChange  accept new versions whose shape contract differs from the latest
+   * @param rescanInterval    periodic rescan, the fallback for missed file-system events
+   */
+  public record Settings(int keep, boolean allowShapeChange, Duration rescanInterval) {}
+
+  private final Path root;
+  private final RepositoryLoader loader;
+  private final ArchiveFacts archiveFacts;
+  private final ManifestCache cache;
+  private final Settings settings;
+  private final AliasStore aliases;
+  private final ModelCatalog catalog = new ModelCatalog();
+  private final List<Consumer<CatalogEvent>> listeners = new CopyOnWriteArrayList<>();
+  private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "torchfeed-repository");
+    t.setDaemon(true);
+    return t;
+  });
+  private final AtomicBoolean rescanQueued = new AtomicBoolean();
+  private volatile boolean ready;
+
+  public ModelRepository(Path root, RepositoryLoader loader, ArchiveFacts archiveFacts, ManifestCache cache,
+      Settings settings) {
+    this.root = root.toAbsolutePath().normalize();
+    this.loader = loader;
+    this.archiveFacts = archiveFacts;
+    this.cache = cache;
+    this.settings = settings;
+    this.aliases = new AliasStore(this.root, log::warn);
+  }
+
+  /** Scans and validates the whole repository; returns once the first catalog is published. */
+  public void start() {
+    call(() -> {
+      for (int attempt = 0; attempt < 20; attempt++) {
+        RepositoryLoader.Scan scan = loader.scan(catalog.current());
+        swap(scan.catalog());
+        if (!scan.unsettled()) {
+          break;
+        }
+        Thread.sleep(250);
+      }
+      return null;
+    });
+    ready = true;
+    long interval = settings.rescanInterval().toMillis();
+    thread.scheduleWithFixedDelay(this::rescanNow, interval, interval, TimeUnit.MILLISECONDS);
+  }
+
+  public boolean ready() {
+    return ready;
+  }
+
+  public ModelCatalog catalog() {
+    return catalog;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public void addListener(Consumer<CatalogEvent> listener) {
+    listeners.add(listener);
+  }
+
+  /** Asks for a rescan on the repository thread; requests made before it starts are merged into one. */
+  public void rescanSoon() {
+    if (rescanQueued.compareAndSet(false, true)) {
+      thread.execute(() -> {
+        rescanQueued.set(false);
+        rescanNow();
+      });
+    }
+  }
+
+  private void rescanNow() {
+    try {
+      RepositoryLoader.Scan scan = loader.scan(catalog.current());
+      swap(scan.catalog());
+      if (scan.unsettled()) {
+        thread.schedule(this::rescanSoon, 250, TimeUnit.MILLISECONDS);
+      }
+    } catch (RuntimeException e) {
+      log.error("rescan of {} failed", root, e);
+    }
+  }
+
+  /**
+   * Publishes {@code upload} as the next version of {@code name}: validated by LibTorch and checked against the
+   * shape contract before anything is visible, then moved into {@code <name>/<next>/model.pt} in one rename.
+   * The upload file is consumed (moved) on success and left for the caller to delete on failure.
+   */
+  public Manifest publish(String name, Path upload, boolean allowShapeChange) {
+    new ModelId(name, ModelId.LATEST);
+    return call(() -> {
+      ModuleInfo module = loader.validateCandidate(upload);
+      Optional<ServedModel> latest = catalog.current().latest(name);
+      if (latest.isPresent() && !(allowShapeChange || settings.allowShapeChange())) {
+        List<ModuleDiff.Difference> diff = ModuleDiff.between(latest.get().manifest().module(), module);
+        if (!diff.isEmpty()) {
+          throw new ShapeChangeException(name, latest.get().manifest().version(), diff);
+        }
+      }
+      int version = nextVersion(name);
+      Path staging = root.resolve(name).resolve("." + version + ".publishing");
+      Files.createDirectories(staging);
+      Path staged = staging.resolve(RepositoryScanner.MODEL_FILE);
+      Files.move(upload, staged, StandardCopyOption.ATOMIC_MOVE);
+      Path target = root.resolve(name).resolve(String.valueOf(version));
+      Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+      Path file = target.resolve(RepositoryScanner.MODEL_FILE);
+      cache.put(ManifestCache.Entry.valid(FileStamp.of(file), archiveFacts.read(file), module));
+      log.info("published {}:{}", name, version);
+      swap(loader.scan(catalog.current()).catalog());
+      prune(name);
+      return catalog.current().resolve(new ModelId(name, version)).manifest();
+    });
+  }
+
+  /** Removes a version from disk and from the catalog; refused while an alias points at it. */
+  public void delete(ModelId id) {
+    call(() -> {
+      Path dir = root.resolve(id.name()).resolve(String.valueOf(id.version()));
+      if (id.version() <= 0 || !Files.isDirectory(dir)) {
+        throw new ModelNotFoundException("model '" + id.name() + "' has no version " + id.version());
+      }
+      refuseIfAliased(id.name(), id.version());
+      removeVersionDir(dir);
+      swap(loader.scan(catalog.current()).catalog());
+      return null;
+    });
+  }
+
+  /** Points {@code alias} of {@code name} at a served version. */
+  public void setAlias(String name, String alias, int version) {
+    ModelId checked = new ModelId(name, ModelId.LATEST, alias);
+    call(() -> {
+      catalog.current().resolve(new ModelId(checked.name(), version));
+      Map<String, Integer> map = new HashMap<>(aliases.read(name));
+      map.put(alias, version);
+      aliases.write(name, map);
+      swap(loader.scan(catalog.current()).catalog());
+      return null;
+    });
+  }
+
+  private void refuseIfAliased(String name, int version) {
+    List<String> pointing = new ArrayList<>();
+    aliases.read(name).forEach((alias, target) -> {
+      if (target == version) {
+        pointing.add(alias);
+      }
+    });
+    if (!pointing.isEmpty()) {
+      throw new ConflictException(name + ":" + version + " is the target of alias " + String.join(", ", pointing)
+          + "; point the alias elsewhere first");
+    }
+  }
+
+  private void prune(String name) throws IOException {
+    if (settings.keep() <= 0) {
+      return;
+    }
+    List<Integer> versions = new ArrayList<>(catalog.current().versions(name).descendingKeySet());
+    Map<String, Integer> pinned = aliases.read(name);
+    boolean removed = false;
+    for (int version : versions.subList(Math.min(settings.keep(), versions.size()), versions.size())) {
+      if (pinned.containsValue(version)) {
+        continue;
+      }
+      log.info("pruning {}:{} (--keep {})", name, version, settings.keep());
+      removeVersionDir(root.resolve(name).resolve(String.valueOf(version)));
+      removed = true;
+    }
+    if (removed) {
+      swap(loader.scan(catalog.current()).catalog());
+    }
+  }
+
+  private void removeVersionDir(Path dir) throws IOException {
+    Path trash = dir.resolveSibling("." + dir.getFileName() + ".deleting");
+    Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
+    PathUtils.deleteDirectory(trash);
+  }
+
+  private int nextVersion(String name) throws IOException {
+    int max = 0;
+    Path dir = root.resolve(name);
+    if (Files.isDirectory(dir)) {
+      try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
+        for (Path child : children) {
+          String n = child.getFileName().toString().replaceFirst("^\\.", "").replaceFirst("\\..*$", "");
+          if (n.matches("[1-9][0-9]{0,8}")) {
+            max = Math.max(max, Integer.parseInt(n));
+          }
+        }
+      }
+    }
+    return max + 1;
+  }
+
+  private void swap(Catalog next) {
+    Catalog previous = catalog.current();
+    catalog.publish(next);
+    for (CatalogEvent event : CatalogChanges.between(previous, next)) {
+      log.info("catalog: {} {}{}", event.kind().name().toLowerCase(java.util.Locale.ROOT), event.name(),
+          event.alias() != null ? "@" + event.alias() + " -> " + event.version() : ":" + event.version());
+      for (Consumer<CatalogEvent> listener : listeners) {
+        try {
+          listener.accept(event);
+        } catch (RuntimeException e) {
+          log.warn("catalog listener failed: {}", e.toString());
+        }
+      }
+    }
+  }
+
+  private <T> T call(Callable<T> task) {
+    try {
+      return thread.submit(task).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof TorchfeedException t) {
+        throw t;
+      }
+      if (cause instanceof IOException io) {
+        throw new UncheckedIOException(io);
+      }
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(cause);
+    }
+  }
+
+  @Override
+  public void close() {
+    thread.shutdownNow();
+    catalog.close();
+  }
+}
