@@ -1,0 +1,160 @@
+package io.torchfeed.repository;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.torchfeed.model.ConflictException;
+import io.torchfeed.model.Manifest;
+import io.torchfeed.model.ModelId;
+import io.torchfeed.model.ModelNotFoundException;
+import io.torchfeed.model.ModelRejectedException;
+import io.torchfeed.model.ShapeChangeException;
+import io.torchfeed.support.Fixtures;
+import io.torchfeed.validation.ArchiveFacts;
+import io.torchfeed.validation.WorkerValidator;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The repository service with the real validation worker: publish, shape contract, aliases, keep, hot reload. */
+class ModelRepositoryIT {
+  @TempDir
+  Path tmp;
+  Path repo;
+  WorkerValidator validator;
+  ModelRepository repository;
+  final List<CatalogEvent> events = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void start() throws IOException {
+    repo = tmp.resolve("repo");
+    Fixtures.copy(Fixtures.model("toynet"), repo.resolve("toynet/1/model.pt"));
+    validator = new WorkerValidator();
+    repository = open(0);
+  }
+
+  private ModelRepository open(int keep) {
+    ArchiveFacts facts = new ArchiveFacts();
+    ManifestCache cache = new ManifestCache(tmp.resolve("cache"), "test");
+    ModelRepository r = new ModelRepository(repo, new RepositoryLoader(new RepositoryScanner(repo, w -> { }),
+        facts, validator, cache, Duration.ofMillis(200)), facts, cache,
+        new ModelRepository.Settings(keep, false, Duration.ofSeconds(30)));
+    r.addListener(events::add);
+    r.start();
+    return r;
+  }
+
+  @AfterEach
+  void stop() {
+    repository.close();
+    validator.close();
+  }
+
+  private Path upload(String fixture) throws IOException {
+    Path file = Files.createTempFile(tmp, "upload", ".pt");
+    Files.copy(Fixtures.model(fixture), file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    return file;
+  }
+
+  private List<String> files() throws IOException {
+    try (Stream<Path> walk = Files.walk(repo)) {
+      return walk.map(p -> repo.relativize(p).toString()).sorted().toList();
+    }
+  }
+
+  @Test
+  void publishesTheNextVersionAtomicallyAndTellsListeners() throws IOException {
+    Manifest published = repository.publish("toynet", upload("toynet"), false);
+    assertEquals(2, published.version());
+    assertEquals(2, repository.catalog().resolve(ModelId.parse("toynet")).manifest().version());
+    assertTrue(Files.isRegularFile(repo.resolve("toynet/2/model.pt")));
+    assertTrue(events.stream().anyMatch(e -> e.kind() == CatalogEvent.Kind.PUBLISHED && e.version() == 2));
+
+    Manifest fresh = repository.publish("newmodel", upload("bnnet"), false);
+    assertEquals(new ModelId("newmodel", 1), fresh.id());
+  }
+
+  @Test
+  void aChangedShapeContractIsRefusedWithTheDifferenceAndNothingChanges() throws IOException {
+    List<String> before = files();
+    Path upload = upload("bnnet");
+    ShapeChangeException e = assertThrows(ShapeChangeException.class,
+        () -> repository.publish("toynet", upload, false));
+    assertTrue(e.getMessage().contains("parameter conv0.weight: expected float32[6, 1, 5, 5], got missing"),
+        e.getMessage());
+    assertEquals(before, files());
+    assertEquals(2, repository.publish("toynet", upload, true).version(), "allowed on request");
+  }
+
+  @Test
+  void badUploadsAreRejectedAndLeaveTheRepositoryAsItWas() throws IOException {
+    List<String> before = files();
+    for (String stem : Fixtures.BAD) {
+      Path upload = Files.createTempFile(tmp, "bad", ".pt");
+      Files.copy(Fixtures.bad(stem), upload, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      assertThrows(ModelRejectedException.class, () -> repository.publish("toynet", upload, true), stem);
+      assertEquals(before, files(), stem);
+    }
+  }
+
+  @Test
+  void aliasesPinVersionsAgainstDeletionAndPruning() throws IOException {
+    repository.close();
+    repository = open(2);
+    repository.setAlias("toynet", "stable", 1);
+    assertEquals(1, repository.catalog().resolve(ModelId.parse("toynet@stable")).manifest().version());
+    assertThrows(ConflictException.class, () -> repository.delete(new ModelId("toynet", 1)));
+    assertThrows(ModelNotFoundException.class, () -> repository.setAlias("toynet", "canary", 9));
+
+    for (int i = 0; i < 3; i++) {
+      repository.publish("toynet", upload("toynet"), false);
+    }
+    assertEquals(List.of(1, 3, 4), List.copyOf(repository.catalog().current().versions("toynet").keySet()),
+        "--keep 2 pruned version 2 but kept the aliased 1");
+    assertFalse(Files.exists(repo.resolve("toynet/2")));
+
+    repository.setAlias("toynet", "stable", 4);
+    repository.delete(new ModelId("toynet", 1));
+    assertEquals(List.of(3, 4), List.copyOf(repository.catalog().current().versions("toynet").keySet()));
+    assertTrue(events.stream().anyMatch(e -> e.kind() == CatalogEvent.Kind.ALIAS && e.version() == 4));
+    assertTrue(events.stream().anyMatch(e -> e.kind() == CatalogEvent.Kind.REMOVED && e.version() == 1));
+  }
+
+  @Test
+  void aSlowlyCopiedVersionIsServedOnlyOnceCompleteAndTheOldOneMeanwhile() throws Exception {
+    byte[] model = Files.readAllBytes(Fixtures.model("toynet"));
+    Path file = repo.resolve("toynet/2/model.pt");
+    Files.createDirectories(file.getParent());
+    try (OutputStream out = Files.newOutputStream(file)) {
+      for (int off = 0; off < model.length; off += 32 * 1024) {
+        out.write(model, off, Math.min(32 * 1024, model.length - off));
+        out.flush();
+        repository.rescanSoon();
+        Thread.sleep(100);
+        assertEquals(1, repository.catalog().resolve(ModelId.parse("toynet")).manifest().version(),
+            "the half-written version is never served; the old one is");
+      }
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    repository.rescanSoon();
+    while (repository.catalog().resolve(ModelId.parse("toynet")).manifest().version() != 2
+        && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      repository.rescanSoon();
+    }
+    assertEquals(2, repository.catalog().resolve(ModelId.parse("toynet")).manifest().version());
+    assertTrue(repository.catalog().current().rejected().isEmpty(), repository.catalog().current().rejected()
+        .toString());
+  }
+}
