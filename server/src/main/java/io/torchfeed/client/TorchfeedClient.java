@@ -61,7 +61,16 @@ public final class TorchfeedClient implements AutoCloseable {
   }
 
   public static TorchfeedClient connect(ServerAddress address) {
-    return connect(address, CONNECT_TIMEOUT, READ_TIMEOUT, "");
+    return connect(address, "");
+  }
+
+  /**
+   * Connects with the default timeouts (10 s to connect, 60 s of silence) and exchanges the hello.
+   *
+   * @param libtorch the LibTorch version this client loads models with, or empty
+   */
+  public static TorchfeedClient connect(ServerAddress address, String libtorch) {
+    return connect(address, CONNECT_TIMEOUT, READ_TIMEOUT, libtorch);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.torchfeed.validation;
 
+import io.torchfeed.model.InferenceException;
 import io.torchfeed.model.ModelRejectedException;
 import io.torchfeed.model.ModuleInfo;
 import io.torchfeed.model.TensorInfo;
@@ -11,9 +12,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bytedeco.javacpp.BytePointer;
@@ -21,9 +28,12 @@ import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.DeviceOptional;
+import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.IValueVector;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.NamedTensor;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.StringVector;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -37,8 +47,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The LibTorch boundary: the only class of torchfeed that imports {@code org.bytedeco}. Everything else
- * sees {@link ModuleInfo} and {@link TensorInfo}.
+ * The LibTorch boundary. This class and its package-private helper {@link NativeTensors} (tensor conversion)
+ * are the only classes of torchfeed that import {@code org.bytedeco}, and no {@code org.bytedeco} type appears
+ * in a public signature. Everything else sees {@link ModuleInfo}, {@link TensorInfo} and, for inference,
+ * {@link LoadedModule} with PyTorch's Java API types ({@link org.pytorch.Tensor}).
  *
  * <p>Every call loads the module on the CPU inside a {@link PointerScope}, so all native memory it
  * allocated is freed when the call returns. LibTorch's C++ exceptions reach Java as a
@@ -78,9 +90,13 @@ import org.slf4j.LoggerFactory;
  * the dynamic linker takes that one, and the JVM dies with SIGSEGV. Every later process finds the cache
  * complete and works. In the worker process this costs one failed start.
  *
- * <p>A later JVM client needs {@code forward()} and parameter values as well. They belong to this boundary
- * too: a loading method here that returns an {@link AutoCloseable} handle owning a {@code JitModule} (a
- * nested class, so that {@code org.bytedeco} types never leave this file), loaded like the modules below.
+ * <h2>Keeping a module: {@link #load(ByteBuffer)}</h2>
+ *
+ * The inspecting methods free everything before they return. {@link #load(ByteBuffer)} loads the same way and
+ * then keeps the module in a {@link LoadedModule}, which owns a {@code new JitModule(view)}: C++'s copy
+ * constructor of {@code torch::jit::Module}, which shares the module's object (its attributes, parameters and
+ * compiled methods) by reference count, so it stays valid after the archive and the scope it was loaded in are
+ * gone. That copy is the one native object the handle owns; its {@code close()} releases it.
  */
 public final class LibTorchInspector implements ModuleInspector {
   private static final Logger log = LoggerFactory.getLogger(LibTorchInspector.class);
@@ -99,8 +115,7 @@ public final class LibTorchInspector implements ModuleInspector {
     String source = file.toString();
     Natives.load();
     try (PointerScope scope = new PointerScope()) {
-      JitModule module = torch.load(new BytePointer(source, StandardCharsets.UTF_8), cpu(), false);
-      return describe(module);
+      return describe(fromFile(file));
     } catch (RuntimeException e) {
       throw rejected(source, e);
     }
@@ -118,13 +133,32 @@ public final class LibTorchInspector implements ModuleInspector {
     Objects.requireNonNull(bytes, "bytes");
     Natives.load();
     try (PointerScope scope = new PointerScope()) {
-      BytePointer data = nativeBytes(bytes);
-      InputArchive archive = new InputArchive();
-      archive.load_from(data, bytes.remaining(), cpu());
-      return describe(view(archive));
+      return describe(fromMemory(bytes));
     } catch (RuntimeException e) {
-      throw rejected("<" + bytes.remaining() + " bytes in memory>", e);
+      throw rejected(inMemory(bytes), e);
     }
+  }
+
+  /**
+   * Loads the module in the bytes between the buffer's position and limit, like {@link #inspect(ByteBuffer)},
+   * and keeps it for inference, in evaluation mode ({@code module.eval()}). The bytes are not referenced after this
+   * returns.
+   *
+   * @throws ModelRejectedException with a one-line reason if LibTorch cannot load it
+   */
+  public LoadedModule load(ByteBuffer bytes) {
+    Objects.requireNonNull(bytes, "bytes");
+    return keep(() -> fromMemory(bytes), inMemory(bytes));
+  }
+
+  /**
+   * Like {@link #load(ByteBuffer)} for a file, which is not referenced after this returns.
+   *
+   * @throws ModelRejectedException with a one-line reason if LibTorch cannot load it
+   */
+  public LoadedModule load(Path file) {
+    Objects.requireNonNull(file, "file");
+    return keep(() -> fromFile(file), file.toString());
   }
 
   /** The LibTorch version of the bindings, e.g. {@code 2.10.0}. Loads LibTorch if it is not loaded yet. */
@@ -153,6 +187,38 @@ public final class LibTorchInspector implements ModuleInspector {
     BytePointer copy = new BytePointer(bytes.remaining());
     copy.asByteBuffer().put(bytes.duplicate());
     return copy;
+  }
+
+  /** Loads inside the caller's {@link PointerScope}: the module lives until that scope closes. */
+  private static JitModule fromMemory(ByteBuffer bytes) {
+    InputArchive archive = new InputArchive();
+    archive.load_from(nativeBytes(bytes), bytes.remaining(), cpu());
+    return view(archive);
+  }
+
+  /** Loads inside the caller's {@link PointerScope}: the module lives until that scope closes. */
+  private static JitModule fromFile(Path file) {
+    return torch.load(new BytePointer(file.toString(), StandardCharsets.UTF_8), cpu(), false);
+  }
+
+  private static String inMemory(ByteBuffer bytes) {
+    return "<" + bytes.remaining() + " bytes in memory>";
+  }
+
+  /**
+   * Loads a module inside a scope and returns a handle on a copy of it that outlives the scope: the copy is
+   * retained once more than the scope releases, so only {@link LoadedModule#close()} frees it.
+   */
+  @SuppressWarnings("try")
+  private static LoadedModule keep(Supplier<JitModule> loader, String source) {
+    Natives.load();
+    try (PointerScope scope = new PointerScope()) {
+      JitModule module = new JitModule(loader.get());
+      module.eval();
+      return new LoadedModule(module.retainReference());
+    } catch (RuntimeException e) {
+      throw rejected(source, e);
+    }
   }
 
   /** The archive's {@code module_}, viewed in place; see the class Javadoc. */
@@ -215,6 +281,136 @@ public final class LibTorchInspector implements ModuleInspector {
     }
     log.debug("LibTorch could not load {}:\n{}", source, e.getMessage());
     return new ModelRejectedException(LOAD_FAILED + Reasons.firstLine(e.getMessage()), e);
+  }
+
+  /**
+   * A TorchScript module loaded on the CPU and kept for inference, in evaluation mode. Its methods take and
+   * return PyTorch's Java API types and copy tensors in and out ({@link NativeTensors}), so nothing returned
+   * points into native memory.
+   *
+   * <p><b>Thread safety:</b> {@link #forward}, {@link #parameters()} and {@link #buffers()} may be called from
+   * any number of threads at once: LibTorch runs a TorchScript method re-entrantly, each call here works in its
+   * own {@code PointerScope} (which is per thread) and its own {@code NoGradGuard} (a thread-local mode). A
+   * module whose {@code forward} changes its own attributes or buffers is racy, as it is in LibTorch.
+   * {@link #close()} waits for calls in progress; calls after it throw {@link IllegalStateException}.
+   */
+  public static final class LoadedModule implements AutoCloseable {
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private JitModule module; // null once closed; guarded by lock
+
+    private LoadedModule(JitModule module) {
+      this.module = module;
+    }
+
+    /**
+     * Runs the module's {@code forward} without autograd on copies of the inputs and returns a copy of its
+     * result, which must be one tensor.
+     *
+     * @throws InferenceException if LibTorch fails, e.g. on inputs of the wrong number, dtype or shape
+     * @throws IllegalArgumentException if an input's data do not fill its shape
+     * @throws UnsupportedOperationException if the result is not one tensor {@code org.pytorch.Tensor} can hold
+     */
+    @SuppressWarnings("try")
+    public org.pytorch.Tensor forward(org.pytorch.Tensor... inputs) {
+      Lock read = open();
+      try (PointerScope scope = new PointerScope()) {
+        NoGradGuard noGrad = new NoGradGuard();
+        IValueVector arguments = new IValueVector();
+        for (int i = 0; i < inputs.length; i++) {
+          arguments.push_back(new IValue(NativeTensors.toNative(inputs[i], "input " + i)));
+        }
+        IValue result = run(arguments);
+        if (!result.isTensor()) {
+          throw new UnsupportedOperationException("forward returned " + result.tagKind().getString()
+              + ", not a Tensor; only models whose forward returns one tensor are supported");
+        }
+        return NativeTensors.toJava(result.toTensor(), "the output of forward");
+      } finally {
+        read.unlock();
+      }
+    }
+
+    /**
+     * Copies of {@code named_parameters()}, recursive, in LibTorch's order (tied weights under every name).
+     *
+     * @throws UnsupportedOperationException if a parameter's dtype is not one {@code org.pytorch.Tensor} holds
+     */
+    public Map<String, org.pytorch.Tensor> parameters() {
+      return named("parameter", true);
+    }
+
+    /**
+     * Copies of {@code named_buffers()}, recursive, in LibTorch's order.
+     *
+     * @throws UnsupportedOperationException if a buffer's dtype is not one {@code org.pytorch.Tensor} holds
+     */
+    public Map<String, org.pytorch.Tensor> buffers() {
+      return named("buffer", false);
+    }
+
+    /** Frees the module's native memory once calls in progress have returned. Idempotent. */
+    @Override
+    public void close() {
+      lock.writeLock().lock();
+      try {
+        if (module != null) {
+          module.close();
+          module = null;
+        }
+      } finally {
+        lock.writeLock().unlock();
+      }
+    }
+
+    private IValue run(IValueVector arguments) {
+      try {
+        return module.forward(arguments);
+      } catch (RuntimeException e) {
+        if (e.getClass() != RuntimeException.class) {
+          throw e;
+        }
+        log.debug("LibTorch's forward failed:\n{}", e.getMessage());
+        throw new InferenceException("forward failed: " + Reasons.raisedError(e.getMessage()), e);
+      }
+    }
+
+    @SuppressWarnings("try")
+    private Map<String, org.pytorch.Tensor> named(String kind, boolean parameters) {
+      Lock read = open();
+      try (PointerScope scope = new PointerScope()) {
+        Map<String, org.pytorch.Tensor> tensors = new LinkedHashMap<>();
+        if (parameters) {
+          named_parameter_list list = module.named_parameters(true);
+          for (named_parameter_iterator it = list.begin(); it.notEquals(list.end()); it.increment()) {
+            put(tensors, kind, it.access());
+          }
+        } else {
+          named_buffer_list list = module.named_buffers(true);
+          for (named_buffer_iterator it = list.begin(); it.notEquals(list.end()); it.increment()) {
+            put(tensors, kind, it.access());
+          }
+        }
+        return Collections.unmodifiableMap(tensors);
+      } finally {
+        read.unlock();
+      }
+    }
+
+    private static void put(Map<String, org.pytorch.Tensor> tensors, String kind, NamedTensor named) {
+      String name = named.name().getString(StandardCharsets.UTF_8);
+      tensors.put(name, NativeTensors.toJava(named.value(), kind + " '" + name + "'"));
+    }
+
+    /** Takes the read lock, or throws if the module is closed. */
+    private Lock open() {
+      Lock read = lock.readLock();
+      read.lock();
+      if (module == null) {
+        read.unlock();
+        throw new IllegalStateException("the module is closed");
+      }
+      return read;
+    }
   }
 
   /**

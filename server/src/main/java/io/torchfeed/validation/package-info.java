@@ -2,8 +2,12 @@
  * The LibTorch boundary and its worker process.
  *
  * <ul>
- *   <li>{@link io.torchfeed.validation.LibTorchInspector}: the only class of torchfeed that imports
- *       {@code org.bytedeco}; loads a TorchScript module and describes it as plain records.
+ *   <li>{@link io.torchfeed.validation.LibTorchInspector}: loads a TorchScript module and describes it as plain
+ *       records, or keeps it for inference ({@link io.torchfeed.validation.LibTorchInspector.LoadedModule}:
+ *       {@code forward} and parameter values as PyTorch's Java API tensors). It and its package-private helper
+ *       {@code NativeTensors} (tensor conversion) are the only classes of torchfeed that import
+ *       {@code org.bytedeco}: this package is the LibTorch boundary, and no {@code org.bytedeco} type appears in
+ *       a public signature ({@code BoundaryTest} checks both).
  *   <li>{@link io.torchfeed.validation.ArchiveFacts}: size, SHA-256 and format version of a file, in plain
  *       Java.
  *   <li>{@link io.torchfeed.validation.Validator}, implemented by

@@ -1,6 +1,7 @@
 package io.torchfeed.support;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.torchfeed.model.Manifest;
 import java.io.IOException;
@@ -42,12 +43,55 @@ public final class Fixtures {
 
   /** The golden manifest the generator wrote (as LibTorch lists it), for version 1. */
   public static Manifest golden(String name) {
+    return readManifest(root().resolve("models").resolve(name).resolve("manifest.json"));
+  }
+
+  /** {@code models-2.10/toynet/model.pt}: the toynet fixture re-saved by LibTorch 2.10 (see the README). */
+  public static Path toynet210() {
+    return root().resolve("models-2.10").resolve("toynet").resolve("model.pt");
+  }
+
+  /** The golden manifest of {@link #toynet210()}, for version 1. */
+  public static Manifest golden210() {
+    return readManifest(toynet210().resolveSibling("manifest.json"));
+  }
+
+  /** {@code models/toynet/forward.json}: a fixed input and the output Python's torch 1.13 computed for it. */
+  public static Forward toynetForward() {
     try {
-      return JSON.readValue(root().resolve("models").resolve(name).resolve("manifest.json").toFile(),
-          Manifest.class);
+      JsonNode json = JSON.readTree(root().resolve("models").resolve("toynet").resolve("forward.json").toFile());
+      return new Forward(longs(json.at("/input/shape")), floats(json.at("/input/values")),
+          longs(json.at("/output/shape")), floats(json.at("/output/values")));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** forward.json's float32 tensors: values are exact decimal doubles narrowed to float. */
+  public record Forward(long[] inputShape, float[] input, long[] outputShape, float[] output) {}
+
+  private static Manifest readManifest(Path file) {
+    try {
+      return JSON.readValue(file.toFile(), Manifest.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static long[] longs(JsonNode array) {
+    long[] values = new long[array.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = array.get(i).longValue();
+    }
+    return values;
+  }
+
+  private static float[] floats(JsonNode array) {
+    float[] values = new float[array.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (float) array.get(i).doubleValue();
+    }
+    return values;
   }
 
   /**

@@ -33,6 +33,22 @@ class ReasonsTest {
   }
 
   @Test
+  void takesTheErrorAfterATorchScriptTraceback() {
+    String message = "The following operation failed in the TorchScript interpreter.\n"
+        + "Traceback of TorchScript (most recent call last):\n"
+        + "  File \"code/__torch__.py\", line 18, in forward\n"
+        + "    input = torch.relu((conv0).forward(x, ))\n"
+        + "                        ~~~~~~~~~~~~~~ <--- HERE\n"
+        + "RuntimeError: expected scalar type Long but found Float\n"
+        + "Exception raised from ... (most recent call first):\n";
+    assertEquals("expected scalar type Long but found Float", Reasons.raisedError(message));
+    assertEquals("forward() is missing value for argument 'x'.",
+        Reasons.raisedError("forward() is missing value for argument 'x'.\nframe #0: ..."));
+    assertEquals("The following operation failed in the TorchScript interpreter.",
+        Reasons.raisedError("The following operation failed in the TorchScript interpreter.\nno error line"));
+  }
+
+  @Test
   void neverEmptyNeverMultiLineNeverLong() {
     assertEquals("unknown error", Reasons.firstLine(null));
     assertEquals("unknown error", Reasons.firstLine(" \n\t\n"));
