@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <torch/version.h>
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -190,6 +191,15 @@ TEST(Library, ListHasEveryFixtureModel) {
   EXPECT_TRUE(listing.rejected.empty());
   EXPECT_EQ(c.server_hello().protocol, 1);
   EXPECT_EQ(c.server_hello().software.rfind("torchfeed/", 0), 0u);
+}
+
+TEST(Library, HelloSendsThisLibTorchVersion) {
+  Proxy proxy(server_port(), {});
+  client(proxy.port()).list();
+  ASSERT_EQ(proxy.hellos().size(), 1u);
+  EXPECT_EQ(proxy.hellos()[0].protocol, 1);
+  EXPECT_EQ(proxy.hellos()[0].software, "torchfeed-cpp/0.1.0");
+  EXPECT_EQ(proxy.hellos()[0].libtorch, TORCH_VERSION);
 }
 
 TEST(Library, ForwardOfToynetMatchesForwardJson) {

@@ -95,9 +95,18 @@ std::vector<proto::FetchRequest> Proxy::fetches() const {
   return fetches_;
 }
 
-void Proxy::record(const proto::FetchRequest& request) {
+std::vector<proto::Hello> Proxy::hellos() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  fetches_.push_back(request);
+  return hellos_;
+}
+
+void Proxy::record(uint8_t type, const proto::Bytes& payload) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (type == static_cast<uint8_t>(proto::FrameType::kHello)) {
+    hellos_.push_back(proto::decode_hello(payload));
+  } else if (type == static_cast<uint8_t>(proto::FrameType::kFetch)) {
+    fetches_.push_back(proto::decode_fetch(payload));
+  }
 }
 
 void Proxy::accept_loop() {
@@ -151,14 +160,12 @@ void Proxy::relay(int client, int server, int index) {
   ::close(server);
 }
 
-// Client to server: frames forwarded as they are, FETCH requests recorded.
+// Client to server: frames forwarded as they are, HELLO and FETCH recorded.
 void Proxy::upstream(int client, int server) {
   uint8_t type = 0;
   proto::Bytes payload;
   while (read_frame(client, &type, &payload)) {
-    if (type == static_cast<uint8_t>(proto::FrameType::kFetch)) {
-      record(proto::decode_fetch(payload));
-    }
+    record(type, payload);
     if (!write_all(server, frame(type, payload))) break;
   }
   ::shutdown(server, SHUT_WR);

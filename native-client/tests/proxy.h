@@ -1,7 +1,7 @@
 // A TCP proxy for tests, between a client and a real torchfeed server. It
 // reads the server's frames, so it can cut a transfer after N payload bytes,
 // flip a payload byte, or rewrite the JSON documents the server sends; and it
-// records the FETCH requests the client sends.
+// records the HELLO and FETCH requests the client sends.
 #pragma once
 
 #include <atomic>
@@ -39,6 +39,7 @@ class Proxy {
   Proxy& operator=(const Proxy&) = delete;
 
   uint16_t port() const { return port_; }
+  std::vector<protocol::Hello> hellos() const;
   std::vector<protocol::FetchRequest> fetches() const;
   int connections() const { return connections_; }
 
@@ -47,7 +48,7 @@ class Proxy {
   void relay(int client, int server, int index);
   void upstream(int client, int server);
   void downstream(int client, int server, int index);
-  void record(const protocol::FetchRequest& request);
+  void record(uint8_t type, const protocol::Bytes& payload);
 
   uint16_t server_port_;
   Rules rules_;
@@ -59,6 +60,7 @@ class Proxy {
   mutable std::mutex mutex_;
   std::vector<std::thread> relays_;
   std::vector<int> sockets_;
+  std::vector<protocol::Hello> hellos_;
   std::vector<protocol::FetchRequest> fetches_;
 };
 
