@@ -1,0 +1,70 @@
+// The exceptions of the torchfeed client. Every what() is one line of English
+// meant to be shown to a person as it is.
+//
+//   Error                       base of everything below
+//     ConnectionError           cannot connect, connection lost, timed out
+//     ProtocolError             the peer does not follow docs/protocol.md
+//     RemoteError               the server answered with an ERROR frame
+//       NotFoundError           ... with code NOT_FOUND
+//     ChecksumError             the bytes do not hash to the announced sha256
+//     UnsupportedArchiveError   the archive is too new for this LibTorch
+//     LoadError                 LibTorch could not load the bytes
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace torchfeed {
+
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class ConnectionError : public Error {
+ public:
+  using Error::Error;
+};
+
+class ProtocolError : public Error {
+ public:
+  using Error::Error;
+};
+
+class RemoteError : public Error {
+ public:
+  RemoteError(uint16_t code, bool fatal, const std::string& message)
+      : Error(message), code_(code), fatal_(fatal) {}
+
+  // The ERROR frame's code (protocol::ErrorCode).
+  uint16_t code() const { return code_; }
+  // True when the server closed the connection after the error.
+  bool fatal() const { return fatal_; }
+
+ private:
+  uint16_t code_;
+  bool fatal_;
+};
+
+class NotFoundError : public RemoteError {
+ public:
+  using RemoteError::RemoteError;
+};
+
+class ChecksumError : public Error {
+ public:
+  using Error::Error;
+};
+
+class UnsupportedArchiveError : public Error {
+ public:
+  using Error::Error;
+};
+
+class LoadError : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace torchfeed

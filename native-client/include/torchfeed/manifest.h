@@ -1,0 +1,86 @@
+// The JSON documents of the protocol (docs/protocol.md 5.2 and 5.3) as
+// structs, and the comparison of two modules' parameters and buffers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace torchfeed {
+
+// One named parameter or buffer, as LibTorch lists it.
+struct TensorInfo {
+  std::string name;            // e.g. "conv0.weight"
+  std::vector<int64_t> shape;  // empty for a 0-dim tensor
+  std::string dtype;           // Python's spelling, e.g. "float32"
+};
+
+bool operator==(const TensorInfo& a, const TensorInfo& b);
+inline bool operator!=(const TensorInfo& a, const TensorInfo& b) {
+  return !(a == b);
+}
+
+// named_parameters(true) and named_buffers(true), in LibTorch's order.
+struct ModuleInfo {
+  std::vector<TensorInfo> parameters;
+  std::vector<TensorInfo> buffers;
+};
+
+// MANIFEST_RESULT: one model version as the server validated it.
+struct Manifest : ModuleInfo {
+  std::string name;
+  uint32_t version = 0;
+  uint64_t size = 0;
+  std::string sha256;  // lower-case hex, of the whole file
+  uint64_t format_version = 0;
+  std::string json;  // the document as the server sent it
+};
+
+struct ModelSummary {
+  std::string name;
+  std::vector<uint32_t> versions;  // ascending
+  uint32_t latest = 0;
+};
+
+struct Rejection {
+  std::string name;
+  uint32_t version = 0;
+  std::string path;
+  std::string reason;
+};
+
+// LIST_RESULT: what the server serves and what it rejected.
+struct Listing {
+  std::vector<ModelSummary> models;
+  std::vector<Rejection> rejected;
+  std::string json;  // the document as the server sent it
+};
+
+// Parse the documents; ProtocolError when a key is missing or mistyped.
+// Unknown keys are ignored.
+Manifest parse_manifest(const std::string& json);
+Listing parse_listing(const std::string& json);
+
+// The manifest as compact JSON, keys in the order of docs/protocol.md
+// (name, version, size, sha256, formatVersion, parameters, buffers).
+std::string to_json(const Manifest& manifest);
+
+// "[6, 1, 5, 5]", "[]" for a 0-dim tensor.
+std::string shape_text(const std::vector<int64_t>& shape);
+
+// One difference between two modules, e.g.
+// "parameter fc.weight: expected float32[10, 4], got float16[10, 4]".
+struct Difference {
+  std::string kind;  // "parameter" or "buffer"
+  std::string name;
+  std::string expected;
+  std::string actual;
+  std::string to_string() const;
+};
+
+// Names missing on either side, differing shapes or dtypes and, when the
+// names agree, a different order.
+std::vector<Difference> compare(const ModuleInfo& expected,
+                                const ModuleInfo& actual);
+
+}  // namespace torchfeed

@@ -1,0 +1,125 @@
+// The torchfeed TCP protocol, version 1 (docs/protocol.md): a pure codec,
+// no sockets. Every frame is
+//
+//   +------+--------------+=================+
+//   | type | length (u32) | payload (length)|   big-endian
+//   +------+--------------+=================+
+//
+// and FETCH_HEADER is followed by `payload_size` unframed bytes of the file.
+// Encoders return whole frames; decoders take a payload and throw
+// ProtocolError unless it matches the message's layout exactly.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace torchfeed::protocol {
+
+using Bytes = std::vector<uint8_t>;
+
+constexpr uint16_t kVersion = 1;
+constexpr char kMagic[] = "TFED";
+constexpr size_t kFrameHeaderSize = 5;
+constexpr size_t kSha256Size = 32;
+// Largest payload a client accepts (a manifest of a very large model).
+constexpr uint32_t kMaxResponsePayload = 64u << 20;
+// Largest payload the server accepts by default (--max-frame).
+constexpr uint32_t kMaxRequestPayload = 64u << 10;
+
+enum class FrameType : uint8_t {
+  kHello = 0x01,
+  kList = 0x02,
+  kManifest = 0x03,
+  kFetch = 0x04,
+  kServerHello = 0x81,
+  kListResult = 0x82,
+  kManifestResult = 0x83,
+  kFetchHeader = 0x84,
+  kError = 0xFF,
+};
+
+enum class ErrorCode : uint16_t {
+  kBadRequest = 1,
+  kNotFound = 2,
+  kUnsupported = 3,
+  kTooLarge = 4,
+  kInternal = 5,
+  kUnavailable = 6,
+};
+
+// "NOT_FOUND" for 2, "UNKNOWN" for codes this client does not know.
+const char* error_code_name(uint16_t code);
+// "FETCH_HEADER" for 0x84, "0x42" for types this client does not know.
+std::string frame_type_name(uint8_t type);
+
+struct FrameHeader {
+  uint8_t type = 0;
+  uint32_t length = 0;
+};
+
+struct Frame {
+  uint8_t type = 0;
+  Bytes payload;
+};
+
+struct Hello {  // HELLO and SERVER_HELLO
+  uint16_t protocol = kVersion;
+  std::string software;
+  std::string libtorch;
+};
+
+struct ManifestRequest {
+  std::string name;
+  uint32_t version = 0;  // 0 = latest
+};
+
+struct FetchRequest {
+  std::string name;
+  uint32_t version = 0;  // 0 = latest
+  uint64_t offset = 0;
+  uint64_t length = 0;  // 0 = to the end
+};
+
+struct FetchHeader {
+  std::string name;
+  uint32_t version = 0;
+  uint64_t total_size = 0;
+  uint64_t offset = 0;
+  uint64_t payload_size = 0;                  // raw bytes that follow the frame
+  std::array<uint8_t, kSha256Size> sha256{};  // of the whole file
+  std::string manifest;  // MANIFEST_RESULT JSON of that version
+};
+
+struct ErrorMessage {
+  uint16_t code = 0;
+  bool fatal = false;
+  std::string message;
+};
+
+// Reads the 5-byte frame header and checks the length against max_length
+// before anything is allocated (ProtocolError when it is over).
+FrameHeader decode_frame_header(const uint8_t* header, uint32_t max_length);
+
+Bytes encode_hello(const Hello& hello, FrameType type = FrameType::kHello);
+Bytes encode_list();
+Bytes encode_manifest_request(const ManifestRequest& request);
+Bytes encode_fetch(const FetchRequest& request);
+Bytes encode_json(FrameType type, const std::string& document);
+Bytes encode_fetch_header(const FetchHeader& header);
+Bytes encode_error(const ErrorMessage& error);
+
+Hello decode_hello(const Bytes& payload);  // also checks the magic
+void decode_list(const Bytes& payload);    // checks that it is empty
+ManifestRequest decode_manifest_request(const Bytes& payload);
+FetchRequest decode_fetch(const Bytes& payload);
+FetchHeader decode_fetch_header(const Bytes& payload);
+ErrorMessage decode_error(const Bytes& payload);
+
+// Lower-case hex of a sha256, and back (ProtocolError if not 64 hex digits).
+std::string to_hex(const std::array<uint8_t, kSha256Size>& sha256);
+std::array<uint8_t, kSha256Size> from_hex(const std::string& hex);
+
+}  // namespace torchfeed::protocol

@@ -1,0 +1,339 @@
+#include "torchfeed/client.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <thread>
+#include <utility>
+
+#include "sha256.h"
+#include "transport.h"
+
+namespace torchfeed {
+
+const char* const kSoftware = "torchfeed-cpp/" TORCHFEED_CLIENT_VERSION;
+
+namespace detail {
+
+// Where the bytes of a transfer go. Before each FETCH_HEADER's bytes,
+// start(): the file has `total` bytes and the first `held` are kept.
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual void start(uint64_t total, uint64_t held) = 0;
+  // Where the next bytes go: room for at least 1, at most `wanted`.
+  virtual std::pair<uint8_t*, size_t> space(uint64_t wanted) = 0;
+  // The next n bytes have been written at space().first.
+  virtual void commit(size_t n) = 0;
+};
+
+}  // namespace detail
+
+namespace {
+
+// Receives straight into one buffer of the file's size.
+class MemorySink final : public detail::Sink {
+ public:
+  void start(uint64_t total, uint64_t held) override {
+    if (buffer.data() == nullptr || buffer.size() != total) {
+      buffer = Buffer(static_cast<size_t>(total));
+    }
+    position_ = held;
+  }
+
+  std::pair<uint8_t*, size_t> space(uint64_t wanted) override {
+    return {buffer.data() + position_, static_cast<size_t>(std::min<uint64_t>(
+                                           wanted, buffer.size() - position_))};
+  }
+
+  void commit(size_t n) override { position_ += n; }
+
+  Buffer buffer;
+
+ private:
+  uint64_t position_ = 0;
+};
+
+// Writes to a temporary file next to the target; finish() syncs it and
+// renames it over the target. Removed if not finished.
+class FileSink final : public detail::Sink {
+ public:
+  explicit FileSink(std::string path)
+      : path_(std::move(path)),
+        temp_(path_ + "." + std::to_string(::getpid()) + ".part"),
+        chunk_(1 << 20) {
+    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd_ < 0) fail(temp_);
+  }
+
+  ~FileSink() override {
+    if (fd_ >= 0) ::close(fd_);
+    if (!finished_) ::unlink(temp_.c_str());
+  }
+
+  void start(uint64_t /*total*/, uint64_t held) override {
+    if (::ftruncate(fd_, static_cast<off_t>(held)) != 0 ||
+        ::lseek(fd_, static_cast<off_t>(held), SEEK_SET) < 0) {
+      fail(temp_);
+    }
+  }
+
+  std::pair<uint8_t*, size_t> space(uint64_t wanted) override {
+    return {chunk_.data(),
+            static_cast<size_t>(std::min<uint64_t>(wanted, chunk_.size()))};
+  }
+
+  void commit(size_t n) override {
+    for (size_t done = 0; done < n;) {
+      ssize_t w = ::write(fd_, chunk_.data() + done, n - done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) fail(temp_);
+      done += static_cast<size_t>(w);
+    }
+  }
+
+  void finish() {
+    if (::fsync(fd_) != 0) fail(temp_);
+    int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) fail(temp_);
+    if (::rename(temp_.c_str(), path_.c_str()) != 0) fail(path_);
+    finished_ = true;
+  }
+
+ private:
+  [[noreturn]] static void fail(const std::string& file) {
+    throw Error("cannot write " + file + ": " + std::strerror(errno));
+  }
+
+  std::string path_;
+  std::string temp_;
+  std::vector<uint8_t> chunk_;
+  int fd_ = -1;
+  bool finished_ = false;
+};
+
+std::string id_of(const std::string& name, uint32_t version) {
+  return version == kLatest ? name : name + ":" + std::to_string(version);
+}
+
+[[noreturn]] void throw_remote(const protocol::ErrorMessage& e) {
+  if (e.code == static_cast<uint16_t>(protocol::ErrorCode::kNotFound)) {
+    throw NotFoundError(e.code, e.fatal, e.message);
+  }
+  throw RemoteError(e.code, e.fatal, e.message);
+}
+
+// The FETCH_HEADER answers the FETCH sent: same version, from `held` to the
+// end of the file.
+void check_header(const protocol::FetchHeader& h, const Manifest& wanted,
+                  uint64_t held) {
+  if (h.name != wanted.name || h.version != wanted.version) {
+    throw ProtocolError("asked for " + id_of(wanted.name, wanted.version) +
+                        ", the server sent " + id_of(h.name, h.version));
+  }
+  if (h.offset != held || h.total_size < held ||
+      h.payload_size != h.total_size - held) {
+    throw ProtocolError("FETCH_HEADER of " + id_of(h.name, h.version) +
+                        " does not answer a fetch from offset " +
+                        std::to_string(held) + ": offset " +
+                        std::to_string(h.offset) + ", payload size " +
+                        std::to_string(h.payload_size) + ", total size " +
+                        std::to_string(h.total_size));
+  }
+}
+
+}  // namespace
+
+Client::Client(std::string host, uint16_t port, Options options)
+    : host_(std::move(host)), port_(port), options_(std::move(options)) {}
+
+Client::~Client() = default;
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+
+detail::Connection& Client::connection() {
+  if (connection_) return *connection_;
+  auto c = std::make_unique<detail::Connection>(
+      host_, port_, options_.connect_timeout, options_.read_timeout);
+  c->write_all(protocol::encode_hello(
+      {protocol::kVersion, kSoftware, kLibTorchVersion}));
+  protocol::Frame frame = c->read_frame(protocol::kMaxResponsePayload);
+  if (frame.type == static_cast<uint8_t>(protocol::FrameType::kError)) {
+    throw_remote(protocol::decode_error(frame.payload));
+  }
+  if (frame.type != static_cast<uint8_t>(protocol::FrameType::kServerHello)) {
+    throw ProtocolError("expected SERVER_HELLO from " + c->peer() + ", got " +
+                        protocol::frame_type_name(frame.type));
+  }
+  protocol::Hello hello = protocol::decode_hello(frame.payload);
+  if (hello.protocol != protocol::kVersion) {
+    throw ProtocolError("the server at " + c->peer() +
+                        " speaks protocol version " +
+                        std::to_string(hello.protocol) + ", this client " +
+                        std::to_string(protocol::kVersion));
+  }
+  server_hello_ = std::move(hello);
+  connection_ = std::move(c);
+  return *connection_;
+}
+
+void Client::disconnect() { connection_.reset(); }
+
+const protocol::Hello& Client::server_hello() {
+  connection();
+  return server_hello_;
+}
+
+protocol::Frame Client::call(const protocol::Bytes& request,
+                             protocol::FrameType answer) {
+  protocol::Frame frame;
+  try {
+    detail::Connection& c = connection();
+    c.write_all(request);
+    frame = c.read_frame(protocol::kMaxResponsePayload);
+    if (frame.type == static_cast<uint8_t>(protocol::FrameType::kError)) {
+      protocol::ErrorMessage error = protocol::decode_error(frame.payload);
+      if (error.fatal) disconnect();
+      throw_remote(error);
+    }
+    if (frame.type != static_cast<uint8_t>(answer)) {
+      throw ProtocolError(
+          "expected " +
+          protocol::frame_type_name(static_cast<uint8_t>(answer)) +
+          " from the server, got " + protocol::frame_type_name(frame.type));
+    }
+  } catch (const ConnectionError&) {
+    disconnect();
+    throw;
+  } catch (const ProtocolError&) {
+    disconnect();  // the framing can no longer be trusted
+    throw;
+  }
+  return frame;
+}
+
+Listing Client::list() {
+  protocol::Frame frame =
+      call(protocol::encode_list(), protocol::FrameType::kListResult);
+  return parse_listing(std::string(frame.payload.begin(), frame.payload.end()));
+}
+
+Manifest Client::manifest(const std::string& name, uint32_t version) {
+  protocol::Frame frame =
+      call(protocol::encode_manifest_request({name, version}),
+           protocol::FrameType::kManifestResult);
+  return parse_manifest(
+      std::string(frame.payload.begin(), frame.payload.end()));
+}
+
+Download Client::fetch(const std::string& name, uint32_t version) {
+  MemorySink sink;
+  Download download;
+  static_cast<FetchResult&>(download) = transfer(name, version, false, sink);
+  download.bytes = std::move(sink.buffer);
+  return download;
+}
+
+Download Client::fetch_loadable(const std::string& name, uint32_t version) {
+  MemorySink sink;
+  Download download;
+  static_cast<FetchResult&>(download) = transfer(name, version, true, sink);
+  download.bytes = std::move(sink.buffer);
+  return download;
+}
+
+FetchResult Client::fetch_to_file(const std::string& name, uint32_t version,
+                                  const std::string& path) {
+  FileSink sink(path);
+  FetchResult result = transfer(name, version, false, sink);
+  sink.finish();
+  return result;
+}
+
+torch::jit::Module Client::load(const std::string& name, uint32_t version,
+                                c10::optional<c10::Device> device) {
+  return load_from_memory(fetch_loadable(name, version).bytes, device);
+}
+
+// Asks the manifest first (which resolves "latest" to a version and lets an
+// archive too new for this LibTorch be refused before any byte is sent),
+// then FETCHes that version. A transfer cut short is resumed from the bytes
+// held, which were hashed as they arrived; the sha256 covers the whole file.
+FetchResult Client::transfer(const std::string& name, uint32_t version,
+                             bool loadable, detail::Sink& sink) {
+  Manifest wanted = manifest(name, version);
+  if (loadable) check_format_version(wanted);
+  const std::string id = id_of(wanted.name, wanted.version);
+  FetchResult result;
+  detail::Sha256 hash;
+  std::string sha256 = wanted.sha256;
+  uint64_t held = 0;
+  auto delay = options_.retry_backoff;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      result.offsets.push_back(held);
+      protocol::Frame frame =
+          call(protocol::encode_fetch({wanted.name, wanted.version, held, 0}),
+               protocol::FrameType::kFetchHeader);
+      try {  // the payload follows the frame: any failure loses the framing
+        protocol::FetchHeader header =
+            protocol::decode_fetch_header(frame.payload);
+        check_header(header, wanted, held);
+        std::string announced = protocol::to_hex(header.sha256);
+        if (announced != sha256) {  // the version's file was replaced
+          sha256 = announced;
+          if (held > 0) {
+            held = 0;
+            hash.reset();
+            throw ConnectionError(id +
+                                  " changed on the server during the "
+                                  "transfer; starting over");
+          }
+        }
+        result.manifest = parse_manifest(header.manifest);
+        if (loadable) check_format_version(result.manifest);
+        sink.start(header.total_size, held);
+        detail::Connection& c = *connection_;
+        while (held < header.total_size) {
+          auto [data, room] = sink.space(header.total_size - held);
+          size_t got = c.read_some(data, room);
+          hash.update(data, got);
+          sink.commit(got);
+          held += got;
+          if (options_.progress) options_.progress(held, header.total_size);
+        }
+      } catch (...) {
+        disconnect();
+        throw;
+      }
+      std::string actual = protocol::to_hex(hash.digest());
+      if (actual != sha256) {
+        throw ChecksumError("checksum mismatch for " + id +
+                            ": the bytes received hash to " + actual +
+                            ", the server announced " + sha256 +
+                            "; they were discarded");
+      }
+      return result;
+    } catch (const ConnectionError& e) {
+      if (attempt >= options_.fetch_attempts) {
+        throw ConnectionError(std::string(e.what()) + " (fetch of " + id +
+                              " gave up after " + std::to_string(attempt) +
+                              " attempts)");
+      }
+    } catch (const RemoteError& e) {
+      if (e.code() !=
+              static_cast<uint16_t>(protocol::ErrorCode::kUnavailable) ||
+          attempt >= options_.fetch_attempts) {
+        throw;
+      }
+    }
+    std::this_thread::sleep_for(delay);
+    delay *= 2;
+  }
+}
+
+}  // namespace torchfeed

@@ -1,0 +1,416 @@
+// torchfeed-client: list, manifest, fetch and verify against a torchfeed
+// server. Exit 0 on success, 1 with a one-line message on stderr otherwise.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "torchfeed/client.h"
+
+namespace {
+
+constexpr const char* kProgram = "torchfeed-client";
+constexpr const char* kUsage =
+    "usage: torchfeed-client COMMAND [--server HOST:PORT] [OPTIONS] "
+    "[NAME[:VERSION]]\n"
+    "\n"
+    "commands:\n"
+    "  list                      models the server serves, files it "
+    "rejected\n"
+    "  manifest NAME[:VERSION]   a model version's size, sha256, format "
+    "version,\n"
+    "                            parameters and buffers (default: latest)\n"
+    "  fetch NAME[:VERSION] -o FILE\n"
+    "                            download a model; sha256 checked, FILE "
+    "written\n"
+    "                            atomically (temporary file + rename)\n"
+    "  verify NAME[:VERSION]     load the model with this client's LibTorch "
+    "and\n"
+    "                            compare its parameters and buffers with the\n"
+    "                            server's manifest; exit 0 only if identical\n"
+    "\n"
+    "options:\n"
+    "  --server HOST:PORT        the server (default localhost:7070)\n"
+    "  --json                    list, manifest: the server's JSON document;\n"
+    "                            verify: the manifest as this LibTorch sees "
+    "it\n"
+    "  -o, --output FILE         fetch: where to write the model\n"
+    "  --connect-timeout SECONDS default 10\n"
+    "  --read-timeout SECONDS    give up when the server sends nothing for "
+    "this\n"
+    "                            long (default 60)\n"
+    "  -h, --help                this text\n";
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Args {
+  std::string command;
+  std::string server = "localhost:7070";
+  std::string model;
+  std::string output;
+  bool json = false;
+  bool help = false;
+  double connect_timeout = 10;
+  double read_timeout = 60;
+};
+
+double parse_seconds(const std::string& option, const std::string& text) {
+  try {
+    size_t end = 0;
+    double value = std::stod(text, &end);
+    if (end == text.size() && value > 0 && value < 1e6) return value;
+  } catch (const std::exception&) {
+  }
+  throw UsageError("invalid " + option + " '" + text +
+                   "': expected a positive number of seconds");
+}
+
+Args parse_args(int argc, char** argv) {
+  Args args;
+  std::vector<std::string> positional;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::string value;
+    bool has_value = false;
+    if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
+      value = arg.substr(arg.find('=') + 1);
+      arg = arg.substr(0, arg.find('='));
+      has_value = true;
+    }
+    auto next = [&]() -> std::string {
+      if (has_value) return value;
+      if (i + 1 >= argc) throw UsageError(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "-h" || arg == "--help") {
+      args.help = true;
+    } else if (arg == "--json") {
+      args.json = true;
+    } else if (arg == "--server") {
+      args.server = next();
+    } else if (arg == "-o" || arg == "--output") {
+      args.output = next();
+    } else if (arg == "--connect-timeout") {
+      args.connect_timeout = parse_seconds(arg, next());
+    } else if (arg == "--read-timeout") {
+      args.read_timeout = parse_seconds(arg, next());
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      throw UsageError("unknown option '" + arg + "'");
+    } else {
+      positional.push_back(arg);
+    }
+  }
+  if (args.help) return args;
+  if (positional.empty()) throw UsageError("missing COMMAND");
+  args.command = positional[0];
+  bool wants_model = args.command != "list";
+  if (args.command != "list" && args.command != "manifest" &&
+      args.command != "fetch" && args.command != "verify") {
+    throw UsageError("unknown command '" + args.command + "'");
+  }
+  if (positional.size() > (wants_model ? 2u : 1u)) {
+    throw UsageError("unexpected argument '" + positional.back() + "'");
+  }
+  if (wants_model) {
+    if (positional.size() < 2) {
+      throw UsageError(args.command + " needs NAME[:VERSION]");
+    }
+    args.model = positional[1];
+  }
+  if (args.command == "fetch" && args.output.empty()) {
+    throw UsageError("fetch needs -o FILE");
+  }
+  if (args.command != "fetch" && !args.output.empty()) {
+    throw UsageError("-o is for fetch only");
+  }
+  if (args.json && args.command == "fetch") {
+    throw UsageError("--json is for list, manifest and verify");
+  }
+  return args;
+}
+
+// A decimal number in [min, max], or UsageError(message).
+uint32_t parse_number(const std::string& text, uint32_t min, uint32_t max,
+                      const std::string& message) {
+  if (!text.empty() && text.size() <= 10 &&
+      text.find_first_not_of("0123456789") == std::string::npos) {
+    unsigned long long v = std::stoull(text);
+    if (v >= min && v <= max) return static_cast<uint32_t>(v);
+  }
+  throw UsageError(message);
+}
+
+// HOST:PORT, [V6]:PORT or HOST (port 7070).
+std::pair<std::string, uint16_t> parse_server(const std::string& text) {
+  std::string host = text;
+  uint16_t port = torchfeed::kDefaultPort;
+  size_t colon = text.rfind(':');
+  bool bracketed = !text.empty() && text[0] == '[';
+  if (colon != std::string::npos &&
+      (bracketed ? text[colon - 1] == ']' : text.find(':') == colon)) {
+    host = text.substr(0, colon);
+    port = static_cast<uint16_t>(
+        parse_number(text.substr(colon + 1), 1, 65535,
+                     "invalid port in '" + text + "': expected 1-65535"));
+  }
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) throw UsageError("missing host in '" + text + "'");
+  return {host, port};
+}
+
+// NAME or NAME:VERSION (a positive version).
+std::pair<std::string, uint32_t> parse_model(const std::string& text) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return {text, torchfeed::kLatest};
+  return {
+      text.substr(0, colon),
+      parse_number(
+          text.substr(colon + 1), 1, std::numeric_limits<uint32_t>::max(),
+          "invalid version in '" + text + "': expected a positive integer")};
+}
+
+std::string human(uint64_t bytes) {
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  const char* units[] = {"KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  int unit = -1;
+  while (value >= 1024 && unit < 3) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f %s", value, units[unit]);
+  return text;
+}
+
+// A progress bar on stderr, drawn only when stderr is a terminal and the
+// transfer has run for more than a second; redrawn ten times a second.
+class ProgressBar {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  ProgressBar() : enabled_(::isatty(STDERR_FILENO) == 1) {}
+  ~ProgressBar() { finish(); }
+
+  void operator()(uint64_t done, uint64_t total) {
+    if (!enabled_) return;
+    auto now = Clock::now();
+    bool complete = done >= total;
+    if (now - start_ < std::chrono::seconds(1) ||
+        (now - last_ < std::chrono::milliseconds(100) && !complete)) {
+      return;
+    }
+    last_ = now;
+    constexpr int kWidth = 30;
+    int filled = total == 0 ? kWidth : static_cast<int>(kWidth * done / total);
+    double seconds = std::chrono::duration<double>(now - start_).count();
+    std::fprintf(stderr, "\r[%s%s] %3d%% %s / %s  %s/s ",
+                 std::string(filled, '#').c_str(),
+                 std::string(kWidth - filled, ' ').c_str(),
+                 total == 0 ? 100 : static_cast<int>(done * 100 / total),
+                 human(done).c_str(), human(total).c_str(),
+                 human(static_cast<uint64_t>(done / seconds)).c_str());
+    drawn_ = true;
+  }
+
+  void finish() {
+    if (drawn_) std::fputc('\n', stderr);
+    drawn_ = false;
+  }
+
+ private:
+  bool enabled_;
+  Clock::time_point start_ = Clock::now();
+  Clock::time_point last_;
+  bool drawn_ = false;
+};
+
+void print_tensors(const char* title,
+                   const std::vector<torchfeed::TensorInfo>& tensors) {
+  std::printf("%s (%zu)\n", title, tensors.size());
+  if (tensors.empty()) return;
+  size_t name_width = 4;
+  size_t shape_width = 5;
+  for (const auto& t : tensors) {
+    name_width = std::max(name_width, t.name.size());
+    shape_width = std::max(shape_width, torchfeed::shape_text(t.shape).size());
+  }
+  auto row = [&](const std::string& a, const std::string& b,
+                 const std::string& c) {
+    std::printf("  %-*s  %-*s  %s\n", static_cast<int>(name_width), a.c_str(),
+                static_cast<int>(shape_width), b.c_str(), c.c_str());
+  };
+  row("NAME", "SHAPE", "DTYPE");
+  for (const auto& t : tensors) {
+    row(t.name, torchfeed::shape_text(t.shape), t.dtype);
+  }
+}
+
+std::string id_of(const torchfeed::Manifest& m) {
+  return m.name + ":" + std::to_string(m.version);
+}
+
+int list(torchfeed::Client& client, const Args& args) {
+  torchfeed::Listing listing = client.list();
+  if (args.json) {
+    std::printf("%s\n", listing.json.c_str());
+    return 0;
+  }
+  size_t width = 5;
+  for (const auto& m : listing.models) width = std::max(width, m.name.size());
+  std::printf("%-*s  %-6s  %s\n", static_cast<int>(width), "MODEL", "LATEST",
+              "VERSIONS");
+  for (const auto& m : listing.models) {
+    std::string versions;
+    for (uint32_t v : m.versions) {
+      versions += (versions.empty() ? "" : ",") + std::to_string(v);
+    }
+    std::printf("%-*s  %-6u  %s\n", static_cast<int>(width), m.name.c_str(),
+                m.latest, versions.c_str());
+  }
+  if (!listing.rejected.empty()) {
+    std::printf("\nREJECTED (%zu)\n", listing.rejected.size());
+    for (const auto& r : listing.rejected) {
+      std::printf("  %s: %s\n", r.path.c_str(), r.reason.c_str());
+    }
+  }
+  return 0;
+}
+
+int manifest(torchfeed::Client& client, const Args& args) {
+  auto [name, version] = parse_model(args.model);
+  torchfeed::Manifest m = client.manifest(name, version);
+  if (args.json) {
+    std::printf("%s\n", m.json.c_str());
+    return 0;
+  }
+  std::printf("%s  %llu bytes  sha256 %s  format version %llu\n",
+              id_of(m).c_str(), static_cast<unsigned long long>(m.size),
+              m.sha256.c_str(),
+              static_cast<unsigned long long>(m.format_version));
+  print_tensors("PARAMETERS", m.parameters);
+  print_tensors("BUFFERS", m.buffers);
+  return 0;
+}
+
+int fetch(torchfeed::Client& client, const Args& args, ProgressBar& bar) {
+  auto [name, version] = parse_model(args.model);
+  torchfeed::FetchResult r = client.fetch_to_file(name, version, args.output);
+  bar.finish();
+  std::string resumed;
+  if (r.offsets.size() > 1) {
+    resumed = ", resumed at " + std::to_string(r.offsets.back());
+  }
+  std::printf("%s -> %s (%llu bytes%s, sha256 %s)\n", id_of(r.manifest).c_str(),
+              args.output.c_str(),
+              static_cast<unsigned long long>(r.manifest.size), resumed.c_str(),
+              r.manifest.sha256.c_str());
+  return 0;
+}
+
+int verify(torchfeed::Client& client, const Args& args, ProgressBar& bar) {
+  auto [name, version] = parse_model(args.model);
+  torchfeed::Download download = client.fetch_loadable(name, version);
+  bar.finish();
+  const torchfeed::Manifest& expected = download.manifest;
+  torchfeed::Manifest seen;  // the manifest as this LibTorch sees the bytes
+  seen.name = expected.name;
+  seen.version = expected.version;
+  seen.size = download.bytes.size();
+  seen.sha256 = expected.sha256;  // checked by fetch_loadable
+  auto archive =
+      std::make_shared<torchfeed::MemoryReadAdapter>(std::move(download.bytes));
+  seen.format_version = torchfeed::archive_format_version(archive);
+  torchfeed::ModuleInfo loaded =
+      torchfeed::describe(torchfeed::load_module(std::move(archive)));
+  seen.parameters = loaded.parameters;
+  seen.buffers = loaded.buffers;
+  std::vector<torchfeed::Difference> differences =
+      torchfeed::compare(expected, loaded);
+  std::string summary = id_of(expected) + ": " +
+                        std::to_string(differences.size()) +
+                        " difference(s) between the server's manifest and "
+                        "what LibTorch " +
+                        torchfeed::kLibTorchVersion + " loaded:";
+  if (args.json) {
+    std::printf("%s\n", torchfeed::to_json(seen).c_str());
+    if (differences.empty()) return 0;
+    std::fprintf(stderr, "%s: %s\n", kProgram, summary.c_str());
+    for (const auto& d : differences) {
+      std::fprintf(stderr, "  %s\n", d.to_string().c_str());
+    }
+    return 1;
+  }
+  print_tensors("PARAMETERS", loaded.parameters);
+  print_tensors("BUFFERS", loaded.buffers);
+  if (!differences.empty()) {
+    std::printf("%s\n", summary.c_str());
+    for (const auto& d : differences) {
+      std::printf("  %s\n", d.to_string().c_str());
+    }
+    return 1;
+  }
+  std::printf(
+      "%s verified: sha256 %s, %zu parameters and %zu buffers match the "
+      "server's manifest (loaded with LibTorch %s)\n",
+      id_of(expected).c_str(), expected.sha256.c_str(),
+      loaded.parameters.size(), loaded.buffers.size(),
+      torchfeed::kLibTorchVersion);
+  return 0;
+}
+
+int run(const Args& args) {
+  auto [host, port] = parse_server(args.server);
+  ProgressBar bar;
+  torchfeed::Options options;
+  options.connect_timeout = std::chrono::milliseconds(
+      static_cast<int64_t>(args.connect_timeout * 1000));
+  options.read_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(args.read_timeout * 1000));
+  options.progress = [&bar](uint64_t done, uint64_t total) {
+    bar(done, total);
+  };
+  torchfeed::Client client(host, port, options);
+  if (args.command == "list") return list(client, args);
+  if (args.command == "manifest") return manifest(client, args);
+  if (args.command == "fetch") return fetch(client, args, bar);
+  return verify(client, args, bar);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    Args args = parse_args(argc, argv);
+    if (args.help) {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    int status = run(args);
+    std::fflush(stdout);
+    return status;
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "%s: %s (see %s --help)\n", kProgram, e.what(),
+                 kProgram);
+  } catch (const torchfeed::Error& e) {
+    std::fprintf(stderr, "%s: %s\n", kProgram, e.what());
+  } catch (const c10::Error& e) {
+    std::string message = e.what_without_backtrace();
+    std::fprintf(stderr, "%s: LibTorch: %s\n", kProgram,
+                 message.substr(0, message.find('\n')).c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", kProgram, e.what());
+  }
+  return 1;
+}

@@ -1,0 +1,163 @@
+#include "torchfeed/manifest.h"
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "torchfeed/errors.h"
+
+namespace torchfeed {
+namespace {
+
+using Json = nlohmann::json;
+using OrderedJson = nlohmann::ordered_json;
+
+Json parse(const std::string& text, const char* what) {
+  try {
+    return Json::parse(text);
+  } catch (const Json::exception& e) {
+    throw ProtocolError(std::string("malformed ") + what +
+                        " JSON: " + e.what());
+  }
+}
+
+// Reads a key of an object, turning nlohmann's errors into ProtocolError.
+template <typename T>
+T field(const Json& object, const char* key, const char* what) {
+  try {
+    return object.at(key).get<T>();
+  } catch (const Json::exception&) {
+    throw ProtocolError(std::string("malformed ") + what + ": '" + key +
+                        "' is missing or has the wrong type");
+  }
+}
+
+std::vector<TensorInfo> tensors(const Json& manifest, const char* key) {
+  std::vector<TensorInfo> out;
+  for (const Json& t : field<std::vector<Json>>(manifest, key, "manifest")) {
+    out.push_back({field<std::string>(t, "name", "manifest tensor"),
+                   field<std::vector<int64_t>>(t, "shape", "manifest tensor"),
+                   field<std::string>(t, "dtype", "manifest tensor")});
+  }
+  return out;
+}
+
+OrderedJson tensors_json(const std::vector<TensorInfo>& list) {
+  OrderedJson out = OrderedJson::array();
+  for (const TensorInfo& t : list) {
+    out.push_back({{"name", t.name}, {"shape", t.shape}, {"dtype", t.dtype}});
+  }
+  return out;
+}
+
+std::string describe(const TensorInfo& t) {
+  return t.dtype + shape_text(t.shape);
+}
+
+void compare_list(const char* kind, const std::vector<TensorInfo>& expected,
+                  const std::vector<TensorInfo>& actual,
+                  std::vector<Difference>& out) {
+  std::map<std::string, const TensorInfo*> want;
+  std::map<std::string, const TensorInfo*> got;
+  for (const TensorInfo& t : expected) want.emplace(t.name, &t);
+  for (const TensorInfo& t : actual) got.emplace(t.name, &t);
+  size_t before = out.size();
+  for (const TensorInfo& e : expected) {
+    auto a = got.find(e.name);
+    if (a == got.end()) {
+      out.push_back({kind, e.name, describe(e), "missing"});
+    } else if (a->second->shape != e.shape || a->second->dtype != e.dtype) {
+      out.push_back({kind, e.name, describe(e), describe(*a->second)});
+    }
+  }
+  for (const TensorInfo& a : actual) {
+    if (want.count(a.name) == 0) {
+      out.push_back({kind, a.name, "missing", describe(a)});
+    }
+  }
+  if (out.size() == before) {
+    std::string want_order;
+    std::string got_order;
+    for (const TensorInfo& t : expected) want_order += t.name + ",";
+    for (const TensorInfo& t : actual) got_order += t.name + ",";
+    if (want_order != got_order) {
+      want_order.pop_back();
+      got_order.pop_back();
+      out.push_back({kind, "order", want_order, got_order});
+    }
+  }
+}
+
+}  // namespace
+
+bool operator==(const TensorInfo& a, const TensorInfo& b) {
+  return a.name == b.name && a.shape == b.shape && a.dtype == b.dtype;
+}
+
+Manifest parse_manifest(const std::string& json) {
+  Json doc = parse(json, "manifest");
+  Manifest m;
+  m.name = field<std::string>(doc, "name", "manifest");
+  m.version = field<uint32_t>(doc, "version", "manifest");
+  m.size = field<uint64_t>(doc, "size", "manifest");
+  m.sha256 = field<std::string>(doc, "sha256", "manifest");
+  m.format_version = field<uint64_t>(doc, "formatVersion", "manifest");
+  m.parameters = tensors(doc, "parameters");
+  m.buffers = tensors(doc, "buffers");
+  m.json = json;
+  return m;
+}
+
+Listing parse_listing(const std::string& json) {
+  Json doc = parse(json, "listing");
+  Listing listing;
+  for (const Json& m : field<std::vector<Json>>(doc, "models", "listing")) {
+    listing.models.push_back(
+        {field<std::string>(m, "name", "listing model"),
+         field<std::vector<uint32_t>>(m, "versions", "listing model"),
+         field<uint32_t>(m, "latest", "listing model")});
+  }
+  for (const Json& r : field<std::vector<Json>>(doc, "rejected", "listing")) {
+    listing.rejected.push_back(
+        {field<std::string>(r, "name", "listing rejection"),
+         field<uint32_t>(r, "version", "listing rejection"),
+         field<std::string>(r, "path", "listing rejection"),
+         field<std::string>(r, "reason", "listing rejection")});
+  }
+  listing.json = json;
+  return listing;
+}
+
+std::string to_json(const Manifest& m) {
+  OrderedJson doc;
+  doc["name"] = m.name;
+  doc["version"] = m.version;
+  doc["size"] = m.size;
+  doc["sha256"] = m.sha256;
+  doc["formatVersion"] = m.format_version;
+  doc["parameters"] = tensors_json(m.parameters);
+  doc["buffers"] = tensors_json(m.buffers);
+  return doc.dump();
+}
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += std::to_string(shape[i]);
+  }
+  return out + "]";
+}
+
+std::string Difference::to_string() const {
+  return kind + " " + name + ": expected " + expected + ", got " + actual;
+}
+
+std::vector<Difference> compare(const ModuleInfo& expected,
+                                const ModuleInfo& actual) {
+  std::vector<Difference> out;
+  compare_list("parameter", expected.parameters, actual.parameters, out);
+  compare_list("buffer", expected.buffers, actual.buffers, out);
+  return out;
+}
+
+}  // namespace torchfeed

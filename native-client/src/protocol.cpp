@@ -1,0 +1,317 @@
+#include "torchfeed/protocol.h"
+
+#include <cstring>
+#include <limits>
+
+#include "torchfeed/errors.h"
+
+namespace torchfeed::protocol {
+namespace {
+
+// Appends big-endian fields to a frame and fills in its length at the end.
+class Writer {
+ public:
+  explicit Writer(FrameType type) {
+    out_.assign(kFrameHeaderSize, 0);
+    out_[0] = static_cast<uint8_t>(type);
+  }
+
+  Writer& u8(uint8_t v) { return uint(v, 1); }
+  Writer& u16(uint16_t v) { return uint(v, 2); }
+  Writer& u32(uint32_t v) { return uint(v, 4); }
+  Writer& u64(uint64_t v) { return uint(v, 8); }
+
+  Writer& raw(const void* data, size_t n) {
+    const auto* p = static_cast<const uint8_t*>(data);
+    out_.insert(out_.end(), p, p + n);
+    return *this;
+  }
+
+  Writer& str(const std::string& s) {
+    if (s.size() > std::numeric_limits<uint16_t>::max()) {
+      throw ProtocolError("a string of " + std::to_string(s.size()) +
+                          " bytes does not fit a str field (65535 at most)");
+    }
+    return u16(static_cast<uint16_t>(s.size())).raw(s.data(), s.size());
+  }
+
+  Writer& json(const std::string& s) {
+    return u32(static_cast<uint32_t>(s.size())).raw(s.data(), s.size());
+  }
+
+  Bytes finish() {
+    uint64_t length = out_.size() - kFrameHeaderSize;
+    for (int i = 0; i < 4; ++i) {
+      out_[1 + i] = static_cast<uint8_t>(length >> (8 * (3 - i)));
+    }
+    return std::move(out_);
+  }
+
+ private:
+  Writer& uint(uint64_t v, int bytes) {
+    for (int i = bytes - 1; i >= 0; --i) {
+      out_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    }
+    return *this;
+  }
+
+  Bytes out_;
+};
+
+// Reads big-endian fields from a payload, checking the bytes left before
+// every read; done() checks that nothing is left over.
+class Reader {
+ public:
+  Reader(const Bytes& payload, const char* message)
+      : data_(payload.data()), size_(payload.size()), message_(message) {}
+
+  uint8_t u8() { return static_cast<uint8_t>(uint(1)); }
+  uint16_t u16() { return static_cast<uint16_t>(uint(2)); }
+  uint32_t u32() { return static_cast<uint32_t>(uint(4)); }
+  uint64_t u64() { return uint(8); }
+
+  void raw(void* out, size_t n) {
+    need(n);
+    std::memcpy(out, data_ + pos_, n);
+    pos_ += n;
+  }
+
+  std::string bytes(size_t n) {
+    need(n);
+    std::string s(reinterpret_cast<const char*>(data_ + pos_), n);
+    pos_ += n;
+    return s;
+  }
+
+  std::string str() { return bytes(u16()); }
+  std::string json() { return bytes(u32()); }
+
+  void done() const {
+    if (pos_ != size_) {
+      throw ProtocolError(std::string("malformed ") + message_ + ": " +
+                          std::to_string(size_ - pos_) + " trailing bytes");
+    }
+  }
+
+ private:
+  void need(size_t n) const {
+    if (size_ - pos_ < n) {
+      throw ProtocolError(std::string("malformed ") + message_ +
+                          ": the payload ends early (" + std::to_string(size_) +
+                          " bytes)");
+    }
+  }
+
+  uint64_t uint(int bytes) {
+    need(bytes);
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) v = (v << 8) | data_[pos_++];
+    return v;
+  }
+
+  const uint8_t* data_;
+  size_t size_;
+  size_t pos_ = 0;
+  const char* message_;
+};
+
+}  // namespace
+
+const char* error_code_name(uint16_t code) {
+  switch (static_cast<ErrorCode>(code)) {
+    case ErrorCode::kBadRequest:
+      return "BAD_REQUEST";
+    case ErrorCode::kNotFound:
+      return "NOT_FOUND";
+    case ErrorCode::kUnsupported:
+      return "UNSUPPORTED";
+    case ErrorCode::kTooLarge:
+      return "TOO_LARGE";
+    case ErrorCode::kInternal:
+      return "INTERNAL";
+    case ErrorCode::kUnavailable:
+      return "UNAVAILABLE";
+  }
+  return "UNKNOWN";
+}
+
+std::string frame_type_name(uint8_t type) {
+  switch (static_cast<FrameType>(type)) {
+    case FrameType::kHello:
+      return "HELLO";
+    case FrameType::kList:
+      return "LIST";
+    case FrameType::kManifest:
+      return "MANIFEST";
+    case FrameType::kFetch:
+      return "FETCH";
+    case FrameType::kServerHello:
+      return "SERVER_HELLO";
+    case FrameType::kListResult:
+      return "LIST_RESULT";
+    case FrameType::kManifestResult:
+      return "MANIFEST_RESULT";
+    case FrameType::kFetchHeader:
+      return "FETCH_HEADER";
+    case FrameType::kError:
+      return "ERROR";
+  }
+  static const char kDigits[] = "0123456789abcdef";
+  return std::string("0x") + kDigits[type >> 4] + kDigits[type & 15];
+}
+
+FrameHeader decode_frame_header(const uint8_t* header, uint32_t max_length) {
+  FrameHeader h;
+  h.type = header[0];
+  h.length = (uint32_t{header[1]} << 24) | (uint32_t{header[2]} << 16) |
+             (uint32_t{header[3]} << 8) | uint32_t{header[4]};
+  if (h.length > max_length) {
+    throw ProtocolError("a " + frame_type_name(h.type) + " frame of " +
+                        std::to_string(h.length) +
+                        " bytes exceeds the limit of " +
+                        std::to_string(max_length));
+  }
+  return h;
+}
+
+Bytes encode_hello(const Hello& hello, FrameType type) {
+  return Writer(type)
+      .raw(kMagic, 4)
+      .u16(hello.protocol)
+      .str(hello.software)
+      .str(hello.libtorch)
+      .finish();
+}
+
+Bytes encode_list() { return Writer(FrameType::kList).finish(); }
+
+Bytes encode_manifest_request(const ManifestRequest& request) {
+  return Writer(FrameType::kManifest)
+      .str(request.name)
+      .u32(request.version)
+      .finish();
+}
+
+Bytes encode_fetch(const FetchRequest& request) {
+  return Writer(FrameType::kFetch)
+      .str(request.name)
+      .u32(request.version)
+      .u64(request.offset)
+      .u64(request.length)
+      .finish();
+}
+
+Bytes encode_json(FrameType type, const std::string& document) {
+  return Writer(type).raw(document.data(), document.size()).finish();
+}
+
+Bytes encode_fetch_header(const FetchHeader& header) {
+  return Writer(FrameType::kFetchHeader)
+      .str(header.name)
+      .u32(header.version)
+      .u64(header.total_size)
+      .u64(header.offset)
+      .u64(header.payload_size)
+      .raw(header.sha256.data(), header.sha256.size())
+      .json(header.manifest)
+      .finish();
+}
+
+Bytes encode_error(const ErrorMessage& error) {
+  return Writer(FrameType::kError)
+      .u16(error.code)
+      .u8(error.fatal ? 1 : 0)
+      .str(error.message)
+      .finish();
+}
+
+Hello decode_hello(const Bytes& payload) {
+  Reader in(payload, "HELLO");
+  char magic[4];
+  in.raw(magic, 4);
+  if (std::memcmp(magic, kMagic, 4) != 0) {
+    throw ProtocolError("bad magic: the peer is not a torchfeed server");
+  }
+  Hello hello;
+  hello.protocol = in.u16();
+  hello.software = in.str();
+  hello.libtorch = in.str();
+  in.done();
+  return hello;
+}
+
+void decode_list(const Bytes& payload) { Reader(payload, "LIST").done(); }
+
+ManifestRequest decode_manifest_request(const Bytes& payload) {
+  Reader in(payload, "MANIFEST");
+  ManifestRequest request;
+  request.name = in.str();
+  request.version = in.u32();
+  in.done();
+  return request;
+}
+
+FetchRequest decode_fetch(const Bytes& payload) {
+  Reader in(payload, "FETCH");
+  FetchRequest request;
+  request.name = in.str();
+  request.version = in.u32();
+  request.offset = in.u64();
+  request.length = in.u64();
+  in.done();
+  return request;
+}
+
+FetchHeader decode_fetch_header(const Bytes& payload) {
+  Reader in(payload, "FETCH_HEADER");
+  FetchHeader header;
+  header.name = in.str();
+  header.version = in.u32();
+  header.total_size = in.u64();
+  header.offset = in.u64();
+  header.payload_size = in.u64();
+  in.raw(header.sha256.data(), header.sha256.size());
+  header.manifest = in.json();
+  in.done();
+  return header;
+}
+
+ErrorMessage decode_error(const Bytes& payload) {
+  Reader in(payload, "ERROR");
+  ErrorMessage error;
+  error.code = in.u16();
+  error.fatal = in.u8() != 0;
+  error.message = in.str();
+  in.done();
+  return error;
+}
+
+std::string to_hex(const std::array<uint8_t, kSha256Size>& sha256) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  for (uint8_t b : sha256) {
+    hex += kDigits[b >> 4];
+    hex += kDigits[b & 15];
+  }
+  return hex;
+}
+
+std::array<uint8_t, kSha256Size> from_hex(const std::string& hex) {
+  auto digit = [&](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    throw ProtocolError("malformed sha256 '" + hex + "'");
+  };
+  if (hex.size() != 2 * kSha256Size) {
+    throw ProtocolError("malformed sha256 '" + hex + "': not 64 hex digits");
+  }
+  std::array<uint8_t, kSha256Size> out{};
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i] =
+        static_cast<uint8_t>(digit(hex[2 * i]) * 16 + digit(hex[2 * i + 1]));
+  }
+  return out;
+}
+
+}  // namespace torchfeed::protocol

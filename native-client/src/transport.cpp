@@ -1,0 +1,175 @@
+#include "transport.h"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "torchfeed/errors.h"
+
+namespace torchfeed::detail {
+namespace {
+
+std::string seconds(std::chrono::milliseconds d) {
+  auto ms = d.count();
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s"
+                        : std::to_string(ms) + " ms";
+}
+
+std::string error_text(int err) {
+  switch (err) {
+    case ECONNREFUSED:
+      return "connection refused";
+    case ETIMEDOUT:
+      return "timed out";
+    case ECONNRESET:
+      return "connection reset by the server";
+    case EPIPE:
+      return "the server closed the connection";
+    default:
+      return std::strerror(err);
+  }
+}
+
+timeval to_timeval(std::chrono::milliseconds d) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(d.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((d.count() % 1000) * 1000);
+  return tv;
+}
+
+// Connects one address within the timeout; returns the socket or -1 with
+// errno set.
+int connect_one(const addrinfo* ai, std::chrono::milliseconds timeout) {
+  int fd =
+      ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+               ai->ai_protocol);
+  if (fd < 0) return -1;
+  int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
+  if (rc != 0 && errno == EINPROGRESS) {
+    pollfd p{fd, POLLOUT, 0};
+    do {
+      rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
+    } while (rc < 0 && errno == EINTR);
+    if (rc == 0) {
+      errno = ETIMEDOUT;
+      rc = -1;
+    } else if (rc > 0) {
+      int err = 0;
+      socklen_t len = sizeof err;
+      ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      errno = err;
+      rc = err == 0 ? 0 : -1;
+    }
+  }
+  if (rc != 0) {
+    int err = errno;
+    ::close(fd);
+    errno = err;
+    return -1;
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  return fd;
+}
+
+}  // namespace
+
+Connection::Connection(const std::string& host, uint16_t port,
+                       std::chrono::milliseconds connect_timeout,
+                       std::chrono::milliseconds read_timeout)
+    : peer_((host.find(':') != std::string::npos ? "[" + host + "]" : host) +
+            ":" + std::to_string(port)),
+      read_timeout_(read_timeout) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  int rc =
+      ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found);
+  if (rc != 0) {
+    throw ConnectionError("cannot connect to " + peer_ + ": " +
+                          ::gai_strerror(rc));
+  }
+  int err = 0;
+  for (const addrinfo* ai = found; ai != nullptr && fd_ < 0; ai = ai->ai_next) {
+    fd_ = connect_one(ai, connect_timeout);
+    if (fd_ < 0) err = errno;
+  }
+  ::freeaddrinfo(found);
+  if (fd_ < 0) {
+    throw ConnectionError("cannot connect to " + peer_ + ": " +
+                          (err == ETIMEDOUT
+                               ? "timed out after " + seconds(connect_timeout)
+                               : error_text(err)));
+  }
+  int one = 1;
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  timeval tv = to_timeval(read_timeout);
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+Connection::~Connection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Connection::write_all(const protocol::Bytes& bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n =
+        ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      throw ConnectionError("sending to " + peer_ + " failed: " +
+                            (err == EAGAIN || err == EWOULDBLOCK
+                                 ? std::string("timed out")
+                                 : error_text(err)));
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+size_t Connection::read_some(uint8_t* out, size_t max) {
+  for (;;) {
+    ssize_t n = ::recv(fd_, out, max, 0);
+    if (n > 0) return static_cast<size_t>(n);
+    if (n == 0) {
+      throw ConnectionError("the server at " + peer_ +
+                            " closed the connection");
+    }
+    int err = errno;
+    if (err == EINTR) continue;
+    if (err == EAGAIN || err == EWOULDBLOCK) {
+      throw ConnectionError("the server at " + peer_ + " sent nothing for " +
+                            seconds(read_timeout_));
+    }
+    throw ConnectionError("connection to " + peer_ +
+                          " lost: " + error_text(err));
+  }
+}
+
+void Connection::read_exact(uint8_t* out, size_t n) {
+  while (n > 0) {
+    size_t got = read_some(out, n);
+    out += got;
+    n -= got;
+  }
+}
+
+protocol::Frame Connection::read_frame(uint32_t max_payload) {
+  uint8_t header[protocol::kFrameHeaderSize];
+  read_exact(header, sizeof header);
+  protocol::FrameHeader h = protocol::decode_frame_header(header, max_payload);
+  protocol::Frame frame{h.type, protocol::Bytes(h.length)};
+  read_exact(frame.payload.data(), frame.payload.size());
+  return frame;
+}
+
+}  // namespace torchfeed::detail

@@ -1,0 +1,40 @@
+// A blocking TCP connection with connect and read timeouts, reading and
+// writing whole frames (the framing is protocol.h's).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "torchfeed/protocol.h"
+
+namespace torchfeed::detail {
+
+class Connection {
+ public:
+  // ConnectionError when host does not resolve, refuses or times out.
+  Connection(const std::string& host, uint16_t port,
+             std::chrono::milliseconds connect_timeout,
+             std::chrono::milliseconds read_timeout);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void write_all(const protocol::Bytes& bytes);
+  // Reads at least one byte and at most max; ConnectionError on end of
+  // stream, error or read timeout.
+  size_t read_some(uint8_t* out, size_t max);
+  void read_exact(uint8_t* out, size_t n);
+  // One frame; ProtocolError when its length is over max_payload.
+  protocol::Frame read_frame(uint32_t max_payload);
+
+  const std::string& peer() const { return peer_; }
+
+ private:
+  int fd_ = -1;
+  std::string peer_;
+  std::chrono::milliseconds read_timeout_;
+};
+
+}  // namespace torchfeed::detail

@@ -1,0 +1,325 @@
+// The codec against the golden frames of test-fixtures/protocol (written from
+// docs/protocol.md by an independent Python script): every frame decodes, and
+// re-encodes byte for byte. No sockets, no LibTorch.
+#include <gtest/gtest.h>
+
+#include <dirent.h>
+
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <string>
+
+#include "torchfeed/errors.h"
+#include "torchfeed/manifest.h"
+#include "torchfeed/protocol.h"
+
+namespace tf = torchfeed;
+namespace proto = torchfeed::protocol;
+
+namespace {
+
+const std::string kFrames = TORCHFEED_FIXTURES "/protocol/";
+
+proto::Bytes read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in) << "cannot read " << path;
+  return proto::Bytes(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string text(const proto::Bytes& bytes) {
+  return std::string(bytes.begin(), bytes.end());
+}
+
+// A golden file split into its frame and what follows it (FETCH_HEADER's
+// raw bytes).
+struct Golden {
+  proto::FrameHeader header;
+  proto::Bytes frame;
+  proto::Bytes payload;
+  proto::Bytes after;
+};
+
+Golden golden(const std::string& file) {
+  proto::Bytes bytes = read_file(kFrames + file);
+  Golden g;
+  g.header =
+      proto::decode_frame_header(bytes.data(), proto::kMaxResponsePayload);
+  size_t end = proto::kFrameHeaderSize + g.header.length;
+  EXPECT_LE(end, bytes.size()) << file;
+  g.frame.assign(bytes.begin(), bytes.begin() + end);
+  g.payload.assign(bytes.begin() + proto::kFrameHeaderSize,
+                   bytes.begin() + end);
+  g.after.assign(bytes.begin() + end, bytes.end());
+  return g;
+}
+
+const char kManifestJson[] =
+    R"({"name":"toynet","version":1,"size":17,)"
+    R"("sha256":"394b921c154f8706b2203aa859a6cfdc999dfec1a60532eaff0ebe546c22eaa4",)"
+    R"("formatVersion":3,"parameters":[)"
+    R"({"name":"linear.weight","shape":[2,3],"dtype":"float32"},)"
+    R"({"name":"linear.bias","shape":[2],"dtype":"float32"}],)"
+    R"("buffers":[{"name":"bn.num_batches_tracked","shape":[],"dtype":"int64"}]})";
+
+}  // namespace
+
+TEST(GoldenFrames, Hello) {
+  Golden g = golden("01-hello.bin");
+  EXPECT_EQ(g.header.type, 0x01);
+  EXPECT_EQ(g.frame.size(), 40u);
+  proto::Hello hello = proto::decode_hello(g.payload);
+  EXPECT_EQ(hello.protocol, 1);
+  EXPECT_EQ(hello.software, "torchfeed-cpp/0.1.0");
+  EXPECT_EQ(hello.libtorch, "1.13.1");
+  EXPECT_EQ(proto::encode_hello(hello), g.frame);
+  EXPECT_TRUE(g.after.empty());
+}
+
+TEST(GoldenFrames, ServerHello) {
+  Golden g = golden("81-server-hello.bin");
+  EXPECT_EQ(g.header.type, 0x81);
+  proto::Hello hello = proto::decode_hello(g.payload);
+  EXPECT_EQ(hello.protocol, 1);
+  EXPECT_EQ(hello.software, "torchfeed/0.1.0");
+  EXPECT_EQ(hello.libtorch, "2.10.0");
+  EXPECT_EQ(proto::encode_hello(hello, proto::FrameType::kServerHello),
+            g.frame);
+}
+
+TEST(GoldenFrames, List) {
+  Golden g = golden("02-list.bin");
+  EXPECT_EQ(g.header.type, 0x02);
+  proto::decode_list(g.payload);
+  EXPECT_EQ(proto::encode_list(), g.frame);
+}
+
+TEST(GoldenFrames, ManifestRequest) {
+  Golden g = golden("03-manifest.bin");
+  EXPECT_EQ(g.header.type, 0x03);
+  proto::ManifestRequest request = proto::decode_manifest_request(g.payload);
+  EXPECT_EQ(request.name, "toynet");
+  EXPECT_EQ(request.version, 0u);
+  EXPECT_EQ(proto::encode_manifest_request(request), g.frame);
+}
+
+TEST(GoldenFrames, Fetch) {
+  Golden g = golden("04-fetch.bin");
+  proto::FetchRequest request = proto::decode_fetch(g.payload);
+  EXPECT_EQ(request.name, "toynet");
+  EXPECT_EQ(request.version, 1u);
+  EXPECT_EQ(request.offset, 0u);
+  EXPECT_EQ(request.length, 0u);
+  EXPECT_EQ(proto::encode_fetch(request), g.frame);
+}
+
+TEST(GoldenFrames, FetchRange) {
+  Golden g = golden("04-fetch-range.bin");
+  proto::FetchRequest request = proto::decode_fetch(g.payload);
+  EXPECT_EQ(request.offset, 7u);
+  EXPECT_EQ(request.length, 9u);
+  EXPECT_EQ(proto::encode_fetch(request), g.frame);
+}
+
+TEST(GoldenFrames, ListResult) {
+  Golden g = golden("82-list-result.bin");
+  EXPECT_EQ(g.header.type, 0x82);
+  tf::Listing listing = tf::parse_listing(text(g.payload));
+  ASSERT_EQ(listing.models.size(), 1u);
+  EXPECT_EQ(listing.models[0].name, "toynet");
+  EXPECT_EQ(listing.models[0].versions, (std::vector<uint32_t>{1, 2}));
+  EXPECT_EQ(listing.models[0].latest, 2u);
+  ASSERT_EQ(listing.rejected.size(), 1u);
+  EXPECT_EQ(listing.rejected[0].name, "broken");
+  EXPECT_EQ(listing.rejected[0].version, 1u);
+  EXPECT_EQ(listing.rejected[0].path, "broken/1/model.pt");
+  EXPECT_EQ(listing.rejected[0].reason,
+            "not a TorchScript archive: empty file");
+  EXPECT_EQ(proto::encode_json(proto::FrameType::kListResult, listing.json),
+            g.frame);
+}
+
+TEST(GoldenFrames, ManifestResult) {
+  Golden g = golden("83-manifest-result.bin");
+  EXPECT_EQ(g.header.type, 0x83);
+  EXPECT_EQ(text(g.payload), kManifestJson);
+  tf::Manifest m = tf::parse_manifest(text(g.payload));
+  EXPECT_EQ(m.name, "toynet");
+  EXPECT_EQ(m.version, 1u);
+  EXPECT_EQ(m.size, 17u);
+  EXPECT_EQ(m.format_version, 3u);
+  ASSERT_EQ(m.parameters.size(), 2u);
+  EXPECT_EQ(m.parameters[0],
+            (tf::TensorInfo{"linear.weight", {2, 3}, "float32"}));
+  ASSERT_EQ(m.buffers.size(), 1u);
+  EXPECT_EQ(m.buffers[0],
+            (tf::TensorInfo{"bn.num_batches_tracked", {}, "int64"}));
+  // Written back from the struct, in the documented key order.
+  EXPECT_EQ(
+      proto::encode_json(proto::FrameType::kManifestResult, tf::to_json(m)),
+      g.frame);
+}
+
+TEST(GoldenFrames, FetchHeaderWholeFile) {
+  Golden g = golden("84-fetch-header.bin");
+  EXPECT_EQ(g.header.type, 0x84);
+  proto::FetchHeader h = proto::decode_fetch_header(g.payload);
+  EXPECT_EQ(h.name, "toynet");
+  EXPECT_EQ(h.version, 1u);
+  EXPECT_EQ(h.total_size, 17u);
+  EXPECT_EQ(h.offset, 0u);
+  EXPECT_EQ(h.payload_size, 17u);
+  EXPECT_EQ(proto::to_hex(h.sha256),
+            "394b921c154f8706b2203aa859a6cfdc999dfec1a60532eaff0ebe546c22eaa4");
+  EXPECT_EQ(h.manifest, kManifestJson);
+  EXPECT_EQ(text(g.after), "hello, torchfeed\n");  // the raw bytes follow
+  EXPECT_EQ(proto::encode_fetch_header(h), g.frame);
+}
+
+TEST(GoldenFrames, FetchHeaderRange) {
+  Golden g = golden("84-fetch-header-range.bin");
+  proto::FetchHeader h = proto::decode_fetch_header(g.payload);
+  EXPECT_EQ(h.total_size, 17u);
+  EXPECT_EQ(h.offset, 7u);
+  EXPECT_EQ(h.payload_size, 9u);
+  EXPECT_EQ(text(g.after), "torchfeed");
+  EXPECT_EQ(proto::encode_fetch_header(h), g.frame);
+}
+
+TEST(GoldenFrames, Error) {
+  Golden g = golden("ff-error.bin");
+  EXPECT_EQ(g.header.type, 0xFF);
+  proto::ErrorMessage e = proto::decode_error(g.payload);
+  EXPECT_EQ(e.code, 2);
+  EXPECT_STREQ(proto::error_code_name(e.code), "NOT_FOUND");
+  EXPECT_FALSE(e.fatal);
+  EXPECT_EQ(e.message, "no model named 'resnet'");
+  EXPECT_EQ(proto::encode_error(e), g.frame);
+}
+
+TEST(GoldenFrames, FatalError) {
+  Golden g = golden("ff-error-fatal.bin");
+  proto::ErrorMessage e = proto::decode_error(g.payload);
+  EXPECT_EQ(e.code, 4);
+  EXPECT_STREQ(proto::error_code_name(e.code), "TOO_LARGE");
+  EXPECT_TRUE(e.fatal);
+  EXPECT_EQ(proto::encode_error(e), g.frame);
+}
+
+// A new golden frame fails here until a test above covers it.
+TEST(GoldenFrames, EveryFileIsCovered) {
+  const std::set<std::string> covered = {
+      "01-hello.bin",        "02-list.bin",
+      "03-manifest.bin",     "04-fetch.bin",
+      "04-fetch-range.bin",  "81-server-hello.bin",
+      "82-list-result.bin",  "83-manifest-result.bin",
+      "84-fetch-header.bin", "84-fetch-header-range.bin",
+      "ff-error.bin",        "ff-error-fatal.bin"};
+  std::set<std::string> found;
+  DIR* dir = opendir(kFrames.c_str());
+  ASSERT_NE(dir, nullptr) << kFrames;
+  while (dirent* entry = readdir(dir)) {
+    std::string name = entry->d_name;
+    if (name.size() > 4 && name.substr(name.size() - 4) == ".bin") {
+      found.insert(name);
+    }
+  }
+  closedir(dir);
+  EXPECT_EQ(found, covered);
+}
+
+TEST(Frames, LengthIsCheckedBeforeAllocating) {
+  const uint8_t at_limit[] = {0x83, 0x04, 0x00, 0x00, 0x00};  // 64 MiB
+  const uint8_t over[] = {0x83, 0x04, 0x00, 0x00, 0x01};      // 64 MiB + 1
+  EXPECT_EQ(
+      proto::decode_frame_header(at_limit, proto::kMaxResponsePayload).length,
+      64u << 20);
+  try {
+    proto::decode_frame_header(over, proto::kMaxResponsePayload);
+    FAIL() << "an oversized frame was accepted";
+  } catch (const tf::ProtocolError& e) {
+    EXPECT_STREQ(e.what(),
+                 "a MANIFEST_RESULT frame of 67108865 bytes exceeds the limit "
+                 "of 67108864");
+  }
+}
+
+TEST(Frames, ShortAndTrailingPayloadsAreMalformed) {
+  proto::Bytes payload = golden("ff-error.bin").payload;
+  proto::Bytes shorter(payload.begin(), payload.end() - 1);
+  proto::Bytes longer = payload;
+  longer.push_back(0);
+  EXPECT_THROW(proto::decode_error(shorter), tf::ProtocolError);
+  EXPECT_THROW(proto::decode_error(longer), tf::ProtocolError);
+  EXPECT_THROW(proto::decode_error({}), tf::ProtocolError);
+  proto::Bytes header = golden("84-fetch-header.bin").payload;
+  header.pop_back();
+  EXPECT_THROW(proto::decode_fetch_header(header), tf::ProtocolError);
+  EXPECT_THROW(proto::decode_list({0}), tf::ProtocolError);
+}
+
+TEST(Frames, BadMagicIsRefused) {
+  proto::Bytes payload = golden("81-server-hello.bin").payload;
+  payload[0] = 'X';
+  EXPECT_THROW(proto::decode_hello(payload), tf::ProtocolError);
+}
+
+TEST(Frames, TypeNames) {
+  EXPECT_EQ(proto::frame_type_name(0x84), "FETCH_HEADER");
+  EXPECT_EQ(proto::frame_type_name(0x42), "0x42");
+  EXPECT_STREQ(proto::error_code_name(99), "UNKNOWN");
+}
+
+TEST(Hex, RoundTrip) {
+  std::string hex =
+      "394b921c154f8706b2203aa859a6cfdc999dfec1a60532eaff0ebe546c22eaa4";
+  EXPECT_EQ(proto::to_hex(proto::from_hex(hex)), hex);
+  EXPECT_THROW(proto::from_hex("abc"), tf::ProtocolError);
+  EXPECT_THROW(proto::from_hex(std::string(64, 'g')), tf::ProtocolError);
+}
+
+TEST(ManifestJson, UnknownKeysAreIgnoredMissingKeysAreNot) {
+  std::string doc = kManifestJson;
+  tf::Manifest m = tf::parse_manifest(R"({"later":{"x":[1]},)" + doc.substr(1));
+  EXPECT_EQ(m.name, "toynet");
+  EXPECT_THROW(tf::parse_manifest(R"({"name":"toynet"})"), tf::ProtocolError);
+  EXPECT_THROW(tf::parse_manifest("{"), tf::ProtocolError);
+  EXPECT_THROW(tf::parse_manifest(R"({"name":1})"), tf::ProtocolError);
+}
+
+TEST(ManifestJson, GoldenManifestsRoundTrip) {
+  for (const char* model : {"toynet", "bnnet", "controlflow", "dtypes"}) {
+    std::string file =
+        TORCHFEED_FIXTURES "/models/" + std::string(model) + "/manifest.json";
+    std::string doc = text(read_file(file));
+    ASSERT_FALSE(doc.empty()) << file;
+    doc.pop_back();  // the newline
+    EXPECT_EQ(tf::to_json(tf::parse_manifest(doc)), doc) << model;
+  }
+}
+
+TEST(Compare, IdenticalModulesHaveNoDifferences) {
+  tf::ModuleInfo a{{{"w", {2, 3}, "float32"}, {"b", {2}, "float32"}},
+                   {{"n", {}, "int64"}}};
+  EXPECT_TRUE(tf::compare(a, a).empty());
+}
+
+TEST(Compare, ReportsShapeDtypeMissingExtraAndOrder) {
+  tf::ModuleInfo want{{{"w", {2, 3}, "float32"}, {"b", {2}, "float32"}},
+                      {{"n", {}, "int64"}}};
+  tf::ModuleInfo got{{{"w", {3, 2}, "float32"}, {"extra", {1}, "float16"}},
+                     {{"n", {}, "int32"}}};
+  std::vector<std::string> lines;
+  for (const auto& d : tf::compare(want, got)) lines.push_back(d.to_string());
+  EXPECT_EQ(lines, (std::vector<std::string>{
+                       "parameter w: expected float32[2, 3], got float32[3, 2]",
+                       "parameter b: expected float32[2], got missing",
+                       "parameter extra: expected missing, got float16[1]",
+                       "buffer n: expected int64[], got int32[]"}));
+
+  tf::ModuleInfo swapped{{{"b", {2}, "float32"}, {"w", {2, 3}, "float32"}},
+                         {{"n", {}, "int64"}}};
+  auto order = tf::compare(want, swapped);
+  ASSERT_EQ(order.size(), 1u);
+  EXPECT_EQ(order[0].to_string(), "parameter order: expected w,b, got b,w");
+}

@@ -1,0 +1,463 @@
+// End to end against a real torchfeed server (the Java one, started by
+// server.sh as the CTest fixture "torchfeed_server" over every fixture model):
+// the library, and the torchfeed-client executable in its own process. The
+// faults (a cut connection, a flipped byte, a too new archive, a manifest
+// that does not match) come from the test proxy between the two.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <torch/version.h>
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+#include "proxy.h"
+#include "test_util.h"
+#include "torchfeed/client.h"
+
+namespace tf = torchfeed;
+namespace fs = std::filesystem;
+using tf::testing::fixture_models;
+using tf::testing::golden_json;
+using tf::testing::golden_manifest;
+using tf::testing::Proxy;
+
+namespace {
+
+const std::string kCli = TORCHFEED_CLIENT_BIN;
+const std::string kState = TORCHFEED_SERVER_STATE;
+
+uint16_t server_port() {
+  std::string address = tf::testing::read_text(kState + "/address");
+  if (address.empty()) {
+    ADD_FAILURE() << "no " << kState << "/address: the server_start fixture "
+                  << "did not run or failed";
+    return 0;
+  }
+  return static_cast<uint16_t>(
+      std::stoi(address.substr(address.rfind(':') + 1)));
+}
+
+tf::Options quick() {
+  tf::Options options;
+  options.retry_backoff = std::chrono::milliseconds(20);
+  options.read_timeout = std::chrono::milliseconds(30000);
+  return options;
+}
+
+tf::Client client(uint16_t port = server_port()) {
+  return tf::Client("127.0.0.1", port, quick());
+}
+
+std::string sha256_of(const tf::Buffer& bytes) {
+  return tf::testing::sha256_hex(bytes.data(), bytes.size());
+}
+
+std::vector<uint64_t> offsets_of(const Proxy& proxy) {
+  std::vector<uint64_t> out;
+  for (const auto& f : proxy.fetches()) out.push_back(f.offset);
+  return out;
+}
+
+// A port nothing listens on.
+uint16_t closed_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), len);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// Replaces the first `from` in every document.
+std::function<std::string(const std::string&)> replace(std::string from,
+                                                       std::string to) {
+  return [from, to](const std::string& doc) {
+    std::string out = doc;
+    size_t at = out.find(from);
+    if (at != std::string::npos) out.replace(at, from.size(), to);
+    return out;
+  };
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    char name[] = "/tmp/torchfeed-test-XXXXXX";
+    path_ = ::mkdtemp(name);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct CliRun {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+// Runs torchfeed-client with the arguments (a shell word list).
+CliRun cli(const std::string& args) {
+  TempDir dir;
+  std::string out = dir.path() + "/out";
+  std::string err = dir.path() + "/err";
+  int rc = std::system((kCli + " " + args + " >" + out + " 2>" + err).c_str());
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, tf::testing::read_text(out),
+          tf::testing::read_text(err)};
+}
+
+std::string server_arg(uint16_t port = server_port()) {
+  return "--server 127.0.0.1:" + std::to_string(port);
+}
+
+}  // namespace
+
+// --- every fixture model ----------------------------------------------------
+
+class Model : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Model, ManifestIsTheGoldenOne) {
+  tf::Client c = client();
+  EXPECT_EQ(c.manifest(GetParam()).json, golden_json(GetParam()));
+  EXPECT_EQ(c.manifest(GetParam(), 1).json, golden_json(GetParam()));
+}
+
+TEST_P(Model, FetchLoadAndCompareWithTheGoldenManifest) {
+  tf::Manifest golden = golden_manifest(GetParam());
+  tf::Download download = client().fetch(GetParam());
+  EXPECT_EQ(download.offsets, std::vector<uint64_t>{0});
+  EXPECT_EQ(download.manifest.json, golden.json);
+  ASSERT_EQ(download.bytes.size(), golden.size);
+  EXPECT_EQ(sha256_of(download.bytes), golden.sha256);
+  tf::ModuleInfo loaded =
+      tf::describe(tf::load_from_memory(std::move(download.bytes)));
+  EXPECT_EQ(loaded.parameters, golden.parameters);
+  EXPECT_EQ(loaded.buffers, golden.buffers);
+}
+
+TEST_P(Model, LoadTheLatest) {
+  tf::Manifest golden = golden_manifest(GetParam());
+  tf::ModuleInfo loaded = tf::describe(client().load(GetParam()));
+  EXPECT_TRUE(tf::compare(golden, loaded).empty());
+}
+
+TEST_P(Model, CliVerifyPasses) {
+  CliRun run = cli("verify " + GetParam() + " " + server_arg());
+  EXPECT_EQ(run.status, 0) << run.out << run.err;
+  EXPECT_NE(run.out.find(GetParam() + ":1 verified: sha256 " +
+                         golden_manifest(GetParam()).sha256),
+            std::string::npos)
+      << run.out;
+}
+
+TEST_P(Model, CliVerifyJsonIsTheGoldenManifest) {
+  CliRun run = cli("verify --json " + GetParam() + " " + server_arg());
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(run.out, golden_json(GetParam()) + "\n");
+}
+
+TEST_P(Model, CliManifestJsonIsTheGoldenManifest) {
+  CliRun run = cli("manifest " + GetParam() + ":1 --json " + server_arg());
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(run.out, golden_json(GetParam()) + "\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, Model,
+                         ::testing::ValuesIn(fixture_models()));
+
+// --- the library ------------------------------------------------------------
+
+TEST(Library, ListHasEveryFixtureModel) {
+  tf::Client c = client();
+  tf::Listing listing = c.list();
+  std::vector<std::string> names;
+  for (const auto& m : listing.models) {
+    names.push_back(m.name);
+    EXPECT_EQ(m.versions, std::vector<uint32_t>{1}) << m.name;
+    EXPECT_EQ(m.latest, 1u) << m.name;
+  }
+  for (const std::string& name : fixture_models()) {
+    EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
+  }
+  EXPECT_TRUE(listing.rejected.empty());
+  EXPECT_EQ(c.server_hello().protocol, 1);
+  EXPECT_EQ(c.server_hello().software.rfind("torchfeed/", 0), 0u);
+}
+
+TEST(Library, HelloSendsThisLibTorchVersion) {
+  Proxy proxy(server_port(), {});
+  client(proxy.port()).list();
+  ASSERT_EQ(proxy.hellos().size(), 1u);
+  EXPECT_EQ(proxy.hellos()[0].protocol, 1);
+  EXPECT_EQ(proxy.hellos()[0].software, "torchfeed-cpp/0.1.0");
+  EXPECT_EQ(proxy.hellos()[0].libtorch, TORCH_VERSION);
+}
+
+TEST(Library, ForwardOfToynetMatchesForwardJson) {
+  torch::jit::Module module = client().load("toynet");
+  module.eval();
+  tf::testing::ForwardCase c = tf::testing::forward_case();
+  at::Tensor output = module.forward({c.input}).toTensor();
+  ASSERT_EQ(output.sizes(), c.output.sizes());
+  EXPECT_TRUE(torch::allclose(output, c.output, /*rtol=*/0, /*atol=*/1e-4))
+      << output << c.output;
+}
+
+TEST(Library, NotFoundKeepsTheConnection) {
+  tf::Client c = client();
+  try {
+    c.manifest("resnet");
+    FAIL() << "no error";
+  } catch (const tf::NotFoundError& e) {
+    EXPECT_EQ(e.code(), 2);
+    EXPECT_FALSE(e.fatal());
+    EXPECT_NE(std::string(e.what()).find("resnet"), std::string::npos);
+  }
+  EXPECT_THROW(c.load("toynet", 99), tf::NotFoundError);
+  EXPECT_EQ(c.manifest("toynet").name, "toynet");
+}
+
+TEST(Library, ConnectionRefused) {
+  tf::Client c("127.0.0.1", closed_port(), quick());
+  try {
+    c.list();
+    FAIL() << "no error";
+  } catch (const tf::ConnectionError& e) {
+    EXPECT_NE(std::string(e.what()).find("connection refused"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Library, ReadTimeout) {
+  // A listener that never accepts: the connection completes in its backlog
+  // and HELLO gets no answer.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), len), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  tf::Options options = quick();
+  options.read_timeout = std::chrono::milliseconds(300);
+  tf::Client c("127.0.0.1", ntohs(addr.sin_port), options);
+  try {
+    c.list();
+    ADD_FAILURE() << "no error";
+  } catch (const tf::ConnectionError& e) {
+    EXPECT_NE(std::string(e.what()).find("sent nothing for 300 ms"),
+              std::string::npos)
+        << e.what();
+  }
+  ::close(fd);
+}
+
+// --- resume after a cut connection -----------------------------------------
+
+TEST(Resume, CutTransferResumesFromTheBytesHeld) {
+  constexpr uint64_t kCut = 100000;  // of toynet's 257596 bytes
+  Proxy proxy(server_port(), {kCut, 1, Proxy::kNever, nullptr});
+  tf::Manifest golden = golden_manifest("toynet");
+  tf::Download download = client(proxy.port()).fetch("toynet");
+  EXPECT_EQ(offsets_of(proxy), (std::vector<uint64_t>{0, kCut}));
+  EXPECT_EQ(download.offsets, (std::vector<uint64_t>{0, kCut}));
+  EXPECT_EQ(proxy.connections(), 2);
+  EXPECT_EQ(sha256_of(download.bytes), golden.sha256);
+  tf::ModuleInfo loaded =
+      tf::describe(tf::load_from_memory(std::move(download.bytes)));
+  EXPECT_EQ(loaded.parameters, golden.parameters);
+}
+
+TEST(Resume, EveryAttemptKeepsItsBytesAndTheRetriesAreBounded) {
+  Proxy proxy(server_port(), {1000, 100, Proxy::kNever, nullptr});
+  tf::Options options = quick();
+  options.fetch_attempts = 3;
+  tf::Client c("127.0.0.1", proxy.port(), options);
+  try {
+    c.fetch("toynet");
+    FAIL() << "no error";
+  } catch (const tf::ConnectionError& e) {
+    EXPECT_NE(std::string(e.what()).find("gave up after 3 attempts"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(offsets_of(proxy), (std::vector<uint64_t>{0, 1000, 2000}));
+}
+
+TEST(Resume, FetchToFileResumesAndRenamesIntoPlace) {
+  Proxy proxy(server_port(), {50000, 1, Proxy::kNever, nullptr});
+  TempDir dir;
+  std::string target = dir.path() + "/toynet.pt";
+  tf::FetchResult result =
+      client(proxy.port()).fetch_to_file("toynet", tf::kLatest, target);
+  EXPECT_EQ(result.offsets, (std::vector<uint64_t>{0, 50000}));
+  EXPECT_EQ(tf::testing::read_text(target),
+            tf::testing::read_text(tf::testing::model_file("toynet")));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()),
+                          fs::directory_iterator()),
+            1);  // no temporary file left
+}
+
+// --- checksum mismatch ------------------------------------------------------
+
+TEST(Checksum, FlippedByteIsRefusedAndNotLoaded) {
+  Proxy proxy(server_port(), {Proxy::kNever, 0, 200000, nullptr});
+  try {
+    client(proxy.port()).load("toynet");
+    FAIL() << "a corrupted model was loaded";
+  } catch (const tf::ChecksumError& e) {
+    EXPECT_NE(std::string(e.what()).find("checksum mismatch for toynet:1"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(offsets_of(proxy), std::vector<uint64_t>{0});  // not retried
+}
+
+TEST(Checksum, CliFetchWritesNothing) {
+  Proxy proxy(server_port(), {Proxy::kNever, 0, 12345, nullptr});
+  TempDir dir;
+  CliRun run = cli("fetch toynet -o " + dir.path() + "/toynet.pt " +
+                   server_arg(proxy.port()));
+  EXPECT_EQ(run.status, 1);
+  EXPECT_EQ(run.err.rfind("torchfeed-client: checksum mismatch", 0), 0u)
+      << run.err;
+  EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
+// --- archive too new for this LibTorch -------------------------------------
+
+TEST(FormatVersion, TooNewIsRefusedBeforeDownloading) {
+  std::string too_new = std::to_string(tf::kMaxFileFormatVersion + 1);
+  Proxy proxy(server_port(),
+              {Proxy::kNever, 0, Proxy::kNever,
+               replace("\"formatVersion\":3", "\"formatVersion\":" + too_new)});
+  tf::Client c = client(proxy.port());
+  try {
+    c.load("toynet");
+    FAIL() << "no error";
+  } catch (const tf::UnsupportedArchiveError& e) {
+    EXPECT_NE(std::string(e.what()).find("file format version " + too_new +
+                                         ", too new for LibTorch"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(proxy.fetches().empty()) << "a FETCH was sent";
+  CliRun run = cli("verify toynet " + server_arg(proxy.port()));
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.err.find("too new for LibTorch"), std::string::npos) << run.err;
+}
+
+// --- the command line -------------------------------------------------------
+
+TEST(Cli, List) {
+  CliRun run = cli("list " + server_arg());
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(run.out.rfind("MODEL", 0), 0u) << run.out;
+  for (const std::string& name : fixture_models()) {
+    EXPECT_NE(run.out.find("\n" + name + " "), std::string::npos) << run.out;
+  }
+  CliRun json = cli("list --json " + server_arg());
+  EXPECT_EQ(json.status, 0);
+  EXPECT_EQ(tf::parse_listing(json.out).models.size(),
+            tf::parse_listing(client().list().json).models.size());
+}
+
+TEST(Cli, ManifestTable) {
+  CliRun run = cli("manifest toynet " + server_arg());
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.out.find("toynet:1  257596 bytes  sha256 " +
+                         golden_manifest("toynet").sha256 +
+                         "  format version 3\nPARAMETERS (10)\n"),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("  conv0.weight    [6, 1, 5, 5]   float32\n"),
+            std::string::npos)
+      << run.out;
+}
+
+TEST(Cli, FetchWritesTheFile) {
+  TempDir dir;
+  std::string target = dir.path() + "/model.pt";
+  CliRun run = cli("fetch controlflow:1 -o " + target + " " + server_arg());
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(run.err, "");  // no progress bar: stderr is not a terminal
+  EXPECT_EQ(tf::testing::read_text(target),
+            tf::testing::read_text(tf::testing::model_file("controlflow")));
+  EXPECT_EQ(run.out.rfind("controlflow:1 -> " + target, 0), 0u) << run.out;
+}
+
+TEST(Cli, VerifyReportsDifferences) {
+  Proxy proxy(server_port(),
+              {Proxy::kNever, 0, Proxy::kNever,
+               replace("\"dtype\":\"float32\"", "\"dtype\":\"float16\"")});
+  CliRun run = cli("verify toynet " + server_arg(proxy.port()));
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.out.find("toynet:1: 1 difference(s) between the server's "
+                         "manifest and what LibTorch"),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("  parameter conv0.weight: expected "
+                         "float16[6, 1, 5, 5], got float32[6, 1, 5, 5]\n"),
+            std::string::npos)
+      << run.out;
+}
+
+TEST(Cli, FailuresAreOneLineAndExitOne) {
+  CliRun refused =
+      cli("list --server 127.0.0.1:" + std::to_string(closed_port()));
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_EQ(refused.err.rfind("torchfeed-client: cannot connect to ", 0), 0u);
+  EXPECT_EQ(std::count(refused.err.begin(), refused.err.end(), '\n'), 1);
+
+  CliRun missing = cli("manifest resnet " + server_arg());
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_EQ(missing.err, "torchfeed-client: no model named 'resnet'\n");
+
+  for (const char* args : {"", "frobnicate", "fetch toynet", "list --bogus",
+                           "manifest", "manifest toynet:0"}) {
+    CliRun usage = cli(args);
+    EXPECT_EQ(usage.status, 1) << args;
+    EXPECT_EQ(usage.out, "") << args;
+    EXPECT_EQ(std::count(usage.err.begin(), usage.err.end(), '\n'), 1)
+        << args << ": " << usage.err;
+  }
+  CliRun help = cli("--help");
+  EXPECT_EQ(help.status, 0);
+  EXPECT_EQ(help.out.rfind("usage: torchfeed-client", 0), 0u);
+}
+
+// --- a model saved by LibTorch 2.10 ----------------------------------------
+
+TEST(LibTorch210, ToynetSavedBy210LoadsHere) {
+  if (!tf::testing::exists(tf::testing::kToynet210)) {
+    GTEST_SKIP() << "MISSING FIXTURE " << tf::testing::kToynet210
+                 << ": toynet re-saved by LibTorch 2.10 (the server's "
+                 << "bundled LibTorch) is to be committed by the Java side";
+  }
+  tf::Client c = client();
+  tf::Manifest manifest = c.manifest("toynet-2.10");
+  tf::Manifest golden = golden_manifest("toynet");
+  EXPECT_EQ(manifest.parameters, golden.parameters);
+  torch::jit::Module module = c.load("toynet-2.10");
+  tf::ModuleInfo loaded = tf::describe(module);
+  EXPECT_EQ(loaded.parameters, golden.parameters);
+  EXPECT_EQ(loaded.buffers, golden.buffers);
+  module.eval();
+  tf::testing::ForwardCase fc = tf::testing::forward_case();
+  at::Tensor output = module.forward({fc.input}).toTensor();
+  EXPECT_TRUE(torch::allclose(output, fc.output, /*rtol=*/0, /*atol=*/1e-4))
+      << output;
+  CliRun run = cli("verify toynet-2.10 " + server_arg());
+  EXPECT_EQ(run.status, 0) << run.out << run.err;
+}

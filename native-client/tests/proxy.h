@@ -1,0 +1,67 @@
+// A TCP proxy for tests, between a client and a real torchfeed server. It
+// reads the server's frames, so it can cut a transfer after N payload bytes,
+// flip a payload byte, or rewrite the JSON documents the server sends; and it
+// records the HELLO and FETCH requests the client sends.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "torchfeed/protocol.h"
+
+namespace torchfeed::testing {
+
+class Proxy {
+ public:
+  static constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
+
+  struct Rules {
+    // On the first `cut_connections` connections, close after forwarding
+    // this many raw FETCH payload bytes.
+    uint64_t cut_after = kNever;
+    int cut_connections = 1;
+    // Flip every bit of the file's byte at this offset, on every connection.
+    uint64_t flip_at = kNever;
+    // Applied to every JSON document from the server (LIST_RESULT,
+    // MANIFEST_RESULT and the manifest in FETCH_HEADER).
+    std::function<std::string(const std::string&)> rewrite_json;
+  };
+
+  Proxy(uint16_t server_port, Rules rules);
+  ~Proxy();
+  Proxy(const Proxy&) = delete;
+  Proxy& operator=(const Proxy&) = delete;
+
+  uint16_t port() const { return port_; }
+  std::vector<protocol::Hello> hellos() const;
+  std::vector<protocol::FetchRequest> fetches() const;
+  int connections() const { return connections_; }
+
+ private:
+  void accept_loop();
+  void relay(int client, int server, int index);
+  void upstream(int client, int server);
+  void downstream(int client, int server, int index);
+  void record(uint8_t type, const protocol::Bytes& payload);
+
+  uint16_t server_port_;
+  Rules rules_;
+  int listener_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> connections_{0};
+  std::thread acceptor_;
+  mutable std::mutex mutex_;
+  std::vector<std::thread> relays_;
+  std::vector<int> sockets_;
+  std::vector<protocol::Hello> hellos_;
+  std::vector<protocol::FetchRequest> fetches_;
+};
+
+}  // namespace torchfeed::testing

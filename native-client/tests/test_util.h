@@ -1,0 +1,95 @@
+// Helpers shared by the tests: fixture files, golden manifests, forward.json.
+#pragma once
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sha256.h"
+#include "torchfeed/loading.h"
+#include "torchfeed/manifest.h"
+#include "torchfeed/protocol.h"
+
+namespace torchfeed::testing {
+
+inline const std::string kFixtures = TORCHFEED_FIXTURES;
+// The LibTorch 2.10 re-save of toynet, committed by the Java side.
+inline const std::string kToynet210 =
+    kFixtures + "/models-2.10/toynet/model.pt";
+
+inline bool exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+inline Buffer read_buffer(const std::string& path) {
+  std::string bytes = read_text(path);
+  Buffer buffer(bytes.size());
+  std::copy(bytes.begin(), bytes.end(), buffer.data());
+  return buffer;
+}
+
+inline std::string sha256_hex(const uint8_t* data, size_t n) {
+  detail::Sha256 hash;
+  hash.update(data, n);
+  return protocol::to_hex(hash.digest());
+}
+
+// The names of test-fixtures/models/*, sorted.
+inline std::vector<std::string> fixture_models() {
+  std::set<std::string> names;
+  if (DIR* dir = ::opendir((kFixtures + "/models").c_str())) {
+    while (dirent* entry = ::readdir(dir)) {
+      std::string name = entry->d_name;
+      if (name[0] != '.') names.insert(name);
+    }
+    ::closedir(dir);
+  }
+  return {names.begin(), names.end()};
+}
+
+inline std::string model_file(const std::string& name) {
+  return kFixtures + "/models/" + name + "/model.pt";
+}
+
+// The golden manifest.json, without its trailing newline.
+inline std::string golden_json(const std::string& name) {
+  std::string doc = read_text(kFixtures + "/models/" + name + "/manifest.json");
+  if (!doc.empty() && doc.back() == '\n') doc.pop_back();
+  return doc;
+}
+
+inline Manifest golden_manifest(const std::string& name) {
+  return parse_manifest(golden_json(name));
+}
+
+// forward.json's input as a tensor and its expected output.
+struct ForwardCase {
+  at::Tensor input;
+  at::Tensor output;
+};
+
+inline ForwardCase forward_case() {
+  auto doc = nlohmann::json::parse(
+      read_text(kFixtures + "/models/toynet/forward.json"));
+  auto tensor = [](const nlohmann::json& t) {
+    std::vector<float> values;
+    for (double v : t.at("values")) values.push_back(static_cast<float>(v));
+    std::vector<int64_t> shape = t.at("shape").get<std::vector<int64_t>>();
+    return torch::tensor(values).reshape(shape);
+  };
+  return {tensor(doc.at("input")), tensor(doc.at("output"))};
+}
+
+}  // namespace torchfeed::testing
