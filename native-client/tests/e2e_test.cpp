@@ -440,11 +440,9 @@ TEST(Cli, FailuresAreOneLineAndExitOne) {
 // --- a model saved by LibTorch 2.10 ----------------------------------------
 
 TEST(LibTorch210, ToynetSavedBy210LoadsHere) {
-  if (!tf::testing::exists(tf::testing::kToynet210)) {
-    GTEST_SKIP() << "MISSING FIXTURE " << tf::testing::kToynet210
-                 << ": toynet re-saved by LibTorch 2.10 (the server's "
-                 << "bundled LibTorch) is to be committed by the Java side";
-  }
+  ASSERT_TRUE(tf::testing::exists(tf::testing::kToynet210))
+      << "missing fixture " << tf::testing::kToynet210
+      << " (toynet re-saved by LibTorch 2.10, see test-fixtures/README.md)";
   tf::Client c = client();
   tf::Manifest manifest = c.manifest("toynet-2.10");
   tf::Manifest golden = golden_manifest("toynet");

@@ -5,7 +5,7 @@
 #   server.sh start STATE JAR FIXTURES
 #       copies every fixture model (FIXTURES/models/NAME/model.pt) into the
 #       repository STATE/repo/NAME/1/model.pt, and FIXTURES/models-2.10/toynet
-#       as toynet-2.10 when it exists; starts `java -jar JAR serve` on an
+#       as toynet-2.10; starts `java -jar JAR serve` on an
 #       ephemeral port of 127.0.0.1; waits for its ready line; writes
 #       STATE/address (127.0.0.1:PORT) and STATE/pid.
 #   server.sh stop STATE
@@ -45,10 +45,8 @@ start() {
     mkdir -p "$state/repo/$name/1"
     cp "$dir/model.pt" "$state/repo/$name/1/model.pt"
   done
-  if [ -f "$fixtures/models-2.10/toynet/model.pt" ]; then
-    mkdir -p "$state/repo/toynet-2.10/1"
-    cp "$fixtures/models-2.10/toynet/model.pt" "$state/repo/toynet-2.10/1/"
-  fi
+  mkdir -p "$state/repo/toynet-2.10/1"
+  cp "$fixtures/models-2.10/toynet/model.pt" "$state/repo/toynet-2.10/1/"
   # Its own session, so that stop can end the server's process group.
   setsid java -jar "$jar" serve --models "$state/repo" --port 0 \
     --bind 127.0.0.1 --cache-dir "$state/cache" \
