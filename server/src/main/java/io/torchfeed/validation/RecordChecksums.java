@@ -10,7 +10,8 @@ import java.util.zip.Inflater;
 /**
  * Checks each record's CRC-32, and that each deflated record inflates to exactly its declared size, from the
  * bytes of the file as {@link ArchiveFacts} streams them through SHA-256: the file is read once. LibTorch does
- * not check CRCs, so without this a flipped bit in a tensor record is served as a valid model. Feed it the
+ * not check CRCs, so without this a flipped bit in a tensor record is served as a valid model. A CRC of 0 is
+ * not checked: PyTorch writes 0 when told not to compute CRCs ({@code compute_crc32=False}). Feed it the
  * whole file, in order, in pieces of any size; it holds one 64 KiB buffer and, for a deflated record, one
  * {@link Inflater}, never a whole record.
  */
@@ -97,14 +98,17 @@ final class RecordChecksums implements AutoCloseable {
       boolean finished = inflater != null && inflater.finished();
       long size = inflatedSize;
       close();
-      if (!finished || size != r.size()) {
+      if (!finished) {
+        throw reject("deflated record " + r.shown() + " is cut short (its deflate stream does not end)");
+      }
+      if (size != r.size()) {
         throw reject("deflated record " + r.shown() + " inflates to " + size + " bytes, not the " + r.size()
             + " it declares");
       }
     }
     int actual = (int) crc.getValue();
     crc.reset();
-    if (actual != r.crc()) {
+    if (r.crc() != 0 && actual != r.crc()) { // 0: not computed (PyTorchFileWriter with compute_crc32=False)
       throw reject("record " + r.shown() + " is corrupt (CRC-32 " + String.format("%08x", actual)
           + ", the archive says " + String.format("%08x", r.crc()) + ")");
     }

@@ -134,6 +134,13 @@ class ArchivePrecheckTest {
   }
 
   @Test
+  void aCrcOfZeroMeansNotComputed() {
+    Path file = TorchArchives.copyOf(io.torchfeed.support.Fixtures.model("controlflow")).withoutCrcs()
+        .write(dir, "nocrc.pt");
+    assertEquals(3, facts.read(file).formatVersion());
+  }
+
+  @Test
   void aDeflatedRecordMustInflateToItsDeclaredSize() {
     byte[] code = "def forward(self, x):\n    return x\n".repeat(20).getBytes(StandardCharsets.US_ASCII);
     TorchArchives archive = TorchArchives.minimal("m", "3\n").addDeflated("m/code/__torch__.py", code);

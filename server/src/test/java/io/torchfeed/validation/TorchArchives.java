@@ -29,6 +29,7 @@ final class TorchArchives {
   private final Set<String> deflated = new HashSet<>();
   private final Map<String, Long> declared = new HashMap<>();
   private boolean zip64;
+  private boolean noCrcs;
 
   /** An archive {@code top/} with {@code data.pkl}, {@code constants.pkl} and {@code version}. */
   static TorchArchives minimal(String top, String version) {
@@ -78,6 +79,12 @@ final class TorchArchives {
     return this;
   }
 
+  /** CRCs of 0, as PyTorchFileWriter writes them with {@code compute_crc32=False}. */
+  TorchArchives withoutCrcs() {
+    noCrcs = true;
+    return this;
+  }
+
   TorchArchives zip64() {
     zip64 = true;
     return this;
@@ -92,7 +99,7 @@ final class TorchArchives {
       int method = deflated.contains(r.getKey()) ? ZipRecord.DEFLATED : ZipRecord.STORED;
       byte[] stored = method == ZipRecord.DEFLATED ? deflate(data) : data;
       CRC32 crc = new CRC32();
-      crc.update(data);
+      crc.update(noCrcs ? new byte[0] : data);
       long size = declared.getOrDefault(r.getKey(), (long) data.length);
       central.add(new long[] {out.size(), crc.getValue(), stored.length, size, method});
       byte[] extra = zip64 ? le(2 + 2 + 16).putShort((short) 1).putShort((short) 16).putLong(size)
