@@ -308,7 +308,7 @@ def corpus():
     depth = 100_000  # [[[...]]]: LibTorch 2.10 overflows its stack on this (about 50,000 is enough)
     nested = b"\x80\x02" + b"]" * depth + b"a" * (depth - 1) + b"."
     files["pickle_deep_nesting.pt"] = build(replaced(base(), b"data.pkl", nested))
-    # 100,000 blank lines after the code (100 KB from 600 bytes, not a zip bomb): LibTorch 2.10's
+    # 100,000 blank lines after the code (101 KB from 698 bytes, not a zip bomb): LibTorch 2.10's
     # TorchScript lexer overflows the stack of a JVM thread at about 4,000.
     files["code_blank_lines.pt"] = build(replaced(base(), b"code/__torch__.py", source + b"\n" * 100_000,
                                                  DEFLATED))

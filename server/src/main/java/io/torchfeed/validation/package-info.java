@@ -5,7 +5,8 @@
  *   <li>{@link io.torchfeed.validation.LibTorchInspector}: the only class of torchfeed that imports
  *       {@code org.bytedeco}; loads a TorchScript module and describes it as plain records.
  *   <li>{@link io.torchfeed.validation.ArchiveFacts}: size, SHA-256 and format version of a file, in plain
- *       Java.
+ *       Java, after {@code ArchivePrecheck} has checked the zip structure as PyTorch writes it (its own parser:
+ *       {@code ZipEnd}, {@code CentralDirectory}, {@code LocalHeaders}; CRCs by {@code RecordChecksums}).
  *   <li>{@link io.torchfeed.validation.Validator}, implemented by
  *       {@link io.torchfeed.validation.WorkerValidator}: how the server validates a file, in a child process
  *       ({@link io.torchfeed.validation.ValidationWorker}, run by {@code torchfeed validate-worker}), because
