@@ -48,6 +48,8 @@ import java.util.regex.Pattern;
  *   <li>Local headers ({@link LocalHeaders}): present where the central directory says, with the same name,
  *       method, CRC and sizes (in the header or, with flag bit 3, in the data descriptor after the data), and
  *       the records tiling the file up to the central directory: nothing overlaps, nothing is hidden.
+ *   <li>Afterwards, the data ({@link RecordChecksums}, as {@link ArchiveFacts} hashes the file): every CRC-32
+ *       ({@code record '...' is corrupt (CRC-32 ...)}), every deflate stream whole and of its declared size.
  * </ol>
  */
 final class ArchivePrecheck {

@@ -95,7 +95,8 @@ record ZipEnd(long centralOffset, long centralSize, long records) {
     if (records == 0) {
       throw reject("no records");
     }
-    if (centralOffset < 0 || centralSize < 0 || centralOffset > centralEnd || centralSize > centralEnd - centralOffset) {
+    if (centralOffset < 0 || centralSize < 0 || centralOffset > centralEnd
+        || centralSize > centralEnd - centralOffset) {
       throw reject("the central directory (" + Long.toUnsignedString(centralSize) + " bytes at offset "
           + Long.toUnsignedString(centralOffset) + ") lies outside the archive");
     }

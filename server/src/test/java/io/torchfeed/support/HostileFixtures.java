@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** The hostile model files of {@code test-fixtures/hostile/} and what the server says about each ({@code expected.tsv}). */
+/** The hostile model files of {@code test-fixtures/hostile/} and what the server says about each (expected.tsv). */
 public final class HostileFixtures {
   /** Which check rejects the file: the plain-Java pre-check, or LibTorch in the worker. */
   public enum Stage { PRECHECK, LIBTORCH }
