@@ -47,7 +47,7 @@ public final class TorchfeedServer implements AutoCloseable {
     RepositoryScanner scanner = new RepositoryScanner(config.models(), log::warn);
     validator = new WorkerValidator(WorkerValidator.Settings.defaults()
         .withFileTimeout(config.validationTimeout()).withExtraJvmOptions(config.workerJvmOptions()));
-    ManifestCache cache = new ManifestCache(config.cacheDir(), Version.SOFTWARE + "/" + Version.LIBTORCH);
+    ManifestCache cache = new ManifestCache(config.cacheDir(), ManifestCache.identity());
     ArchiveFacts facts = new ArchiveFacts();
     repository = new ModelRepository(config.models(),
         new RepositoryLoader(scanner, facts, validator, cache, config.settle()), facts, cache,

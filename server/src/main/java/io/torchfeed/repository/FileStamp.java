@@ -2,6 +2,7 @@ package io.torchfeed.repository;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.TimeUnit;
@@ -15,7 +16,15 @@ public record FileStamp(String path, long size, long modifiedNanos, String fileK
 
   /** Stats {@code path}, following symbolic links; throws if it is not a regular file. */
   public static FileStamp of(Path path) throws IOException {
-    BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class);
+    BasicFileAttributes attrs;
+    try {
+      attrs = Files.readAttributes(path, BasicFileAttributes.class);
+    } catch (NoSuchFileException e) {
+      if (Files.isSymbolicLink(path)) {
+        throw new NotARegularFileException("model.pt is a symbolic link to a missing file");
+      }
+      throw e;
+    }
     if (attrs.isDirectory()) {
       throw new NotARegularFileException("model.pt is a directory, not a file");
     }
@@ -26,7 +35,7 @@ public record FileStamp(String path, long size, long modifiedNanos, String fileK
         attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS), String.valueOf(attrs.fileKey()));
   }
 
-  /** Thrown when {@code model.pt} exists but is a directory, a device, a socket ... */
+  /** Thrown when {@code model.pt} exists but is a directory, a device, a socket, a dangling link ... */
   public static final class NotARegularFileException extends IOException {
     private static final long serialVersionUID = 1L;
 

@@ -30,6 +30,18 @@ public final class ManifestCache {
   private final Path dir;
   private final String validatorIdentity;
 
+  /**
+   * What the server's verdicts depend on: torchfeed's and LibTorch's versions and the generation of the
+   * validation rules. Bump {@link #RULES} when the checks change, so that cached verdicts are made again.
+   */
+  public static String identity() {
+    return "torchfeed " + io.torchfeed.Version.SOFTWARE + ", LibTorch " + io.torchfeed.Version.LIBTORCH
+        + ", rules " + RULES;
+  }
+
+  /** The generation of the validation rules: 2 = the plain-Java archive pre-check. */
+  static final int RULES = 2;
+
   public ManifestCache(Path dir, String validatorIdentity) {
     this.dir = dir.resolve("manifests");
     this.validatorIdentity = validatorIdentity;

@@ -3,131 +3,139 @@ package io.torchfeed.validation;
 import io.torchfeed.model.FileFacts;
 import io.torchfeed.model.ModelRejectedException;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Enumeration;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipException;
-import java.util.zip.ZipFile;
 
 /**
  * What plain Java learns about a model file without LibTorch: its size, its SHA-256 and the archive's
- * file-format version.
+ * file-format version, after {@link ArchivePrecheck} has checked that it is a TorchScript archive laid out as
+ * PyTorch writes one. Every path into the server (the repository scan, uploads, {@code inspect}) calls this
+ * before LibTorch sees the file.
  *
  * <p>A TorchScript file is a zip archive whose records all sit in one top-level directory, named after the
- * file it was saved as ({@code convnet/data.pkl}, {@code convnet/code/...}). Like LibTorch's
- * {@code PyTorchStreamReader}, the top-level directory is taken from the first record of the central
- * directory. The format version is the decimal integer in {@code <top>/version} (what PyTorch writes up to
- * format version 5) or, if that record is absent, {@code <top>/.data/version} (format 6 and later).
+ * file it was saved as ({@code convnet/data.pkl}, {@code convnet/code/...}). The format version is the decimal
+ * integer in {@code <top>/version} (what PyTorch writes up to format version 5) or, if that record is absent,
+ * {@code <top>/.data/version} (format 6 and later).
  *
- * <p>Reasons for rejection start with {@code not a TorchScript archive: } and then say what is wrong:
- * {@code empty file}, {@code not a zip archive (...)}, {@code no records},
- * {@code records are not in a top-level directory}, {@code no version record},
- * {@code version record is empty}, {@code version record is not a number: '...'},
- * {@code cannot read the version record (...)}; a file that cannot be read at all is rejected with
+ * <p>The file is read once, 1 MiB at a time, to hash it; the same pass checks every record's CRC-32
+ * ({@link RecordChecksums}). Reasons for rejection start with {@code not a TorchScript archive: } and then
+ * say what is wrong (see {@link ArchivePrecheck}; here: {@code empty file}, {@code version record is empty},
+ * {@code version record is not a number: '...'}); a file that cannot be read at all is rejected with
  * {@code cannot read file: ...}.
  */
 public final class ArchiveFacts {
   static final int BUFFER_SIZE = 1 << 20;
-  private static final String NOT_AN_ARCHIVE = "not a TorchScript archive: ";
   private static final int MAX_VERSION_RECORD = 32;
   private static final Pattern VERSION = Pattern.compile("[0-9]{1,9}");
 
+  private final ArchivePrecheck precheck;
+
+  public ArchiveFacts() {
+    this(new ArchivePrecheck());
+  }
+
+  ArchiveFacts(ArchivePrecheck precheck) {
+    this.precheck = precheck;
+  }
+
   /**
-   * Reads the whole file once to hash it (1 MiB at a time) and the zip's central directory to find the
-   * version record.
+   * Checks the file and reads its facts.
    *
-   * @throws ModelRejectedException with a one-line reason if the file is empty, unreadable, not a zip archive
-   *     or has no readable version record
+   * @throws ModelRejectedException with a one-line reason if the file is empty, unreadable, or not a
+   *     TorchScript archive as PyTorch writes it
    */
   public FileFacts read(Path file) {
     try {
-      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-      long size = digest(file, sha256);
-      if (size == 0) {
-        throw new ModelRejectedException(NOT_AN_ARCHIVE + "empty file");
+      BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+      if (attributes.isDirectory()) {
+        throw new ModelRejectedException("cannot read file: it is a directory");
       }
-      return new FileFacts(size, HexFormat.of().formatHex(sha256.digest()), formatVersion(file));
-    } catch (ZipException e) {
-      throw new ModelRejectedException(NOT_AN_ARCHIVE + "not a zip archive (" + describe(e) + ")", e);
+      if (!attributes.isRegularFile()) {
+        throw new ModelRejectedException("cannot read file: not a regular file");
+      }
+      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+        return read(channel);
+      }
+    } catch (NoSuchFileException e) {
+      boolean dangling = Files.isSymbolicLink(file);
+      throw new ModelRejectedException("cannot read file: " + (dangling ? "a symbolic link to a missing file"
+          : "no such file"), e);
     } catch (IOException e) {
       throw new ModelRejectedException("cannot read file: " + describe(e), e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("this Java has no SHA-256", e);
     }
   }
 
-  private static long digest(Path file, MessageDigest digest) throws IOException {
-    byte[] buffer = new byte[BUFFER_SIZE];
-    long size = 0;
-    try (InputStream in = Files.newInputStream(file)) {
-      for (int n; (n = in.read(buffer)) > 0; ) {
-        digest.update(buffer, 0, n);
-        size += n;
-      }
+  private FileFacts read(FileChannel channel) throws IOException {
+    long size = channel.size();
+    if (size == 0) {
+      throw ArchivePrecheck.reject("empty file");
     }
-    return size;
+    ArchivePrecheck.Layout layout = precheck.check(channel, size);
+    String sha256 = digest(channel, size, layout);
+    ZipRecord version = layout.record("version").or(() -> layout.record(".data/version")).orElseThrow();
+    return new FileFacts(size, sha256, parseVersion(readVersion(channel, version)));
   }
 
-  private static int formatVersion(Path file) throws IOException {
-    try (ZipFile zip = new ZipFile(file.toFile())) {
-      Enumeration<? extends ZipEntry> entries = zip.entries();
-      if (!entries.hasMoreElements()) {
-        throw new ModelRejectedException(NOT_AN_ARCHIVE + "no records");
+  /** Hashes the whole file and checks every record's CRC-32 on the way. */
+  private static String digest(FileChannel channel, long size, ArchivePrecheck.Layout layout) throws IOException {
+    MessageDigest sha256 = sha256();
+    ByteBuffer buffer = ByteBuffer.allocate(BUFFER_SIZE);
+    long position = 0;
+    try (RecordChecksums checksums = new RecordChecksums(layout.records())) {
+      for (int n; (n = channel.read(buffer.clear(), position)) > 0; position += n) {
+        sha256.update(buffer.array(), 0, n);
+        checksums.update(position, buffer.array(), 0, n);
       }
-      String first = entries.nextElement().getName();
-      int slash = first.indexOf('/');
-      if (slash <= 0) {
-        throw new ModelRejectedException(NOT_AN_ARCHIVE + "records are not in a top-level directory");
+      if (position != size || channel.size() != size || !checksums.done()) {
+        throw new ModelRejectedException("the file changed while it was being read");
       }
-      String top = first.substring(0, slash);
-      ZipEntry record = zip.getEntry(top + "/version");
-      if (record == null) {
-        record = zip.getEntry(top + "/.data/version");
-      }
-      if (record == null || record.isDirectory()) {
-        throw new ModelRejectedException(NOT_AN_ARCHIVE + "no version record");
-      }
-      return parseVersion(readRecord(zip, record));
     }
+    return HexFormat.of().formatHex(sha256.digest());
   }
 
-  private static byte[] readRecord(ZipFile zip, ZipEntry record) {
-    try (InputStream in = zip.getInputStream(record)) {
-      return in.readNBytes(MAX_VERSION_RECORD + 1);
-    } catch (IOException e) {
-      String reason = NOT_AN_ARCHIVE + "cannot read the version record (" + describe(e) + ")";
-      throw new ModelRejectedException(reason, e);
+  private static byte[] readVersion(FileChannel channel, ZipRecord record) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(record.size(), MAX_VERSION_RECORD + 1));
+    while (buffer.hasRemaining() && channel.read(buffer, record.dataOffset() + buffer.position()) > 0) {
+      // positional reads until the buffer is full
     }
+    return Arrays.copyOf(buffer.array(), buffer.position());
   }
 
   private static int parseVersion(byte[] record) {
     String text = new String(record, StandardCharsets.US_ASCII).strip();
     if (text.isEmpty()) {
-      throw new ModelRejectedException(NOT_AN_ARCHIVE + "version record is empty");
+      throw ArchivePrecheck.reject("version record is empty");
     }
     if (record.length > MAX_VERSION_RECORD || !VERSION.matcher(text).matches()) {
       String shown = text.length() <= MAX_VERSION_RECORD
           ? text
           : text.substring(0, MAX_VERSION_RECORD) + "...";
-      throw new ModelRejectedException(
-          NOT_AN_ARCHIVE + "version record is not a number: '" + Reasons.oneLine(shown) + "'");
+      throw ArchivePrecheck.reject("version record is not a number: '" + Reasons.oneLine(shown) + "'");
     }
     return Integer.parseInt(text);
   }
 
-  private static String describe(IOException e) {
-    if (e instanceof NoSuchFileException) {
-      return "no such file";
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this Java has no SHA-256", e);
     }
+  }
+
+  private static String describe(IOException e) {
     if (e instanceof AccessDeniedException) {
       return "permission denied";
     }

@@ -124,7 +124,8 @@ public final class WorkerValidator implements Validator {
         answer = current.exchange(WorkerProtocol.request(absolute), settings.fileTimeout());
       } catch (TimeoutException e) {
         discard(current);
-        log.warn("validating {} took longer than {}; killed validator {}", absolute,
+        // INFO: the caller reports the failure itself (the repository logs the rejection, inspect prints it)
+        log.info("validating {} took longer than {}; killed validator {}", absolute,
             text(settings.fileTimeout()), current.pid());
         throw new ValidatorFailureException("validator timed out after " + text(settings.fileTimeout()));
       } catch (WorkerProcess.DiedException e) {
@@ -132,7 +133,7 @@ public final class WorkerValidator implements Validator {
         if (closed) {
           throw new ValidatorUnavailableException("validator closed while validating " + absolute);
         }
-        log.warn("validator {} crashed while validating {}: {}", current.pid(), absolute, e.getMessage());
+        log.info("validator {} crashed while validating {}: {}", current.pid(), absolute, e.getMessage());
         throw new ValidatorFailureException("validator crashed: " + e.getMessage());
       } catch (InterruptedException e) {
         discard(current);

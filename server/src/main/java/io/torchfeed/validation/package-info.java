@@ -9,7 +9,8 @@
  *       {@code org.bytedeco}: this package is the LibTorch boundary, and no {@code org.bytedeco} type appears in
  *       a public signature ({@code BoundaryTest} checks both).
  *   <li>{@link io.torchfeed.validation.ArchiveFacts}: size, SHA-256 and format version of a file, in plain
- *       Java.
+ *       Java, after {@code ArchivePrecheck} has checked the zip structure as PyTorch writes it (its own parser:
+ *       {@code ZipEnd}, {@code CentralDirectory}, {@code LocalHeaders}; CRCs by {@code RecordChecksums}).
  *   <li>{@link io.torchfeed.validation.Validator}, implemented by
  *       {@link io.torchfeed.validation.WorkerValidator}: how the server validates a file, in a child process
  *       ({@link io.torchfeed.validation.ValidationWorker}, run by {@code torchfeed validate-worker}), because

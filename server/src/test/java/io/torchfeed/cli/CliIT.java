@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.torchfeed.Version;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModuleInfo;
 import io.torchfeed.model.TensorInfo;
@@ -105,7 +104,7 @@ class CliIT {
     Fixtures.copy(Fixtures.model("toynet"), file);
     java.util.List<TensorInfo> params = new java.util.ArrayList<>(Fixtures.golden("toynet").parameters());
     params.set(8, new TensorInfo("linear2.weight", java.util.List.of(10L, 85L), "float32"));
-    new ManifestCache(tmp.resolve("doctored-cache"), Version.SOFTWARE + "/" + Version.LIBTORCH)
+    new ManifestCache(tmp.resolve("doctored-cache"), ManifestCache.identity())
         .put(ManifestCache.Entry.valid(FileStamp.of(file.toAbsolutePath()), new ArchiveFacts().read(file),
             new ModuleInfo(params, java.util.List.of())));
     try (TestServer doctored = TestServer.start(repo, tmp.resolve("doctored-cache"))) {
