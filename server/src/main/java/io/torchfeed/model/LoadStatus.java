@@ -1,5 +1,6 @@
 package io.torchfeed.model;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Optional;
 
 /** How a client's attempt to load a fetched version went, as it reports it in a RECEIPT (docs/protocol.md 5.9). */
@@ -21,6 +22,7 @@ public enum LoadStatus {
   }
 
   /** The {@code status} string of the JSON documents: {@code loaded} or {@code failed}. */
+  @JsonValue
   public String json() {
     return json;
   }
