@@ -142,14 +142,14 @@ public final class TorchfeedClient implements AutoCloseable {
         if (n < 0) {
           throw new EOFException("connection closed with " + remaining + " payload bytes missing");
         }
-        sink.write(chunk, 0, n);
+        writeOrClose(sink, chunk, n);
         remaining -= n;
         if (progress != null) {
           progress.advanced(header.payloadSize() - remaining);
         }
       }
     } catch (IOException e) {
-      throw new ClientException("fetch of " + id + " interrupted: " + e.getMessage(), e);
+      throw broken("fetch of " + id + " interrupted: " + e.getMessage(), e);
     }
     return header;
   }
@@ -188,12 +188,12 @@ public final class TorchfeedClient implements AutoCloseable {
         if (message instanceof ErrorMessage error) {
           throw remote(error);
         }
-        throw new ClientException("protocol error: the server sent " + message.type()
-            + " while no request was waiting for an answer");
+        throw broken("protocol error: the server sent " + message.type()
+            + " while no request was waiting for an answer", null);
       }
       return Optional.empty();
     } catch (IOException e) {
-      throw new ClientException("connection to the server failed: " + e.getMessage(), e);
+      throw broken("connection to the server failed: " + e.getMessage(), e);
     }
   }
 
@@ -217,7 +217,7 @@ public final class TorchfeedClient implements AutoCloseable {
       send(request);
       return expect(answer);
     } catch (IOException e) {
-      throw new ClientException("connection to the server failed: " + e.getMessage(), e);
+      throw broken("connection to the server failed: " + e.getMessage(), e);
     }
   }
 
@@ -236,8 +236,8 @@ public final class TorchfeedClient implements AutoCloseable {
       throw remote(error);
     }
     if (!answer.isInstance(message)) {
-      throw new ClientException("protocol error: expected " + answer.getSimpleName() + ", got "
-          + message.getClass().getSimpleName());
+      throw broken("protocol error: expected " + answer.getSimpleName() + ", got "
+          + message.getClass().getSimpleName(), null);
     }
     return answer.cast(message);
   }
@@ -261,7 +261,7 @@ public final class TorchfeedClient implements AutoCloseable {
     try {
       in.mark(1);
       if (in.read() < 0) {
-        throw new ClientException("the server closed the connection");
+        throw broken("the server closed the connection", null);
       }
       in.reset();
       return true;
@@ -281,18 +281,42 @@ public final class TorchfeedClient implements AutoCloseable {
       type = in.readUnsignedByte();
       length = Integer.toUnsignedLong(in.readInt());
     } catch (EOFException e) {
-      throw new ClientException("the server closed the connection", e);
+      throw broken("the server closed the connection", e);
     }
     if (length > MAX_RESPONSE_FRAME) {
-      throw new ClientException("protocol error: a frame of " + length + " bytes exceeds the client's limit of "
-          + MAX_RESPONSE_FRAME);
+      throw broken("protocol error: a frame of " + length + " bytes exceeds the client's limit of "
+          + MAX_RESPONSE_FRAME, null);
     }
     byte[] payload = new byte[(int) length];
     in.readFully(payload);
     try {
       return MessageDecoder.decode(new Frame(type, payload));
     } catch (ProtocolException e) {
-      throw new ClientException("protocol error: " + e.getMessage(), e);
+      throw broken("protocol error: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * False once the client was closed, by {@link #close()}, by a fatal ERROR, or by a failure that leaves the
+   * connection unusable (an I/O error, a protocol error, a fetch whose sink failed midway). A failure with the
+   * client still open (an ERROR that was not fatal, a checksum mismatch) leaves it usable.
+   */
+  public boolean isOpen() {
+    return !socket.isClosed();
+  }
+
+  /** Closes the connection, whose byte stream can no longer be trusted, and says why. */
+  private ClientException broken(String message, Throwable cause) {
+    close();
+    return new ClientException(message, cause);
+  }
+
+  private void writeOrClose(OutputStream sink, byte[] chunk, int n) throws IOException {
+    try {
+      sink.write(chunk, 0, n);
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
     }
   }
 
