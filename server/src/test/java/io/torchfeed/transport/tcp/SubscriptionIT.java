@@ -19,6 +19,7 @@ import io.torchfeed.protocol.ErrorCode;
 import io.torchfeed.protocol.ErrorMessage;
 import io.torchfeed.protocol.FetchHeader;
 import io.torchfeed.protocol.FetchRequest;
+import io.torchfeed.protocol.Hello;
 import io.torchfeed.protocol.ListRequest;
 import io.torchfeed.protocol.ListResult;
 import io.torchfeed.protocol.LoadReceipt;
@@ -34,19 +35,20 @@ import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.TestServer;
 import io.torchfeed.support.WireClient;
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -86,10 +88,6 @@ class SubscriptionIT {
   private static Event next(Subscription subscription) {
     Event event = subscription.next(WAIT).orElseThrow(() -> new AssertionError("no notice within " + WAIT));
     return event.name().startsWith("synthetic") ? next(subscription) : event;
-  }
-
-  private static String sha256(byte[] bytes) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
   }
 
   @Test
@@ -268,12 +266,12 @@ class SubscriptionIT {
   void aSubscriberThatNeverReadsIsDroppedWithoutHoldingUpTheOthers() throws Exception {
     String name = "synthetic-" + "x".repeat(100);
     int count = 20_000;
-    java.net.Socket stalled = new java.net.Socket();
+    Socket stalled = new Socket();
     stalled.setReceiveBufferSize(4096);
     stalled.connect(server.address());
     stalled.setSoTimeout(30_000);
-    java.io.OutputStream stalledOut = stalled.getOutputStream();
-    stalledOut.write(MessageEncoder.encode(io.torchfeed.protocol.Hello.of("stalled/1", "")));
+    OutputStream stalledOut = stalled.getOutputStream();
+    stalledOut.write(MessageEncoder.encode(Hello.of("stalled/1", "")));
     stalledOut.write(MessageEncoder.encode(SubscribeRequest.all()));
     stalledOut.flush();
     try (TorchfeedClient healthy = server.client()) {
@@ -312,7 +310,7 @@ class SubscriptionIT {
     }
   }
 
-  private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
+  private static void waitUntil(BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (!condition.getAsBoolean()) {
       assertTrue(System.nanoTime() < deadline, "timed out");
