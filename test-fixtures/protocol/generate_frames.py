@@ -52,6 +52,21 @@ LIST = {
 }
 
 
+def names(kind, items):  # SUBSCRIBE and SUBSCRIBED: u16 count + str each
+    return frame(kind, struct.pack(">H", len(items)) + b"".join(s(n) for n in items))
+
+
+def receipt(version, status, reason, libtorch):
+    return frame(0x06, s("toynet") + struct.pack(">I", version) + SHA + struct.pack(">B", status)
+                 + s(reason) + s(libtorch))
+
+
+PUBLISHED = {"event": "published", "name": "toynet", "version": 2, "sha256": SHA.hex(), "size": len(PAYLOAD)}
+REMOVED = {"event": "removed", "name": "toynet", "version": 1}
+ALIAS = {"event": "alias", "name": "toynet", "alias": "stable", "version": 2}
+FAILED = "Unknown builtin op: aten::_scaled_dot_product_flash"
+
+
 def fetch_header(offset, payload):
     body = (s("toynet") + struct.pack(">IQQQ", 1, len(PAYLOAD), offset, len(payload))
             + SHA + struct.pack(">I", len(canonical(MANIFEST))) + canonical(MANIFEST))
@@ -64,11 +79,20 @@ FRAMES = {
     "03-manifest.bin": frame(0x03, s("toynet") + struct.pack(">I", 0)),
     "04-fetch.bin": frame(0x04, s("toynet") + struct.pack(">IQQ", 1, 0, 0)),
     "04-fetch-range.bin": frame(0x04, s("toynet") + struct.pack(">IQQ", 1, 7, 9)),
+    "05-subscribe.bin": names(0x05, ["toynet", "bnnet"]),
+    "05-subscribe-all.bin": names(0x05, []),
+    "06-receipt.bin": receipt(2, 0, "", "1.13.1"),
+    "06-receipt-failed.bin": receipt(2, 1, FAILED, ""),
     "81-server-hello.bin": hello(0x81, "torchfeed/0.1.0", "2.10.0"),
     "82-list-result.bin": frame(0x82, canonical(LIST)),
     "83-manifest-result.bin": frame(0x83, canonical(MANIFEST)),
     "84-fetch-header.bin": fetch_header(0, PAYLOAD),
     "84-fetch-header-range.bin": fetch_header(7, PAYLOAD[7:16]),
+    "85-subscribed.bin": names(0x85, ["toynet", "bnnet"]),
+    "86-notice-published.bin": frame(0x86, canonical(PUBLISHED)),
+    "86-notice-removed.bin": frame(0x86, canonical(REMOVED)),
+    "86-notice-alias.bin": frame(0x86, canonical(ALIAS)),
+    "87-receipt-ok.bin": frame(0x87, b""),
     "ff-error.bin": frame(0xFF, struct.pack(">HB", 2, 0) + s("no model named 'resnet'")),
     "ff-error-fatal.bin": frame(0xFF, struct.pack(">HB", 4, 1)
                                 + s("frame of 16777216 bytes exceeds the limit of 65536")),

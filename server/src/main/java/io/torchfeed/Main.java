@@ -8,6 +8,7 @@ import io.torchfeed.cli.ManifestCommand;
 import io.torchfeed.cli.ServeCommand;
 import io.torchfeed.cli.ValidateWorkerCommand;
 import io.torchfeed.cli.VerifyCommand;
+import io.torchfeed.cli.WatchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,7 +20,7 @@ import picocli.CommandLine.Command;
     description = "Serves TorchScript models to LibTorch clients over TCP.",
     subcommands = {
         ServeCommand.class, InspectCommand.class, ListCommand.class, ManifestCommand.class, FetchCommand.class,
-        VerifyCommand.class, ValidateWorkerCommand.class, CommandLine.HelpCommand.class})
+        VerifyCommand.class, WatchCommand.class, ValidateWorkerCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
   public static void main(String[] args) {

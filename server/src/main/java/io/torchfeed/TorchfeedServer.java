@@ -1,6 +1,7 @@
 package io.torchfeed;
 
 import io.torchfeed.config.ServerConfig;
+import io.torchfeed.event.EventBus;
 import io.torchfeed.protocol.ServerHello;
 import io.torchfeed.repository.ManifestCache;
 import io.torchfeed.repository.ModelCatalog;
@@ -8,6 +9,7 @@ import io.torchfeed.repository.ModelRepository;
 import io.torchfeed.repository.RepositoryWatcher;
 import io.torchfeed.repository.RepositoryLoader;
 import io.torchfeed.repository.RepositoryScanner;
+import io.torchfeed.transport.tcp.ClientRegistry;
 import io.torchfeed.transport.tcp.RawServer;
 import io.torchfeed.transport.tcp.TcpServer;
 import io.torchfeed.transport.tcp.TcpSettings;
@@ -27,11 +29,16 @@ import org.xnio.XnioWorker;
  * The running server, wired from a {@link ServerConfig}: scans and validates the repository, then opens the TCP
  * protocol port and, if configured, the raw port. Ports open once the first scan is done, so every answer
  * reflects a validated repository.
+ *
+ * <p>Catalog changes after the first scan go to {@link #events()}, as do the load receipts TCP clients send; TCP
+ * subscribers hear the catalog changes as NOTICE frames. {@link #clients()} lists the connected TCP clients.
  */
 public final class TorchfeedServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TorchfeedServer.class);
 
   private final ServerConfig config;
+  private final EventBus events = new EventBus();
+  private final ClientRegistry clients = new ClientRegistry();
   private ModelRepository repository;
   private RepositoryWatcher watcher;
   private WorkerValidator validator;
@@ -53,6 +60,7 @@ public final class TorchfeedServer implements AutoCloseable {
         new RepositoryLoader(scanner, facts, validator, cache, config.settle()), facts, cache,
         new ModelRepository.Settings(config.keep(), config.allowShapeChange(), config.rescanInterval()));
     repository.start();
+    repository.addListener(event -> events.publish(event.toEvent()));
     watcher = new RepositoryWatcher(config.models(), repository::rescanSoon).start();
     ModelCatalog catalog = repository.catalog();
 
@@ -65,7 +73,7 @@ public final class TorchfeedServer implements AutoCloseable {
     ServerHello hello = new ServerHello(io.torchfeed.protocol.Protocol.VERSION, "torchfeed/" + Version.SOFTWARE,
         Version.LIBTORCH);
     tcp = new TcpServer(worker, new TcpSettings(new InetSocketAddress(config.bind(), config.port()),
-        config.maxFrameBytes(), config.idleTimeout(), config.maxConnections()), catalog, hello);
+        config.maxFrameBytes(), config.idleTimeout(), config.maxConnections()), catalog, hello, clients, events);
     tcp.start();
     if (config.raw().isPresent()) {
       ServerConfig.Raw r = config.raw().get();
@@ -90,6 +98,20 @@ public final class TorchfeedServer implements AutoCloseable {
 
   public TcpServer tcpServer() {
     return tcp;
+  }
+
+  /**
+   * Every event, as it happens: catalog changes (published, removed, alias; on the repository thread) and the
+   * load receipts TCP clients send (on a TCP I/O thread). Listeners must not block; {@code EventJson.write} gives
+   * the JSON the protocol and the HTTP API send.
+   */
+  public EventBus events() {
+    return events;
+  }
+
+  /** The connected TCP clients: {@code clients().snapshot()} is the body of {@code GET /v1/clients}. */
+  public ClientRegistry clients() {
+    return clients;
   }
 
   public Optional<InetSocketAddress> rawAddress() {

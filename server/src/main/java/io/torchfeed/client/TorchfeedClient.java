@@ -1,6 +1,7 @@
 package io.torchfeed.client;
 
 import io.torchfeed.Version;
+import io.torchfeed.event.Event;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
 import io.torchfeed.model.ModelListing;
@@ -11,14 +12,19 @@ import io.torchfeed.protocol.FetchRequest;
 import io.torchfeed.protocol.Frame;
 import io.torchfeed.protocol.ListRequest;
 import io.torchfeed.protocol.ListResult;
+import io.torchfeed.protocol.LoadReceipt;
 import io.torchfeed.protocol.ManifestRequest;
 import io.torchfeed.protocol.ManifestResult;
 import io.torchfeed.protocol.Message;
 import io.torchfeed.protocol.MessageDecoder;
 import io.torchfeed.protocol.MessageEncoder;
+import io.torchfeed.protocol.Notice;
 import io.torchfeed.protocol.Protocol;
 import io.torchfeed.protocol.ProtocolException;
+import io.torchfeed.protocol.ReceiptOk;
 import io.torchfeed.protocol.ServerHello;
+import io.torchfeed.protocol.SubscribeRequest;
+import io.torchfeed.protocol.Subscribed;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -30,16 +36,25 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A blocking client of the TCP protocol (docs/protocol.md) for the JVM: one connection, one request at a time.
- * Used by the CLI ({@code list}, {@code manifest}, {@code fetch}, {@code verify}) and by inference programs.
+ * Used by the CLI ({@code list}, {@code manifest}, {@code fetch}, {@code verify}, {@code watch}) and by inference
+ * programs. Not thread-safe: use it from one thread ({@link #close()} may come from another).
  *
  * <pre>{@code
  * try (TorchfeedClient client = TorchfeedClient.connect(ServerAddress.parse("localhost:7070"))) {
  *   Manifest manifest = client.manifest(ModelId.parse("toynet"));
  * }
  * }</pre>
+ *
+ * <p>After {@link #subscribe} the server may send NOTICE frames between any two answers. The client keeps those
+ * that arrive while it waits for an answer, in order, and {@link #nextNotice} (or {@link Subscription#next})
+ * hands them out first; read them regularly, as they are kept in memory until then.
  */
 public final class TorchfeedClient implements AutoCloseable {
   /** Largest response frame accepted (a manifest of a very large model). */
@@ -51,11 +66,14 @@ public final class TorchfeedClient implements AutoCloseable {
   private final DataInputStream in;
   private final OutputStream out;
   private final ServerHello serverHello;
+  private final int readTimeoutMillis;
+  private final ArrayDeque<Event> notices = new ArrayDeque<>();
 
   private TorchfeedClient(Socket socket, String libtorch) throws IOException {
     this.socket = socket;
     this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
     this.out = new BufferedOutputStream(socket.getOutputStream());
+    this.readTimeoutMillis = socket.getSoTimeout();
     send(new Hello(Protocol.VERSION, "torchfeed-java/" + Version.SOFTWARE, libtorch));
     this.serverHello = expect(ServerHello.class);
   }
@@ -83,6 +101,7 @@ public final class TorchfeedClient implements AutoCloseable {
     Socket socket = new Socket();
     try {
       socket.setTcpNoDelay(true);
+      socket.setKeepAlive(true);
       socket.connect(new InetSocketAddress(address.host(), address.port()), (int) connectTimeout.toMillis());
       socket.setSoTimeout((int) readTimeout.toMillis());
       return new TorchfeedClient(socket, libtorch);
@@ -132,16 +151,67 @@ public final class TorchfeedClient implements AutoCloseable {
         if (n < 0) {
           throw new EOFException("connection closed with " + remaining + " payload bytes missing");
         }
-        sink.write(chunk, 0, n);
+        writeOrClose(sink, chunk, n);
         remaining -= n;
         if (progress != null) {
           progress.advanced(header.payloadSize() - remaining);
         }
       }
     } catch (IOException e) {
-      throw new ClientException("fetch of " + id + " interrupted: " + e.getMessage(), e);
+      throw broken("fetch of " + id + " interrupted: " + e.getMessage(), e);
     }
     return header;
+  }
+
+  /**
+   * SUBSCRIBE: from now on the server notifies changes to these models (docs/protocol.md 5.7); subscribing
+   * again replaces the set.
+   *
+   * @param names model names; empty for every model, including models published later
+   * @return the subscription the server acknowledged
+   */
+  public Subscription subscribe(List<String> names) {
+    Subscribed answer = call(new SubscribeRequest(names), Subscribed.class);
+    return new Subscription(this, answer.names());
+  }
+
+  /**
+   * The next NOTICE's event: one received earlier, or the next to arrive within {@code timeout}.
+   *
+   * @return empty when none arrived in time (a zero timeout only looks at what has been received)
+   * @throws RemoteException when the server sent an ERROR instead, such as the fatal UNAVAILABLE it sends a
+   *     subscriber that fell too far behind
+   * @throws ClientException when the connection failed or the server sent something that answers no request
+   */
+  public Optional<Event> nextNotice(Duration timeout) {
+    if (!notices.isEmpty()) {
+      return Optional.of(notices.poll());
+    }
+    long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+    try {
+      while (awaitFrame(deadline - System.nanoTime())) {
+        Message message = readMessage();
+        if (message instanceof Notice notice) {
+          return Optional.of(notice.event());
+        }
+        if (message instanceof ErrorMessage error) {
+          throw remote(error);
+        }
+        throw broken("protocol error: the server sent " + message.type()
+            + " while no request was waiting for an answer", null);
+      }
+      return Optional.empty();
+    } catch (IOException e) {
+      throw broken("connection to the server failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * RECEIPT: tells the server how loading a fetched version went (docs/protocol.md 5.9). An empty
+   * {@code libtorch} in the receipt stands for the version this client announced when it connected.
+   */
+  public void receipt(LoadReceipt receipt) {
+    call(receipt, ReceiptOk.class);
   }
 
   /** Receives the progress of a fetch. */
@@ -156,7 +226,7 @@ public final class TorchfeedClient implements AutoCloseable {
       send(request);
       return expect(answer);
     } catch (IOException e) {
-      throw new ClientException("connection to the server failed: " + e.getMessage(), e);
+      throw broken("connection to the server failed: " + e.getMessage(), e);
     }
   }
 
@@ -167,17 +237,50 @@ public final class TorchfeedClient implements AutoCloseable {
 
   private <T extends Message> T expect(Class<T> answer) throws IOException {
     Message message = readMessage();
+    while (message instanceof Notice notice) {
+      notices.add(notice.event());
+      message = readMessage();
+    }
     if (message instanceof ErrorMessage error) {
-      if (error.fatal()) {
-        close();
-      }
-      throw new RemoteException(error);
+      throw remote(error);
     }
     if (!answer.isInstance(message)) {
-      throw new ClientException("protocol error: expected " + answer.getSimpleName() + ", got "
-          + message.getClass().getSimpleName());
+      throw broken("protocol error: expected " + answer.getSimpleName() + ", got "
+          + message.getClass().getSimpleName(), null);
     }
     return answer.cast(message);
+  }
+
+  private RemoteException remote(ErrorMessage error) {
+    if (error.fatal()) {
+      close();
+    }
+    return new RemoteException(error);
+  }
+
+  /** Whether a frame starts within {@code nanos}; reads nothing when none does. */
+  private boolean awaitFrame(long nanos) throws IOException {
+    if (in.available() > 0) {
+      return true;
+    }
+    if (nanos <= 0) {
+      return false;
+    }
+    socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(nanos))));
+    try {
+      in.mark(1);
+      if (in.read() < 0) {
+        throw broken("the server closed the connection", null);
+      }
+      in.reset();
+      return true;
+    } catch (SocketTimeoutException e) {
+      return false;
+    } finally {
+      if (!socket.isClosed()) {
+        socket.setSoTimeout(readTimeoutMillis);
+      }
+    }
   }
 
   private Message readMessage() throws IOException {
@@ -187,18 +290,42 @@ public final class TorchfeedClient implements AutoCloseable {
       type = in.readUnsignedByte();
       length = Integer.toUnsignedLong(in.readInt());
     } catch (EOFException e) {
-      throw new ClientException("the server closed the connection", e);
+      throw broken("the server closed the connection", e);
     }
     if (length > MAX_RESPONSE_FRAME) {
-      throw new ClientException("protocol error: a frame of " + length + " bytes exceeds the client's limit of "
-          + MAX_RESPONSE_FRAME);
+      throw broken("protocol error: a frame of " + length + " bytes exceeds the client's limit of "
+          + MAX_RESPONSE_FRAME, null);
     }
     byte[] payload = new byte[(int) length];
     in.readFully(payload);
     try {
       return MessageDecoder.decode(new Frame(type, payload));
     } catch (ProtocolException e) {
-      throw new ClientException("protocol error: " + e.getMessage(), e);
+      throw broken("protocol error: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * False once the client was closed, by {@link #close()}, by a fatal ERROR, or by a failure that leaves the
+   * connection unusable (an I/O error, a protocol error, a fetch whose sink failed midway). A failure with the
+   * client still open (an ERROR that was not fatal, a checksum mismatch) leaves it usable.
+   */
+  public boolean isOpen() {
+    return !socket.isClosed();
+  }
+
+  /** Closes the connection, whose byte stream can no longer be trusted, and says why. */
+  private ClientException broken(String message, Throwable cause) {
+    close();
+    return new ClientException(message, cause);
+  }
+
+  private void writeOrClose(OutputStream sink, byte[] chunk, int n) throws IOException {
+    try {
+      sink.write(chunk, 0, n);
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
     }
   }
 

@@ -8,10 +8,15 @@ public enum FrameType {
   LIST(0x02),
   MANIFEST(0x03),
   FETCH(0x04),
+  SUBSCRIBE(0x05),
+  RECEIPT(0x06),
   SERVER_HELLO(0x81),
   LIST_RESULT(0x82),
   MANIFEST_RESULT(0x83),
   FETCH_HEADER(0x84),
+  SUBSCRIBED(0x85),
+  NOTICE(0x86),
+  RECEIPT_OK(0x87),
   ERROR(0xFF);
 
   private static final FrameType[] BY_CODE = new FrameType[256];

@@ -1,5 +1,8 @@
 package io.torchfeed.protocol;
 
+import io.torchfeed.event.Event;
+import io.torchfeed.event.EventJson;
+import io.torchfeed.model.LoadStatus;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelListing;
 
@@ -38,6 +41,11 @@ public final class MessageDecoder {
       case LIST_RESULT -> new ListResult(in.jsonDocument(ModelListing.class));
       case MANIFEST_RESULT -> new ManifestResult(in.jsonDocument(Manifest.class));
       case FETCH_HEADER -> fetchHeader(in);
+      case SUBSCRIBE -> new SubscribeRequest(NameList.read(in));
+      case SUBSCRIBED -> new Subscribed(NameList.read(in));
+      case NOTICE -> new Notice(event(in));
+      case RECEIPT -> receipt(in);
+      case RECEIPT_OK -> new ReceiptOk();
       case ERROR -> error(in);
     };
     in.end();
@@ -57,6 +65,28 @@ public final class MessageDecoder {
     byte[] sha256 = in.bytes(Protocol.SHA256_LENGTH, "sha256");
     return new FetchHeader(name, version, totalSize, offset, payloadSize, sha256,
         in.json(Manifest.class, "manifest"));
+  }
+
+  private static Event event(PayloadReader in) {
+    String text = in.text("document");
+    try {
+      return EventJson.read(text);
+    } catch (IllegalArgumentException e) {
+      throw in.malformed(e.getMessage());
+    }
+  }
+
+  private static LoadReceipt receipt(PayloadReader in) {
+    String name = in.str("name");
+    int version = in.version("version");
+    if (version == 0) {
+      throw in.malformed("version 0 is not a concrete version");
+    }
+    byte[] sha256 = in.bytes(Protocol.SHA256_LENGTH, "sha256");
+    int code = in.u8("status");
+    LoadStatus status = LoadStatus.of(code)
+        .orElseThrow(() -> in.malformed("status " + code + " is neither 0 (loaded) nor 1 (failed)"));
+    return new LoadReceipt(name, version, sha256, status, in.str("reason"), in.str("libtorch"));
   }
 
   private static ErrorMessage error(PayloadReader in) {

@@ -1,5 +1,7 @@
 package io.torchfeed.protocol;
 
+import io.torchfeed.event.EventJson;
+
 /**
  * Turns a {@link Message} into the exact bytes of its frame (header and payload). Stateless.
  *
@@ -28,9 +30,18 @@ public final class MessageEncoder {
     } else if (message instanceof FetchHeader m) {
       out.str("name", m.name()).u32(m.version()).u64(m.totalSize()).u64(m.offset()).u64(m.payloadSize())
           .bytes(m.sha256()).json(m.manifest());
+    } else if (message instanceof SubscribeRequest m) {
+      NameList.write(out, m.names());
+    } else if (message instanceof Subscribed m) {
+      NameList.write(out, m.names());
+    } else if (message instanceof Notice m) {
+      out.bytes(EventJson.utf8(m.event()));
+    } else if (message instanceof LoadReceipt m) {
+      out.str("name", m.name()).u32(m.version()).bytes(m.sha256()).u8(m.status().code())
+          .str("reason", m.reason()).str("libtorch", m.libtorch());
     } else if (message instanceof ErrorMessage m) {
       out.u16(m.code().code()).u8(m.fatal() ? 1 : 0).str("message", m.message());
-    } else if (!(message instanceof ListRequest)) {
+    } else if (!(message instanceof ListRequest || message instanceof ReceiptOk)) {
       throw new AssertionError("unhandled message " + message.type());
     }
     return out.toFrame(message.type());

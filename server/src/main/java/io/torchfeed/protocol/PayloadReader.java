@@ -77,6 +77,11 @@ final class PayloadReader {
     return Json.read(utf8(bytes(in.remaining(), "document"), "document"), documentType, where());
   }
 
+  /** The rest of the payload as UTF-8 text. */
+  String text(String field) {
+    return utf8(bytes(in.remaining(), field), field);
+  }
+
   /** Checks that the whole payload was read. */
   void end() {
     if (in.hasRemaining()) {

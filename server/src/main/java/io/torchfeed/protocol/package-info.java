@@ -10,5 +10,8 @@
  *
  * <p>The raw bytes that follow a FETCH_HEADER frame are not a frame: the decoder leaves them in the caller's
  * buffer and the caller reads exactly {@link io.torchfeed.protocol.FetchHeader#payloadSize()} of them itself.
+ *
+ * <p>A {@link io.torchfeed.protocol.Notice} answers no request: after SUBSCRIBE it may arrive between any two
+ * frames, and a subscriber tells it from answers by its type. Its JSON is {@link io.torchfeed.event.EventJson}'s.
  */
 package io.torchfeed.protocol;

@@ -1,5 +1,6 @@
 package io.torchfeed.repository;
 
+import io.torchfeed.event.Event;
 import io.torchfeed.model.Manifest;
 
 /**
@@ -25,5 +26,14 @@ public record CatalogEvent(Kind kind, String name, int version, String alias, Ma
 
   public static CatalogEvent alias(String name, String alias, int version) {
     return new CatalogEvent(Kind.ALIAS, name, version, alias, null);
+  }
+
+  /** The event subscribers hear (docs/protocol.md 5.8). */
+  public Event toEvent() {
+    return switch (kind) {
+      case PUBLISHED -> Event.Published.of(manifest);
+      case REMOVED -> new Event.Removed(name, version);
+      case ALIAS -> new Event.AliasChanged(name, alias, version);
+    };
   }
 }

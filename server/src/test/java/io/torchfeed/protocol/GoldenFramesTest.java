@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import io.torchfeed.event.Event;
+import io.torchfeed.model.LoadStatus;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,6 +27,12 @@ class GoldenFramesTest {
         Arguments.of("03-manifest.bin", new ManifestRequest("toynet", 0), 0),
         Arguments.of("04-fetch.bin", new FetchRequest("toynet", 1, 0, 0), 0),
         Arguments.of("04-fetch-range.bin", new FetchRequest("toynet", 1, 7, 9), 0),
+        Arguments.of("05-subscribe.bin", new SubscribeRequest(List.of("toynet", "bnnet")), 0),
+        Arguments.of("05-subscribe-all.bin", SubscribeRequest.all(), 0),
+        Arguments.of("06-receipt.bin",
+            new LoadReceipt("toynet", 2, Fixtures.sha256(), LoadStatus.LOADED, "", "1.13.1"), 0),
+        Arguments.of("06-receipt-failed.bin", new LoadReceipt("toynet", 2, Fixtures.sha256(), LoadStatus.FAILED,
+            "Unknown builtin op: aten::_scaled_dot_product_flash", ""), 0),
         Arguments.of("81-server-hello.bin", new ServerHello(1, "torchfeed/0.1.0", "2.10.0"), 0),
         Arguments.of("82-list-result.bin", new ListResult(Fixtures.LISTING), 0),
         Arguments.of("83-manifest-result.bin", new ManifestResult(Fixtures.MANIFEST), 0),
@@ -31,6 +40,12 @@ class GoldenFramesTest {
             new FetchHeader("toynet", 1, 17, 0, 17, Fixtures.sha256(), Fixtures.MANIFEST), 17),
         Arguments.of("84-fetch-header-range.bin",
             new FetchHeader("toynet", 1, 17, 7, 9, Fixtures.sha256(), Fixtures.MANIFEST), 9),
+        Arguments.of("85-subscribed.bin", new Subscribed(List.of("toynet", "bnnet")), 0),
+        Arguments.of("86-notice-published.bin",
+            new Notice(new Event.Published("toynet", 2, Fixtures.SHA256, 17)), 0),
+        Arguments.of("86-notice-removed.bin", new Notice(new Event.Removed("toynet", 1)), 0),
+        Arguments.of("86-notice-alias.bin", new Notice(new Event.AliasChanged("toynet", "stable", 2)), 0),
+        Arguments.of("87-receipt-ok.bin", new ReceiptOk(), 0),
         Arguments.of("ff-error.bin",
             new ErrorMessage(ErrorCode.NOT_FOUND, false, "no model named 'resnet'"), 0),
         Arguments.of("ff-error-fatal.bin", new ErrorMessage(ErrorCode.TOO_LARGE, true,
@@ -79,6 +94,15 @@ class GoldenFramesTest {
     in.get(raw);
     assertArrayEquals(Arrays.copyOfRange(Fixtures.FILE, (int) header.offset(),
         (int) (header.offset() + header.payloadSize())), raw);
+  }
+
+  @Test
+  void aSubscribedEchoesTheSubscribeBytesUnderItsOwnType() {
+    byte[] subscribe = Fixtures.read("05-subscribe.bin");
+    byte[] subscribed = Fixtures.read("85-subscribed.bin");
+    assertEquals(0x85, subscribed[0] & 0xFF);
+    assertArrayEquals(Arrays.copyOfRange(subscribe, 1, subscribe.length),
+        Arrays.copyOfRange(subscribed, 1, subscribed.length));
   }
 
   @Test

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.torchfeed.event.Event;
+import io.torchfeed.model.InvalidRequestException;
+import io.torchfeed.model.LoadStatus;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -19,8 +22,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 class MessageDecoderTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"01-hello.bin", "03-manifest.bin", "04-fetch.bin", "81-server-hello.bin",
-      "82-list-result.bin", "83-manifest-result.bin", "84-fetch-header.bin", "ff-error.bin"})
+  @ValueSource(strings = {"01-hello.bin", "03-manifest.bin", "04-fetch.bin", "05-subscribe.bin",
+      "05-subscribe-all.bin", "06-receipt.bin", "06-receipt-failed.bin", "81-server-hello.bin",
+      "82-list-result.bin", "83-manifest-result.bin", "84-fetch-header.bin", "85-subscribed.bin",
+      "86-notice-published.bin", "86-notice-removed.bin", "86-notice-alias.bin", "ff-error.bin"})
   void everyShortenedPayloadIsMalformed(String file) {
     Frame golden = goldenFrame(file);
     for (int length = 0; length < golden.length(); length++) {
@@ -32,8 +37,9 @@ class MessageDecoderTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"01-hello.bin", "02-list.bin", "03-manifest.bin", "04-fetch.bin",
+      "05-subscribe.bin", "05-subscribe-all.bin", "06-receipt.bin", "06-receipt-failed.bin",
       "81-server-hello.bin", "82-list-result.bin", "83-manifest-result.bin", "84-fetch-header.bin",
-      "ff-error.bin"})
+      "85-subscribed.bin", "86-notice-published.bin", "87-receipt-ok.bin", "ff-error.bin"})
   void aTrailingByteIsMalformed(String file) {
     Frame golden = goldenFrame(file);
     Frame longer = new Frame(golden.type(), Arrays.copyOf(golden.payload(), golden.length() + 1));
@@ -175,9 +181,9 @@ class MessageDecoderTest {
   @Test
   void anUnknownFrameTypeIsUnsupportedButNotFatal() {
     UnsupportedFrameTypeException e = assertThrows(UnsupportedFrameTypeException.class,
-        () -> MessageDecoder.decode(new Frame(0x05, new byte[] {1})));
-    assertEquals("unknown frame type 0x05", e.getMessage());
-    assertEquals(0x05, e.type());
+        () -> MessageDecoder.decode(new Frame(0x07, new byte[] {1})));
+    assertEquals("unknown frame type 0x07", e.getMessage());
+    assertEquals(0x07, e.type());
     assertEquals(ErrorCode.UNSUPPORTED, e.errorCode());
     assertFalse(e.fatal());
   }
@@ -197,6 +203,94 @@ class MessageDecoderTest {
       assertFalse(e.fatal());
     }
     assertEquals(new ManifestRequest("toynet", 0), MessageDecoder.decode(decoder.decode(in)));
+  }
+
+  @Test
+  void aSubscribeWhoseCountPromisesMoreNamesIsMalformed() {
+    MalformedMessageException e = assertThrows(MalformedMessageException.class,
+        () -> decode(FrameType.SUBSCRIBE, "0003" + "000161" + "000162"));
+    assertEquals("malformed SUBSCRIBE payload: payload too short: name 3 of 3 length needs 2 bytes, 0 left",
+        e.getMessage());
+    assertThrows(MalformedMessageException.class, () -> decode(FrameType.SUBSCRIBE, "ffff"));
+    assertThrows(MalformedMessageException.class, () -> decode(FrameType.SUBSCRIBED, "0001"));
+  }
+
+  @Test
+  void subscribeNamesAreCheckedAndDeduplicatedBySubscription() {
+    SubscribeRequest request = (SubscribeRequest) decode(FrameType.SUBSCRIBE,
+        "0003" + "000162" + "000161" + "000162");
+    assertEquals(List.of("b", "a", "b"), request.names(), "the message holds what was sent");
+    assertEquals(List.of("b", "a"), request.subscription());
+    assertEquals(List.of(), SubscribeRequest.all().subscription());
+    InvalidRequestException alias = assertThrows(InvalidRequestException.class,
+        () -> new SubscribeRequest(List.of("toynet@stable")).subscription());
+    assertEquals("subscribe to the model, not an alias: 'toynet' (its alias changes are notified too)",
+        alias.getMessage());
+    assertThrows(InvalidRequestException.class, () -> new SubscribeRequest(List.of("../etc")).subscription());
+    assertThrows(InvalidRequestException.class, () -> new SubscribeRequest(List.of("")).subscription());
+  }
+
+  @Test
+  void aReceiptWithAnUnknownStatusOrNoConcreteVersionIsMalformed() {
+    String sha = "00".repeat(32);
+    MalformedMessageException status = assertThrows(MalformedMessageException.class,
+        () -> decode(FrameType.RECEIPT, "000161" + "00000001" + sha + "02" + "0000" + "0000"));
+    assertEquals("malformed RECEIPT payload: status 2 is neither 0 (loaded) nor 1 (failed)",
+        status.getMessage());
+    MalformedMessageException version = assertThrows(MalformedMessageException.class,
+        () -> decode(FrameType.RECEIPT, "000161" + "00000000" + sha + "00" + "0000" + "0000"));
+    assertEquals("malformed RECEIPT payload: version 0 is not a concrete version", version.getMessage());
+    assertThrows(MalformedMessageException.class,
+        () -> decode(FrameType.RECEIPT, "000161" + "80000000" + sha + "00" + "0000" + "0000"));
+    assertEquals(new LoadReceipt("a", 1, new byte[32], LoadStatus.FAILED, "x", ""),
+        decode(FrameType.RECEIPT, "000161" + "00000001" + sha + "01" + "000178" + "0000"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "null", "[]", "\"published\"", "{\"name\":\"a\",\"version\":1}",
+      "{\"event\":1,\"name\":\"a\"}", "{\"event\":\"removed\",\"name\":\"a\"}",
+      "{\"event\":\"removed\",\"name\":\"a\",\"version\":\"1\"}",
+      "{\"event\":\"removed\",\"name\":\"a\",\"version\":1.5}",
+      "{\"event\":\"removed\",\"name\":\"a\",\"version\":-1}",
+      "{\"event\":\"removed\",\"name\":\"a\",\"version\":3000000000}",
+      "{\"event\":\"removed\",\"name\":null,\"version\":1}",
+      "{\"event\":\"published\",\"name\":\"a\",\"version\":1,\"sha256\":\"ab\"}",
+      "{\"event\":\"alias\",\"name\":\"a\",\"version\":1}",
+      "{\"event\":\"removed\",\"name\":\"a\",\"version\":1} {}",
+      "{\"event\":\"removed\",\"event\":\"removed\",\"name\":\"a\",\"version\":1}",
+      "{\"event\":\"receipt\",\"client\":\"1\",\"name\":\"a\",\"version\":1,\"sha256\":\"ab\","
+          + "\"status\":\"maybe\",\"reason\":\"\",\"libtorch\":\"\"}"})
+  void aNoticeThatIsNotAnEventIsMalformed(String json) {
+    MalformedMessageException e = assertThrows(MalformedMessageException.class,
+        () -> MessageDecoder.decode(Frame.of(FrameType.NOTICE, json.getBytes(StandardCharsets.UTF_8))));
+    assertTrue(e.getMessage().startsWith("malformed NOTICE payload: "), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    assertFalse(e.fatal());
+  }
+
+  @Test
+  void aNoticeNamesTheKeyThatIsWrong() {
+    MalformedMessageException e = assertThrows(MalformedMessageException.class,
+        () -> MessageDecoder.decode(Frame.of(FrameType.NOTICE,
+            "{\"event\":\"published\",\"name\":\"a\",\"version\":1,\"size\":3}"
+                .getBytes(StandardCharsets.UTF_8))));
+    assertEquals("malformed NOTICE payload: published event: 'sha256' must be a string", e.getMessage());
+  }
+
+  @Test
+  void aNoticeOfAnUnknownKindOrWithUnknownKeysIsStillANotice() {
+    String future = "{\"event\":\"deprecated\",\"name\":\"toynet\",\"version\":1,\"until\":\"2030\"}";
+    Notice notice = (Notice) MessageDecoder.decode(
+        Frame.of(FrameType.NOTICE, future.getBytes(StandardCharsets.UTF_8)));
+    assertEquals(new Event.Other("deprecated", "toynet", future), notice.event());
+    assertEquals(future, new String(MessageEncoder.encode(notice), Protocol.HEADER_LENGTH,
+        future.length(), StandardCharsets.UTF_8), "relayed as received");
+    String extra = "{\"event\":\"removed\",\"name\":\"toynet\",\"version\":1,\"why\":{\"a\":[1]}}";
+    assertEquals(new Notice(new Event.Removed("toynet", 1)),
+        MessageDecoder.decode(Frame.of(FrameType.NOTICE, extra.getBytes(StandardCharsets.UTF_8))));
+    String noName = "{\"event\":\"hello\"}";
+    assertEquals(new Event.Other("hello", "", noName), ((Notice) MessageDecoder.decode(
+        Frame.of(FrameType.NOTICE, noName.getBytes(StandardCharsets.UTF_8)))).event());
   }
 
   private static Message decode(FrameType type, String hexPayload) {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.torchfeed.event.Event;
+import io.torchfeed.model.LoadStatus;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
 import io.torchfeed.model.ModelListing;
@@ -31,7 +33,15 @@ class MessageEncoderTest {
         new ListResult(new ModelListing(List.of(), List.of(odd))),
         new ManifestResult(big),
         new FetchHeader("m", Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, 0, new byte[32], big),
-        new ErrorMessage(ErrorCode.UNAVAILABLE, true, "mod\u00e8le"));
+        new ErrorMessage(ErrorCode.UNAVAILABLE, true, "mod\u00e8le"),
+        new SubscribeRequest(List.of("a", "b\u00e9", "a")),
+        SubscribeRequest.all(),
+        new Subscribed(List.of("toynet")),
+        new Notice(new Event.Published("m", Integer.MAX_VALUE, Fixtures.SHA256, Long.MAX_VALUE)),
+        new Notice(new Event.AliasChanged("m", "stable", 0)),
+        new Notice(new Event.Receipt("12", "m", 3, Fixtures.SHA256, LoadStatus.FAILED, "\"bad\"\tthing", "")),
+        new LoadReceipt("m", Integer.MAX_VALUE, new byte[32], LoadStatus.LOADED, "", "2.10.0"),
+        new ReceiptOk());
   }
 
   @ParameterizedTest
@@ -96,6 +106,27 @@ class MessageEncoderTest {
     assertThrows(IllegalArgumentException.class, () -> new FetchHeader("t", 1, 17, 18, 0, new byte[32], m));
     assertThrows(IllegalArgumentException.class, () -> new FetchHeader("t", 1, 17, 7, 11, new byte[32], m));
     assertEquals(0, new FetchHeader("t", 1, 17, 17, 0, new byte[32], m).payloadSize());
+  }
+
+  @Test
+  void aReceiptChecksItsFieldsAndDoesNotShareItsHash() {
+    assertThrows(IllegalArgumentException.class,
+        () -> new LoadReceipt("t", 0, new byte[32], LoadStatus.LOADED, "", ""));
+    assertThrows(IllegalArgumentException.class,
+        () -> new LoadReceipt("t", 1, new byte[31], LoadStatus.LOADED, "", ""));
+    byte[] sha = Fixtures.sha256();
+    LoadReceipt receipt = new LoadReceipt("toynet", 1, sha, LoadStatus.LOADED, "", "");
+    sha[0] = 0;
+    receipt.sha256()[1] = 0;
+    assertEquals(Fixtures.SHA256, receipt.sha256Hex());
+    assertEquals(receipt, LoadReceipt.of("toynet", 1, Fixtures.SHA256, LoadStatus.LOADED, "", ""));
+    assertEquals(new ModelId("toynet", 1), receipt.id());
+  }
+
+  @Test
+  void refusesMoreNamesThanAU16Counts() {
+    List<String> names = java.util.Collections.nCopies(65_536, "a");
+    assertThrows(IllegalArgumentException.class, () -> new SubscribeRequest(names));
   }
 
   @Test

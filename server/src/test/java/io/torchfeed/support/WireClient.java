@@ -20,9 +20,14 @@ public final class WireClient implements AutoCloseable {
   private final OutputStream out;
 
   public WireClient(InetSocketAddress address) throws IOException {
-    socket = new Socket(address.getAddress(), address.getPort());
+    this(new Socket(address.getAddress(), address.getPort()));
+  }
+
+  /** Speaks frames over a socket the test connected itself (e.g. with a small receive buffer). */
+  public WireClient(Socket socket) throws IOException {
+    this.socket = socket;
     socket.setSoTimeout(20_000);
-    in = new DataInputStream(socket.getInputStream());
+    in = new DataInputStream(new java.io.BufferedInputStream(socket.getInputStream()));
     out = socket.getOutputStream();
   }
 

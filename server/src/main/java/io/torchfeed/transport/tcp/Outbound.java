@@ -19,8 +19,18 @@ interface Outbound {
   /** Frees what the item holds; called exactly once, whether it was sent or not. */
   default void release() {}
 
+  /** True for a NOTICE frame, which answers no request. */
+  default boolean notice() {
+    return false;
+  }
+
   static Outbound bytes(ByteBuffer buffer) {
     return new Bytes(buffer);
+  }
+
+  /** A NOTICE frame; {@code onRelease} runs when it has been sent or dropped. */
+  static Outbound notice(ByteBuffer frame, Runnable onRelease) {
+    return new Notice(frame, onRelease);
   }
 
   static Outbound file(PinnedFile file, long position, long count) {
@@ -43,6 +53,37 @@ interface Outbound {
     @Override
     public boolean done() {
       return !buffer.hasRemaining();
+    }
+  }
+
+  /** A NOTICE frame, counted by its connection until it is released. */
+  final class Notice implements Outbound {
+    private final Bytes bytes;
+    private final Runnable onRelease;
+
+    Notice(ByteBuffer frame, Runnable onRelease) {
+      this.bytes = new Bytes(frame);
+      this.onRelease = onRelease;
+    }
+
+    @Override
+    public long writeTo(StreamSinkChannel sink, long budget) throws IOException {
+      return bytes.writeTo(sink, budget);
+    }
+
+    @Override
+    public boolean done() {
+      return bytes.done();
+    }
+
+    @Override
+    public void release() {
+      onRelease.run();
+    }
+
+    @Override
+    public boolean notice() {
+      return true;
     }
   }
 

@@ -1,5 +1,6 @@
 package io.torchfeed.transport.tcp;
 
+import io.torchfeed.event.EventBus;
 import io.torchfeed.model.InvalidRequestException;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
@@ -7,29 +8,38 @@ import io.torchfeed.protocol.FetchHeader;
 import io.torchfeed.protocol.FetchRequest;
 import io.torchfeed.protocol.ListRequest;
 import io.torchfeed.protocol.ListResult;
+import io.torchfeed.protocol.LoadReceipt;
 import io.torchfeed.protocol.ManifestRequest;
 import io.torchfeed.protocol.ManifestResult;
 import io.torchfeed.protocol.Message;
+import io.torchfeed.protocol.ReceiptOk;
+import io.torchfeed.protocol.SubscribeRequest;
+import io.torchfeed.protocol.Subscribed;
 import io.torchfeed.protocol.UnexpectedMessageException;
 import io.torchfeed.repository.ModelCatalog;
 import io.torchfeed.repository.PinnedFile;
 import io.torchfeed.repository.ServedModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
- * Answers the requests that follow the hello (LIST, MANIFEST, FETCH) from the catalog. No I/O on the socket:
- * it returns a {@link Reply}; domain exceptions propagate to {@link ErrorMapper}.
+ * Answers the requests that follow the hello: LIST, MANIFEST, FETCH from the catalog; SUBSCRIBE and RECEIPT by
+ * updating the client's {@link ConnectedClient} state (a receipt is also published as an event). No I/O on the
+ * socket: it returns a {@link Reply}; domain exceptions propagate to {@link ErrorMapper}.
  */
 final class RequestHandler {
   private final ModelCatalog catalog;
+  private final EventBus events;
 
-  RequestHandler(ModelCatalog catalog) {
+  RequestHandler(ModelCatalog catalog, EventBus events) {
     this.catalog = catalog;
+    this.events = events;
   }
 
-  Reply handle(Message request) {
+  Reply handle(Message request, ConnectedClient client) {
     if (request instanceof ListRequest) {
       return new Reply.Frame(new ListResult(catalog.listing()), false);
     }
@@ -39,6 +49,16 @@ final class RequestHandler {
     }
     if (request instanceof FetchRequest f) {
       return fetch(f);
+    }
+    if (request instanceof SubscribeRequest s) {
+      List<String> names = s.subscription();
+      client.subscribe(names);
+      return new Reply.Frame(new Subscribed(names), false);
+    }
+    if (request instanceof LoadReceipt r) {
+      r.id();
+      events.publish(client.record(r, Instant.now()));
+      return new Reply.Frame(new ReceiptOk(), false);
     }
     throw UnexpectedMessageException.notAccepted("a server does not accept " + request.type() + " frames");
   }

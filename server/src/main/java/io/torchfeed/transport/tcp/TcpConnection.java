@@ -1,7 +1,8 @@
 package io.torchfeed.transport.tcp;
 
-import io.torchfeed.protocol.Hello;
+import io.torchfeed.protocol.ErrorCode;
 import io.torchfeed.protocol.ErrorMessage;
+import io.torchfeed.protocol.Hello;
 import io.torchfeed.protocol.Frame;
 import io.torchfeed.protocol.FrameDecoder;
 import io.torchfeed.protocol.Message;
@@ -15,7 +16,10 @@ import io.torchfeed.protocol.UnsupportedProtocolException;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +37,10 @@ import org.xnio.channels.StreamSourceChannel;
  * being sent, no further request is read (pipelined requests wait in the socket), so a slow reader only slows
  * itself. A FETCH payload goes from the pinned file to the socket with {@code sendfile(2)}, in slices so one
  * fast stream cannot starve the other connections of its I/O thread.
+ *
+ * <p>A subscribed connection also receives NOTICE frames ({@link #notice}), queued on its own I/O thread behind
+ * whatever is already queued, so they only ever go out between whole frames. At most {@code maxQueuedNotices}
+ * may wait; a subscriber that falls further behind is dropped with a fatal ERROR (docs/protocol.md 5.8).
  */
 final class TcpConnection {
   private static final Logger log = LoggerFactory.getLogger(TcpConnection.class);
@@ -47,15 +55,19 @@ final class TcpConnection {
   private final ServerHello hello;
   private final long idleNanos;
   private final Runnable onClosed;
+  private final ClientRegistry clients;
+  private final ConnectedClient client;
+  private final int maxQueuedNotices;
   private final ByteBuffer input = ByteBuffer.allocate(INPUT_BUFFER);
   private final ArrayDeque<Outbound> output = new ArrayDeque<>();
   private boolean greeted;
   private boolean closeWhenSent;
+  private int queuedNotices;
   private volatile long lastActivity = System.nanoTime();
   private XnioExecutor.Key idleCheck;
 
   TcpConnection(StreamConnection connection, TcpSettings settings, RequestHandler handler, ServerHello hello,
-      Runnable onClosed) {
+      ClientRegistry clients, Runnable onClosed) {
     this.connection = connection;
     this.source = connection.getSourceChannel();
     this.sink = connection.getSinkChannel();
@@ -64,9 +76,17 @@ final class TcpConnection {
     this.hello = hello;
     this.idleNanos = settings.idleTimeout().toNanos();
     this.onClosed = onClosed;
+    this.clients = clients;
+    this.client = new ConnectedClient(clients.nextId(), connection.getPeerAddress(), Instant.now());
+    this.maxQueuedNotices = settings.maxQueuedNotices();
+  }
+
+  ConnectedClient client() {
+    return client;
   }
 
   void start() {
+    clients.add(this);
     source.getReadSetter().set(channel -> pump());
     sink.getWriteSetter().set(channel -> pump());
     connection.getCloseSetter().set(c -> closed());
@@ -157,7 +177,7 @@ final class TcpConnection {
       if (request instanceof Hello) {
         throw UnexpectedMessageException.notAccepted("HELLO was already exchanged on this connection");
       }
-      queue(handler.handle(request));
+      queue(handler.handle(request, client));
     } catch (RuntimeException e) {
       queueError(ErrorMapper.toError(e), !greeted);
     }
@@ -173,6 +193,7 @@ final class TcpConnection {
     }
     log.debug("hello from {}: {} (LibTorch {})", peer(), clientHello.software(), clientHello.libtorch());
     greeted = true;
+    client.greeted(clientHello);
     output.add(Outbound.bytes(ByteBuffer.wrap(MessageEncoder.encode(hello))));
   }
 
@@ -193,6 +214,50 @@ final class TcpConnection {
     closeWhenSent |= sent.fatal();
   }
 
+  /**
+   * Queues a NOTICE frame for {@code model} if this connection is subscribed to it when its I/O thread gets to
+   * it. Called from any thread; never blocks.
+   */
+  void notice(String model, byte[] frame) {
+    try {
+      connection.getIoThread().execute(() -> deliver(model, frame));
+    } catch (RejectedExecutionException e) {
+      log.debug("notice for {} not queued: {}", peer(), e.toString());
+    }
+  }
+
+  private void deliver(String model, byte[] frame) {
+    if (!connection.isOpen() || closeWhenSent || !client.wants(model)) {
+      return;
+    }
+    if (queuedNotices >= maxQueuedNotices) {
+      dropAsTooSlow();
+      return;
+    }
+    if (output.isEmpty()) {
+      touch();
+    }
+    queuedNotices++;
+    output.add(Outbound.notice(ByteBuffer.wrap(frame), () -> queuedNotices--));
+    pump();
+  }
+
+  /** Drops the notices not yet started and queues a fatal ERROR behind the answers already queued. */
+  private void dropAsTooSlow() {
+    log.info("dropping subscriber {} ({}): more than {} notices waiting", client.id(), peer(), maxQueuedNotices);
+    Outbound head = output.peek();
+    for (Iterator<Outbound> it = output.iterator(); it.hasNext(); ) {
+      Outbound item = it.next();
+      if (item != head && item.notice()) {
+        it.remove();
+        item.release();
+      }
+    }
+    queueError(new ErrorMessage(ErrorCode.UNAVAILABLE, true, "subscriber too slow: more than "
+        + maxQueuedNotices + " notices were waiting; reconnect, subscribe and list"), true);
+    pump();
+  }
+
   private void touch() {
     lastActivity = System.nanoTime();
   }
@@ -204,12 +269,22 @@ final class TcpConnection {
 
   private void checkIdle() {
     long idleFor = System.nanoTime() - lastActivity;
-    if (idleFor >= idleNanos) {
+    if (!connection.isOpen()) {
+      return;
+    }
+    if (waitingForNotices()) {
+      scheduleIdleCheck(idleNanos);
+    } else if (idleFor >= idleNanos) {
       log.debug("closing {}: no progress for {} s", peer(), TimeUnit.NANOSECONDS.toSeconds(idleFor));
       close();
-    } else if (connection.isOpen()) {
+    } else {
       scheduleIdleCheck(idleNanos - idleFor);
     }
+  }
+
+  /** A subscriber with nothing to send and no request half received is waiting, not idle. */
+  private boolean waitingForNotices() {
+    return client.subscribed() && output.isEmpty() && input.position() == 0;
   }
 
   private void close() {
@@ -223,6 +298,7 @@ final class TcpConnection {
     while (!output.isEmpty()) {
       output.poll().release();
     }
+    clients.remove(this);
     onClosed.run();
   }
 

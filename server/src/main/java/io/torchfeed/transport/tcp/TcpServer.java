@@ -1,5 +1,6 @@
 package io.torchfeed.transport.tcp;
 
+import io.torchfeed.event.EventBus;
 import io.torchfeed.protocol.ErrorCode;
 import io.torchfeed.protocol.ErrorMessage;
 import io.torchfeed.protocol.MessageEncoder;
@@ -26,20 +27,30 @@ public final class TcpServer implements AutoCloseable {
   private final TcpSettings settings;
   private final RequestHandler handler;
   private final ServerHello hello;
+  private final ClientRegistry clients;
+  private final EventBus.Registration notices;
   private final AtomicInteger active = new AtomicInteger();
   private AcceptingChannel<StreamConnection> acceptor;
 
-  public TcpServer(XnioWorker worker, TcpSettings settings, ModelCatalog catalog, ServerHello hello) {
+  /**
+   * @param clients where connections are registered while they are open
+   * @param events  catalog events to notify subscribers of; receipts clients send are published to it
+   */
+  public TcpServer(XnioWorker worker, TcpSettings settings, ModelCatalog catalog, ServerHello hello,
+      ClientRegistry clients, EventBus events) {
     this.worker = worker;
     this.settings = settings;
-    this.handler = new RequestHandler(catalog);
+    this.handler = new RequestHandler(catalog, events);
     this.hello = hello;
+    this.clients = clients;
+    this.notices = events.addListener(new NoticeFanOut(clients));
   }
 
   public void start() throws IOException {
     ChannelListener<AcceptingChannel<StreamConnection>> onAccept = this::acceptAll;
     acceptor = worker.createStreamConnectionServer(settings.address(), onAccept,
-        OptionMap.create(Options.REUSE_ADDRESSES, true, Options.TCP_NODELAY, true));
+        OptionMap.builder().set(Options.REUSE_ADDRESSES, true).set(Options.TCP_NODELAY, true)
+            .set(Options.KEEP_ALIVE, true).getMap());
     acceptor.resumeAccepts();
     log.info("TCP protocol listening on port {}", address().getPort());
   }
@@ -71,11 +82,12 @@ public final class TcpServer implements AutoCloseable {
       IoUtils.safeClose(connection);
       return;
     }
-    new TcpConnection(connection, settings, handler, hello, active::decrementAndGet).start();
+    new TcpConnection(connection, settings, handler, hello, clients, active::decrementAndGet).start();
   }
 
   @Override
   public void close() {
+    notices.close();
     IoUtils.safeClose(acceptor);
   }
 }

@@ -1,0 +1,43 @@
+package io.torchfeed.transport.tcp;
+
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The TCP clients connected now: {@link #snapshot()} is what {@code GET /v1/clients} shows (docs/http.md). A
+ * connection is registered when it is accepted and forgotten when it closes. Thread-safe.
+ */
+public final class ClientRegistry {
+  private final AtomicLong ids = new AtomicLong();
+  private final ConcurrentHashMap<String, TcpConnection> connections = new ConcurrentHashMap<>();
+
+  /** Every connected client, in the order they connected. */
+  public List<ClientInfo> snapshot() {
+    return connections.values().stream().map(c -> c.client().info())
+        .sorted(Comparator.comparingLong((ClientInfo c) -> Long.parseLong(c.id()))).toList();
+  }
+
+  /** How many clients are connected. */
+  public int size() {
+    return connections.size();
+  }
+
+  String nextId() {
+    return Long.toString(ids.incrementAndGet());
+  }
+
+  void add(TcpConnection connection) {
+    connections.put(connection.client().id(), connection);
+  }
+
+  void remove(TcpConnection connection) {
+    connections.remove(connection.client().id(), connection);
+  }
+
+  Collection<TcpConnection> connections() {
+    return connections.values();
+  }
+}

@@ -1,0 +1,171 @@
+package io.torchfeed.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.torchfeed.config.ServerConfig;
+import io.torchfeed.model.InvalidRequestException;
+import io.torchfeed.model.LoadStatus;
+import io.torchfeed.model.Manifest;
+import io.torchfeed.model.ModelId;
+import io.torchfeed.support.Fixtures;
+import io.torchfeed.support.TestServer;
+import io.torchfeed.transport.tcp.ClientInfo;
+import io.torchfeed.transport.tcp.ClientReceipt;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** ModelWatcher against a real server: initial load, published versions, failures, rollbacks, reconnects. */
+class ModelWatcherIT {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir
+  static Path tmp;
+  static TestServer server;
+
+  @BeforeAll
+  static void start() {
+    server = TestServer.start(Fixtures.repository(tmp.resolve("repo")), tmp.resolve("cache"));
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  /** What a loader saw: the manifest and the sha256 of the bytes it was given. */
+  record Load(Manifest manifest, String sha256) {}
+
+  static String sha256(ByteBuffer bytes) throws Exception {
+    MessageDigest digest = MessageDigest.getInstance("SHA-256");
+    digest.update(bytes.duplicate());
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
+  static ModelWatcher watcher(TestServer on, String model, List<Load> loads, boolean fail) {
+    return new ModelWatcher(() -> TorchfeedClient.connect(on.serverAddress(), Duration.ofSeconds(5),
+        Duration.ofSeconds(30), "9.9.9"), List.of(model), (manifest, bytes) -> {
+          loads.add(new Load(manifest, sha256(bytes)));
+          if (fail && manifest.version() > 1) {
+            throw new IllegalStateException("this program wants 10 classes\nsecond line");
+          }
+        }).reconnectDelay(Duration.ofMillis(100));
+  }
+
+  static Manifest publish(TestServer on, String name, String fixture) throws Exception {
+    Path upload = Files.createTempFile(tmp, "upload", ".pt");
+    Files.copy(Fixtures.model(fixture), upload, StandardCopyOption.REPLACE_EXISTING);
+    Files.setLastModifiedTime(upload, FileTime.from(Instant.now().minusSeconds(60)));
+    return on.server().repository().publish(name, upload, true);
+  }
+
+  static void waitUntil(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+      Thread.sleep(20);
+    }
+  }
+
+  static Optional<ClientReceipt> receipt(TestServer on, String model, int version) {
+    return on.server().clients().snapshot().stream().filter(c -> c.libtorch().equals("9.9.9"))
+        .flatMap(c -> c.receipts().stream())
+        .filter(r -> r.name().equals(model) && r.version() == version).findFirst();
+  }
+
+  @Test
+  void loadsTheCurrentVersionThenEveryPublishedOneAndReportsEach() throws Exception {
+    List<Load> loads = new CopyOnWriteArrayList<>();
+    try (ModelWatcher watcher = watcher(server, "toynet", loads, false)) {
+      watcher.start();
+      waitUntil(() -> receipt(server, "toynet", 1).isPresent(), "the receipt for toynet:1");
+      assertEquals(Fixtures.golden("toynet"), loads.get(0).manifest());
+      assertEquals(Fixtures.golden("toynet").sha256(), loads.get(0).sha256(), "the loader got the exact bytes");
+
+      Manifest published = publish(server, "toynet", "toynet");
+      waitUntil(() -> receipt(server, "toynet", published.version()).isPresent(), "the receipt for v2");
+      ClientReceipt receipt = receipt(server, "toynet", published.version()).orElseThrow();
+      assertEquals(LoadStatus.LOADED, receipt.status());
+      assertEquals("9.9.9", receipt.libtorch(), "the LibTorch of HELLO");
+      assertEquals(published.sha256(), receipt.sha256());
+      assertEquals(2, loads.size(), loads.toString());
+      assertEquals(published, watcher.loaded().get("toynet"));
+
+      server.server().repository().delete(published.id());
+      waitUntil(() -> loads.size() == 3, "the rollback to the new latest");
+      assertEquals(1, loads.get(2).manifest().version());
+      assertEquals(1, watcher.loaded().get("toynet").version());
+    }
+  }
+
+  @Test
+  void aLoaderThatThrowsSendsAFailedReceiptWithItsMessage() throws Exception {
+    List<Load> loads = new CopyOnWriteArrayList<>();
+    try (ModelWatcher watcher = watcher(server, "bnnet", loads, true)) {
+      watcher.start();
+      waitUntil(() -> receipt(server, "bnnet", 1).isPresent(), "the receipt for bnnet:1");
+      Manifest published = publish(server, "bnnet", "bnnet");
+      waitUntil(() -> receipt(server, "bnnet", published.version()).isPresent(), "the failed receipt");
+      ClientReceipt receipt = receipt(server, "bnnet", published.version()).orElseThrow();
+      assertEquals(LoadStatus.FAILED, receipt.status());
+      assertEquals("this program wants 10 classes", receipt.reason(), "the first line of the message");
+      assertEquals(1, watcher.loaded().get("bnnet").version(), "the last version that loaded");
+    }
+  }
+
+  @Test
+  void refusesANameThatIsNotAModelName() {
+    assertThrows(InvalidRequestException.class,
+        () -> new ModelWatcher(() -> null, List.of("toynet@stable"), (m, b) -> {}));
+  }
+
+  @Test
+  void reconnectsAndLoadsWhatWasPublishedWhileTheServerWasAway() throws Exception {
+    Path repo = tmp.resolve("reconnect-repo");
+    Fixtures.copy(Fixtures.model("toynet"), repo.resolve("toynet").resolve("1").resolve("model.pt"));
+    List<Load> loads = new CopyOnWriteArrayList<>();
+    TestServer first = TestServer.start(repo, tmp.resolve("cache"));
+    int port = first.address().getPort();
+    List<String> disconnects = new CopyOnWriteArrayList<>();
+    try (ModelWatcher watcher = watcher(first, "toynet", loads, false)) {
+      watcher.listener(new ModelWatcher.Listener() {
+        @Override
+        public void disconnected(ClientException cause, Duration retryIn) {
+          disconnects.add(cause.getMessage());
+        }
+      });
+      watcher.start();
+      waitUntil(() -> loads.size() == 1, "the first load");
+      first.close();
+      Fixtures.copy(Fixtures.model("toynet"), repo.resolve("toynet").resolve("2").resolve("model.pt"));
+      waitUntil(() -> !disconnects.isEmpty(), "the watcher to notice");
+      ServerConfig config = new ServerConfig(repo, "127.0.0.1", port, Optional.empty(), 64 * 1024,
+          Duration.ofMinutes(1), 1000, Duration.ofMinutes(2), tmp.resolve("cache"),
+          List.of("-Xmx256m", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"), Duration.ofMillis(200),
+          Duration.ofSeconds(10), 0, false);
+      try (TestServer second = TestServer.start(config)) {
+        waitUntil(() -> loads.size() == 2, "the load of version 2 after reconnecting");
+        assertEquals(new ModelId("toynet", 2), loads.get(1).manifest().id());
+        waitUntil(() -> receipt(second, "toynet", 2).isPresent(), "the receipt on the new server");
+        List<ClientInfo> clients = second.server().clients().snapshot();
+        assertEquals(List.of("toynet"), clients.get(0).subscriptions());
+      }
+    }
+  }
+}
