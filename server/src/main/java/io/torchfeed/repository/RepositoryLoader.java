@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A file modified less than {@code settle} ago is still being written (a slow copy): it is left out of this
  * scan, and its previous version, if any, stays served; {@link Scan#unsettled()} tells the caller to scan again.
+ * A file the manifest cache knows at exactly its current stamp (a version just published) is taken at once.
  */
 public final class RepositoryLoader {
   private static final Logger log = LoggerFactory.getLogger(RepositoryLoader.class);
@@ -77,14 +78,16 @@ public final class RepositoryLoader {
           served.add(same);
           continue;
         }
-        if (isSettling(stamp)) {
+        // A file the cache knows at exactly this stamp needs no settling: it was validated (or published)
+        // as it is now. Any other file modified within the settle window may still be being written.
+        Optional<ManifestCache.Entry> cached = cache.get(stamp);
+        if (cached.isEmpty() && isSettling(stamp)) {
           unsettled = true;
           if (same != null) {
             served.add(same);
           }
           continue;
         }
-        Optional<ManifestCache.Entry> cached = cache.get(stamp);
         validated += cached.isEmpty() ? 1 : 0;
         served.add(ingest(file, stamp, cached));
       } catch (ModelRejectedException e) {
