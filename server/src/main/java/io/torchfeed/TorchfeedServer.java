@@ -1,6 +1,8 @@
 package io.torchfeed;
 
 import io.torchfeed.config.ServerConfig;
+import io.torchfeed.metrics.MeteredValidator;
+import io.torchfeed.metrics.Metrics;
 import io.torchfeed.protocol.ServerHello;
 import io.torchfeed.repository.ManifestCache;
 import io.torchfeed.repository.ModelCatalog;
@@ -8,6 +10,9 @@ import io.torchfeed.repository.ModelRepository;
 import io.torchfeed.repository.RepositoryWatcher;
 import io.torchfeed.repository.RepositoryLoader;
 import io.torchfeed.repository.RepositoryScanner;
+import io.torchfeed.transport.http.HttpServer;
+import io.torchfeed.transport.http.HttpSettings;
+import io.torchfeed.transport.http.RouteContribution;
 import io.torchfeed.transport.tcp.RawServer;
 import io.torchfeed.transport.tcp.TcpServer;
 import io.torchfeed.transport.tcp.TcpSettings;
@@ -15,6 +20,8 @@ import io.torchfeed.validation.ArchiveFacts;
 import io.torchfeed.validation.WorkerValidator;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,48 +31,72 @@ import org.xnio.Xnio;
 import org.xnio.XnioWorker;
 
 /**
- * The running server, wired from a {@link ServerConfig}: scans and validates the repository, then opens the TCP
- * protocol port and, if configured, the raw port. Ports open once the first scan is done, so every answer
- * reflects a validated repository.
+ * The running server, wired from a {@link ServerConfig}: opens the HTTP API (which answers 503 but for its health
+ * endpoints until the repository is ready), scans and validates the repository, then opens the TCP protocol port
+ * and, if configured, the raw port. Every answer about models reflects a validated repository.
  */
 public final class TorchfeedServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TorchfeedServer.class);
 
   private final ServerConfig config;
+  private final Metrics metrics = new Metrics();
   private ModelRepository repository;
   private RepositoryWatcher watcher;
   private WorkerValidator validator;
   private XnioWorker worker;
   private TcpServer tcp;
+  private HttpServer http;
   private RawServer raw;
 
   public TorchfeedServer(ServerConfig config) {
     this.config = config;
   }
 
+  /** Starts everything; on failure, closes what was started and throws. */
   public TorchfeedServer start() throws IOException {
+    try {
+      open();
+      return this;
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private void open() throws IOException {
     RepositoryScanner scanner = new RepositoryScanner(config.models(), log::warn);
     validator = new WorkerValidator(WorkerValidator.Settings.defaults()
         .withFileTimeout(config.validationTimeout()).withExtraJvmOptions(config.workerJvmOptions()));
     ManifestCache cache = new ManifestCache(config.cacheDir(), Version.SOFTWARE + "/" + Version.LIBTORCH);
     ArchiveFacts facts = new ArchiveFacts();
     repository = new ModelRepository(config.models(),
-        new RepositoryLoader(scanner, facts, validator, cache, config.settle()), facts, cache,
-        new ModelRepository.Settings(config.keep(), config.allowShapeChange(), config.rescanInterval()));
-    repository.start();
-    watcher = new RepositoryWatcher(config.models(), repository::rescanSoon).start();
+        new RepositoryLoader(scanner, facts, new MeteredValidator(validator, metrics), cache, config.settle()), facts,
+        cache, new ModelRepository.Settings(config.keep(), config.allowShapeChange(), config.rescanInterval()));
     ModelCatalog catalog = repository.catalog();
+    metrics.rejectedFiles(() -> catalog.current().rejected().size());
 
     worker = Xnio.getInstance(TorchfeedServer.class.getClassLoader()).createWorker(OptionMap.builder()
         .set(Options.WORKER_NAME, "torchfeed")
         .set(Options.WORKER_IO_THREADS, Math.max(2, Runtime.getRuntime().availableProcessors()))
         .set(Options.WORKER_TASK_CORE_THREADS, 2)
-        .set(Options.WORKER_TASK_MAX_THREADS, 8)
+        .set(Options.WORKER_TASK_MAX_THREADS, 16)
         .getMap());
     ServerHello hello = new ServerHello(io.torchfeed.protocol.Protocol.VERSION, "torchfeed/" + Version.SOFTWARE,
         Version.LIBTORCH);
     tcp = new TcpServer(worker, new TcpSettings(new InetSocketAddress(config.bind(), config.port()),
-        config.maxFrameBytes(), config.idleTimeout(), config.maxConnections()), catalog, hello);
+        config.maxFrameBytes(), config.idleTimeout(), config.maxConnections()), catalog, hello, metrics);
+    metrics.tcpConnections(tcp::activeConnections);
+
+    // HTTP opens before the first scan so that /healthz answers during a long one; /readyz and the API answer
+    // 503 until it is done. Routes of other parts of the server (GET /, /v1/clients, /v1/events) go in the list.
+    List<RouteContribution> routes = List.of();
+    // An upload waits for its validation without any I/O: the idle timeout must not close it meanwhile.
+    Duration httpIdle = max(config.idleTimeout(), config.validationTimeout().multipliedBy(2));
+    http = new HttpServer(worker, new HttpSettings(new InetSocketAddress(config.bind(), config.http().port()),
+        config.http().adminToken(), config.http().maxUploadBytes(), httpIdle), repository, metrics, routes).start();
+
+    repository.start();
+    watcher = new RepositoryWatcher(config.models(), repository::rescanSoon).start();
     tcp.start();
     if (config.raw().isPresent()) {
       ServerConfig.Raw r = config.raw().get();
@@ -73,7 +104,10 @@ public final class TorchfeedServer implements AutoCloseable {
           config.idleTimeout());
       raw.start();
     }
-    return this;
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 
   public ModelCatalog catalog() {
@@ -88,6 +122,14 @@ public final class TorchfeedServer implements AutoCloseable {
     return tcp.address();
   }
 
+  public InetSocketAddress httpAddress() {
+    return http.address();
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
   public TcpServer tcpServer() {
     return tcp;
   }
@@ -98,6 +140,9 @@ public final class TorchfeedServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (http != null) {
+      http.close();
+    }
     if (raw != null) {
       raw.close();
     }

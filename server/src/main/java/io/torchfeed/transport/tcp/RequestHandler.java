@@ -1,5 +1,6 @@
 package io.torchfeed.transport.tcp;
 
+import io.torchfeed.metrics.Metrics;
 import io.torchfeed.model.InvalidRequestException;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
@@ -24,9 +25,11 @@ import java.util.HexFormat;
  */
 final class RequestHandler {
   private final ModelCatalog catalog;
+  private final Metrics metrics;
 
-  RequestHandler(ModelCatalog catalog) {
+  RequestHandler(ModelCatalog catalog, Metrics metrics) {
     this.catalog = catalog;
+    this.metrics = metrics;
   }
 
   Reply handle(Message request) {
@@ -65,6 +68,7 @@ final class RequestHandler {
       }
       FetchHeader header = new FetchHeader(manifest.name(), manifest.version(), size, request.offset(), count,
           HexFormat.of().parseHex(manifest.sha256()), manifest);
+      metrics.fetched(Metrics.TCP, manifest.name(), manifest.version());
       return new Reply.Stream(header, file, request.offset(), count);
     } catch (IOException | RuntimeException e) {
       file.release();

@@ -1,5 +1,6 @@
 package io.torchfeed.transport.tcp;
 
+import io.torchfeed.metrics.Metrics;
 import io.torchfeed.protocol.ErrorCode;
 import io.torchfeed.protocol.ErrorMessage;
 import io.torchfeed.protocol.MessageEncoder;
@@ -26,14 +27,17 @@ public final class TcpServer implements AutoCloseable {
   private final TcpSettings settings;
   private final RequestHandler handler;
   private final ServerHello hello;
+  private final Metrics metrics;
   private final AtomicInteger active = new AtomicInteger();
   private AcceptingChannel<StreamConnection> acceptor;
 
-  public TcpServer(XnioWorker worker, TcpSettings settings, ModelCatalog catalog, ServerHello hello) {
+  public TcpServer(XnioWorker worker, TcpSettings settings, ModelCatalog catalog, ServerHello hello,
+      Metrics metrics) {
     this.worker = worker;
     this.settings = settings;
-    this.handler = new RequestHandler(catalog);
+    this.handler = new RequestHandler(catalog, metrics);
     this.hello = hello;
+    this.metrics = metrics;
   }
 
   public void start() throws IOException {
@@ -71,7 +75,7 @@ public final class TcpServer implements AutoCloseable {
       IoUtils.safeClose(connection);
       return;
     }
-    new TcpConnection(connection, settings, handler, hello, active::decrementAndGet).start();
+    new TcpConnection(connection, settings, handler, hello, metrics, active::decrementAndGet).start();
   }
 
   @Override
