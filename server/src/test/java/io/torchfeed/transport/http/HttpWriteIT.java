@@ -20,12 +20,16 @@ import io.torchfeed.support.TestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.http.HttpResponse;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.SortedMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -281,12 +285,52 @@ class HttpWriteIT {
       assertEquals(10, body.readNBytes(10).length);
     }
     assertStatus(204, http.delete("/v1/models/released/versions/1", ADMIN));
+    awaitNoOpenDeletedFiles("/released/");
+  }
 
+  @Test
+  void aLargeFileIsSentWholeAndAnAbortedDownloadReleasesIt() throws Exception {
+    Path large = padded(Fixtures.model("toynet"), tmp.resolve("large.pt"), 48);
+    assertStatus(201, upload("large", large, ""));
+    assertStatus(201, upload("large", Fixtures.model("toynet"), ""));
+    HttpResponse<byte[]> whole = http.get("/v1/models/large/versions/1/content");
+    assertStatus(200, whole);
+    assertEquals(Files.size(large), whole.body().length);
+    assertEquals(RepositorySnapshot.sha256(large), whole.headers().firstValue("X-Torchfeed-Sha256").orElse(""));
+    assertArrayEquals(Files.readAllBytes(large), whole.body());
+
+    HttpResponse<InputStream> abandoned = http.client().send(
+        http.request("/v1/models/large/versions/1/content").GET().build(),
+        HttpResponse.BodyHandlers.ofInputStream());
+    try (InputStream body = abandoned.body()) {
+      assertEquals(65536, body.readNBytes(65536).length);
+    }
+    assertStatus(204, http.delete("/v1/models/large/versions/1", ADMIN));
+    awaitNoOpenDeletedFiles("/large/");
+  }
+
+  /** A copy of a TorchScript archive with {@code megabytes} of random bytes added as an extra stored record. */
+  private static Path padded(Path model, Path target, int megabytes) throws IOException {
+    Files.copy(model, target);
+    try (FileSystem zip = FileSystems.newFileSystem(target, Map.of("compressionMethod", "STORED"))) {
+      byte[] chunk = new byte[1 << 20];
+      new Random(7).nextBytes(chunk);
+      Files.createDirectories(zip.getPath("model/extra"));
+      try (OutputStream out = Files.newOutputStream(zip.getPath("model/extra/padding"))) {
+        for (int i = 0; i < megabytes; i++) {
+          out.write(chunk);
+        }
+      }
+    }
+    return target;
+  }
+
+  private static void awaitNoOpenDeletedFiles(String part) throws Exception {
     long deadline = System.nanoTime() + 20_000_000_000L;
-    List<String> open = openDeletedFiles("/released/");
+    List<String> open = openDeletedFiles(part);
     while (!open.isEmpty() && System.nanoTime() < deadline) {
       Thread.sleep(100);
-      open = openDeletedFiles("/released/");
+      open = openDeletedFiles(part);
     }
     assertEquals(List.of(), open, "no descriptor stays open on the deleted file");
   }
