@@ -67,8 +67,8 @@ final class ContentHandler implements HttpHandler {
         return;
       }
       metrics.fetched(Metrics.HTTP, manifest.name(), manifest.version());
-      new FileStreamer(exchange, file, first, count, metrics).start();
       handedOver = true;
+      new FileStreamer(exchange, file, first, count, metrics).start();
     } finally {
       if (!handedOver) {
         file.release();

@@ -56,12 +56,12 @@ final class FileStreamer implements ChannelListener<StreamSinkChannel> {
   void start() {
     Runnable release = this::release;
     Set<Runnable> onClose = closeActions(exchange.getConnection());
-    onClose.add(release);
     exchange.addExchangeCompleteListener((ex, next) -> {
       onClose.remove(release);
       release();
       next.proceed();
     });
+    onClose.add(release);
     exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
       StreamSinkChannel sink = exchange.getResponseChannel();
       sink.getWriteSetter().set(this);
