@@ -2,6 +2,8 @@ package io.torchfeed;
 
 import io.torchfeed.config.ServerConfig;
 import io.torchfeed.event.EventBus;
+import io.torchfeed.metrics.MeteredValidator;
+import io.torchfeed.metrics.Metrics;
 import io.torchfeed.protocol.ServerHello;
 import io.torchfeed.repository.ManifestCache;
 import io.torchfeed.repository.ModelCatalog;
@@ -9,6 +11,11 @@ import io.torchfeed.repository.ModelRepository;
 import io.torchfeed.repository.RepositoryWatcher;
 import io.torchfeed.repository.RepositoryLoader;
 import io.torchfeed.repository.RepositoryScanner;
+import io.torchfeed.transport.http.CatalogPage;
+import io.torchfeed.transport.http.HttpServer;
+import io.torchfeed.transport.http.HttpSettings;
+import io.torchfeed.transport.http.LiveRoutes;
+import io.torchfeed.transport.http.RouteContribution;
 import io.torchfeed.transport.tcp.ClientRegistry;
 import io.torchfeed.transport.tcp.RawServer;
 import io.torchfeed.transport.tcp.TcpServer;
@@ -17,6 +24,8 @@ import io.torchfeed.validation.ArchiveFacts;
 import io.torchfeed.validation.WorkerValidator;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,54 +35,83 @@ import org.xnio.Xnio;
 import org.xnio.XnioWorker;
 
 /**
- * The running server, wired from a {@link ServerConfig}: scans and validates the repository, then opens the TCP
- * protocol port and, if configured, the raw port. Ports open once the first scan is done, so every answer
- * reflects a validated repository.
+ * The running server, wired from a {@link ServerConfig}: opens the HTTP API (which answers 503 but for its health
+ * endpoints until the repository is ready), scans and validates the repository, then opens the TCP protocol port
+ * and, if configured, the raw port. Every answer about models reflects a validated repository.
  *
  * <p>Catalog changes after the first scan go to {@link #events()}, as do the load receipts TCP clients send; TCP
- * subscribers hear the catalog changes as NOTICE frames. {@link #clients()} lists the connected TCP clients.
+ * subscribers hear the catalog changes as NOTICE frames and browsers on {@code /v1/events} as WebSocket messages.
+ * {@link #clients()} lists the connected TCP clients.
  */
 public final class TorchfeedServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TorchfeedServer.class);
 
   private final ServerConfig config;
+  private final Metrics metrics = new Metrics();
   private final EventBus events = new EventBus();
   private final ClientRegistry clients = new ClientRegistry();
+  private LiveRoutes live;
   private ModelRepository repository;
   private RepositoryWatcher watcher;
   private WorkerValidator validator;
   private XnioWorker worker;
   private TcpServer tcp;
+  private HttpServer http;
   private RawServer raw;
 
   public TorchfeedServer(ServerConfig config) {
     this.config = config;
   }
 
+  /** Starts everything; on failure, closes what was started and throws. */
   public TorchfeedServer start() throws IOException {
+    try {
+      open();
+      return this;
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private void open() throws IOException {
     RepositoryScanner scanner = new RepositoryScanner(config.models(), log::warn);
     validator = new WorkerValidator(WorkerValidator.Settings.defaults()
         .withFileTimeout(config.validationTimeout()).withExtraJvmOptions(config.workerJvmOptions()));
     ManifestCache cache = new ManifestCache(config.cacheDir(), ManifestCache.identity());
     ArchiveFacts facts = new ArchiveFacts();
     repository = new ModelRepository(config.models(),
-        new RepositoryLoader(scanner, facts, validator, cache, config.settle()), facts, cache,
-        new ModelRepository.Settings(config.keep(), config.allowShapeChange(), config.rescanInterval()));
-    repository.start();
-    repository.addListener(event -> events.publish(event.toEvent()));
-    watcher = new RepositoryWatcher(config.models(), repository::rescanSoon).start();
+        new RepositoryLoader(scanner, facts, new MeteredValidator(validator, metrics), cache, config.settle()), facts,
+        cache, new ModelRepository.Settings(config.keep(), config.allowShapeChange(), config.rescanInterval()));
     ModelCatalog catalog = repository.catalog();
+    repository.addListener(event -> events.publish(event.toEvent()));
+    metrics.rejectedFiles(() -> catalog.current().rejected().size());
+    metrics.subscribers(clients::subscribers);
 
     worker = Xnio.getInstance(TorchfeedServer.class.getClassLoader()).createWorker(OptionMap.builder()
         .set(Options.WORKER_NAME, "torchfeed")
         .set(Options.WORKER_IO_THREADS, Math.max(2, Runtime.getRuntime().availableProcessors()))
         .set(Options.WORKER_TASK_CORE_THREADS, 2)
-        .set(Options.WORKER_TASK_MAX_THREADS, 8)
+        .set(Options.WORKER_TASK_MAX_THREADS, 16)
         .getMap());
     ServerHello hello = new ServerHello(io.torchfeed.protocol.Protocol.VERSION, "torchfeed/" + Version.SOFTWARE,
         Version.LIBTORCH);
     tcp = new TcpServer(worker, new TcpSettings(new InetSocketAddress(config.bind(), config.port()),
-        config.maxFrameBytes(), config.idleTimeout(), config.maxConnections()), catalog, hello, clients, events);
+        config.maxFrameBytes(), config.idleTimeout(), config.maxConnections()), catalog, hello, clients, events,
+        metrics);
+    metrics.tcpConnections(tcp::activeConnections);
+
+    // HTTP opens before the first scan so that /healthz answers during a long one; /readyz and the API answer
+    // 503 until it is done. The catalog page, /v1/clients and the /v1/events WebSocket join the API's routes.
+    live = new LiveRoutes(clients, events);
+    List<RouteContribution> routes = List.of(new CatalogPage(), live);
+    // An upload waits for its validation without any I/O: the idle timeout must not close it meanwhile.
+    Duration httpIdle = max(config.idleTimeout(), config.validationTimeout().multipliedBy(2));
+    http = new HttpServer(worker, new HttpSettings(new InetSocketAddress(config.bind(), config.http().port()),
+        config.http().adminToken(), config.http().maxUploadBytes(), httpIdle), repository, metrics, routes).start();
+
+    repository.start();
+    watcher = new RepositoryWatcher(config.models(), repository::rescanSoon).start();
     tcp.start();
     if (config.raw().isPresent()) {
       ServerConfig.Raw r = config.raw().get();
@@ -81,7 +119,10 @@ public final class TorchfeedServer implements AutoCloseable {
           config.idleTimeout());
       raw.start();
     }
-    return this;
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 
   public ModelCatalog catalog() {
@@ -96,8 +137,12 @@ public final class TorchfeedServer implements AutoCloseable {
     return tcp.address();
   }
 
-  public TcpServer tcpServer() {
-    return tcp;
+  public InetSocketAddress httpAddress() {
+    return http.address();
+  }
+
+  public Metrics metrics() {
+    return metrics;
   }
 
   /**
@@ -114,12 +159,22 @@ public final class TorchfeedServer implements AutoCloseable {
     return clients;
   }
 
+  public TcpServer tcpServer() {
+    return tcp;
+  }
+
   public Optional<InetSocketAddress> rawAddress() {
     return Optional.ofNullable(raw).map(RawServer::address);
   }
 
   @Override
   public void close() {
+    if (live != null) {
+      live.close();
+    }
+    if (http != null) {
+      http.close();
+    }
     if (raw != null) {
       raw.close();
     }

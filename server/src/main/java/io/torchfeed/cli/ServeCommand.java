@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code serve}: scan and validate the repository, then serve it until interrupted. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-    description = "Validate the model repository and serve it over TCP.")
+    description = "Validate the model repository and serve it over TCP and HTTP.")
 public final class ServeCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
@@ -95,6 +95,19 @@ public final class ServeCommand implements Callable<Integer> {
           + "latest version's.")
   boolean allowShapeChange;
 
+  @Option(names = "--http-port", paramLabel = "N", defaultValue = "7071",
+      description = "HTTP API port; 0 picks a free port (default: ${DEFAULT-VALUE}).")
+  int httpPort;
+
+  @Option(names = "--admin-token", paramLabel = "TOKEN",
+      description = "Bearer token for the HTTP API's uploads, deletes and aliases; without one the API is "
+          + "read-only. Prefer TORCHFEED_ADMIN_TOKEN: a command line is visible to other users.")
+  String adminToken;
+
+  @Option(names = "--max-upload", paramLabel = "SIZE", defaultValue = "4GiB", converter = SizeConverter.class,
+      description = "Largest model upload over HTTP, e.g. 512MiB (default: ${DEFAULT-VALUE}).")
+  long maxUpload;
+
   @Override
   public Integer call() throws Exception {
     ServerConfig serverConfig = toConfig();
@@ -105,9 +118,9 @@ public final class ServeCommand implements Callable<Integer> {
       stopped.countDown();
     }, "torchfeed-shutdown"));
     int served = server.catalog().current().all().size();
-    spec.commandLine().getOut().printf("torchfeed ready: %d model version%s, %d rejected; TCP on %s%s%n", served,
-        served == 1 ? "" : "s", server.catalog().current().rejected().size(), display(server.tcpAddress()),
-        server.rawAddress().map(a -> ", raw on " + display(a)).orElse(""));
+    spec.commandLine().getOut().printf("torchfeed ready: %d model version%s, %d rejected; TCP on %s, HTTP on %s%s%n",
+        served, served == 1 ? "" : "s", server.catalog().current().rejected().size(), display(server.tcpAddress()),
+        display(server.httpAddress()), server.rawAddress().map(a -> ", raw on " + display(a)).orElse(""));
     spec.commandLine().getOut().flush();
     stopped.await();
     return 0;
@@ -134,6 +147,6 @@ public final class ServeCommand implements Callable<Integer> {
         : Optional.of(new ServerConfig.Raw(rawPort, ModelId.parse(rawModel), header));
     return new ServerConfig(models, bind, port, raw, maxFrame, idleTimeout, maxConnections, validationTimeout,
         cacheDir != null ? cacheDir : ServerConfig.defaultCacheDir(), workerJvmOptions, settle, rescanInterval, keep,
-        allowShapeChange);
+        allowShapeChange, new ServerConfig.Http(httpPort, Optional.ofNullable(adminToken), maxUpload));
   }
 }

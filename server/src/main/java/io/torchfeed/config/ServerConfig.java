@@ -24,6 +24,7 @@ import java.util.Optional;
  * @param rescanInterval     periodic rescan of the repository (file-system events make it prompt)
  * @param keep               versions kept on disk per model after a publish (0 = all)
  * @param allowShapeChange   accept versions whose parameters or buffers differ from the latest
+ * @param http               the HTTP API
  */
 public record ServerConfig(
     Path models,
@@ -39,7 +40,29 @@ public record ServerConfig(
     Duration settle,
     Duration rescanInterval,
     int keep,
-    boolean allowShapeChange) {
+    boolean allowShapeChange,
+    Http http) {
+
+  /**
+   * The HTTP API (docs/http.md).
+   *
+   * @param port            the HTTP port (0 = any free port)
+   * @param adminToken      bearer token of the mutating endpoints; none = read-only
+   * @param maxUploadBytes  the largest model upload
+   */
+  public record Http(int port, Optional<String> adminToken, long maxUploadBytes) {
+    public static final long DEFAULT_MAX_UPLOAD = 4L << 30;
+
+    public Http {
+      adminToken = adminToken.filter(token -> !token.isEmpty());
+    }
+
+    @Override
+    public String toString() {
+      return "Http[port=" + port + ", adminToken=" + (adminToken.isPresent() ? "(set)" : "(none)")
+          + ", maxUploadBytes=" + maxUploadBytes + "]";
+    }
+  }
 
   /** The raw port: one model's bytes behind an optional size header. */
   public record Raw(int port, ModelId model, RawHeader header) {}

@@ -1,5 +1,6 @@
 package io.torchfeed.model;
 
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +14,8 @@ import java.util.Map;
 public final class ModuleDiff {
   private ModuleDiff() {}
 
-  /** One difference, as a line a person reads. */
+  /** One difference, as a line a person reads ({@link #toString()}) or as JSON. */
+  @JsonPropertyOrder({"kind", "name", "expected", "actual"})
   public record Difference(String kind, String name, String expected, String actual) {
     @Override
     public String toString() {

@@ -158,7 +158,8 @@ class ModelWatcherIT {
       ServerConfig config = new ServerConfig(repo, "127.0.0.1", port, Optional.empty(), 64 * 1024,
           Duration.ofMinutes(1), 1000, Duration.ofMinutes(2), tmp.resolve("cache"),
           List.of("-Xmx256m", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"), Duration.ofMillis(200),
-          Duration.ofSeconds(10), 0, false);
+          Duration.ofSeconds(10), 0, false,
+          new ServerConfig.Http(0, Optional.empty(), ServerConfig.Http.DEFAULT_MAX_UPLOAD));
       try (TestServer second = TestServer.start(config)) {
         waitUntil(() -> loads.size() == 2, "the load of version 2 after reconnecting");
         assertEquals(new ModelId("toynet", 2), loads.get(1).manifest().id());

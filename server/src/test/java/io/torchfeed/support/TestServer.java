@@ -9,13 +9,17 @@ import io.torchfeed.transport.tcp.RawHeader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/** A real server on an ephemeral loopback port, over a repository the test provides. */
+/** A real server on ephemeral loopback ports (TCP and HTTP), over a repository the test provides. */
 public final class TestServer implements AutoCloseable {
+  /** The admin token of servers started with {@link #withAdmin}. */
+  public static final String TOKEN = "test-admin-token";
+
   private final TorchfeedServer server;
 
   private TestServer(TorchfeedServer server) {
@@ -28,9 +32,22 @@ public final class TestServer implements AutoCloseable {
 
   public static TestServer start(Path repository, Path cacheDir, Optional<ServerConfig.Raw> raw,
       Duration idleTimeout) {
-    return start(new ServerConfig(repository, "127.0.0.1", 0, raw, 64 * 1024, idleTimeout, 1000,
+    return start(config(repository, cacheDir, raw, idleTimeout, 0,
+        new ServerConfig.Http(0, Optional.empty(), ServerConfig.Http.DEFAULT_MAX_UPLOAD)));
+  }
+
+  /** A server whose HTTP API accepts changes with {@link #TOKEN}, keeping {@code keep} versions (0 = all). */
+  public static TestServer withAdmin(Path repository, Path cacheDir, int keep, long maxUploadBytes) {
+    return start(config(repository, cacheDir, Optional.empty(), Duration.ofMinutes(1), keep,
+        new ServerConfig.Http(0, Optional.of(TOKEN), maxUploadBytes)));
+  }
+
+  /** The usual test settings: loopback, ephemeral ports, a settle window of 200 ms. */
+  public static ServerConfig config(Path repository, Path cacheDir, Optional<ServerConfig.Raw> raw,
+      Duration idleTimeout, int keep, ServerConfig.Http http) {
+    return new ServerConfig(repository, "127.0.0.1", 0, raw, 64 * 1024, idleTimeout, 1000,
         Duration.ofMinutes(2), cacheDir, List.of("-Xmx256m", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"),
-        Duration.ofMillis(200), Duration.ofSeconds(10), 0, false));
+        Duration.ofMillis(200), Duration.ofSeconds(10), keep, false, http);
   }
 
   /** A server with every setting given; see {@link #start(Path, Path)} for the usual ones. */
@@ -52,6 +69,15 @@ public final class TestServer implements AutoCloseable {
 
   public InetSocketAddress address() {
     return server.tcpAddress();
+  }
+
+  public InetSocketAddress httpAddress() {
+    return server.httpAddress();
+  }
+
+  /** {@code http://127.0.0.1:<port><path>}. */
+  public URI http(String path) {
+    return URI.create("http://127.0.0.1:" + httpAddress().getPort() + path);
   }
 
   public ServerAddress serverAddress() {

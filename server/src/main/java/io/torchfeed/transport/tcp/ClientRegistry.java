@@ -20,6 +20,11 @@ public final class ClientRegistry {
         .sorted(Comparator.comparingLong((ClientInfo c) -> Long.parseLong(c.id()))).toList();
   }
 
+  /** How many connected clients have subscribed to notices. */
+  public int subscribers() {
+    return (int) connections.values().stream().filter(c -> c.client().subscribed()).count();
+  }
+
   /** How many clients are connected. */
   public int size() {
     return connections.size();

@@ -1,6 +1,7 @@
 package io.torchfeed.transport.tcp;
 
 import io.torchfeed.event.EventBus;
+import io.torchfeed.metrics.Metrics;
 import io.torchfeed.model.InvalidRequestException;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
@@ -33,10 +34,12 @@ import java.util.List;
 final class RequestHandler {
   private final ModelCatalog catalog;
   private final EventBus events;
+  private final Metrics metrics;
 
-  RequestHandler(ModelCatalog catalog, EventBus events) {
+  RequestHandler(ModelCatalog catalog, EventBus events, Metrics metrics) {
     this.catalog = catalog;
     this.events = events;
+    this.metrics = metrics;
   }
 
   Reply handle(Message request, ConnectedClient client) {
@@ -85,6 +88,7 @@ final class RequestHandler {
       }
       FetchHeader header = new FetchHeader(manifest.name(), manifest.version(), size, request.offset(), count,
           HexFormat.of().parseHex(manifest.sha256()), manifest);
+      metrics.fetched(Metrics.TCP, manifest.name(), manifest.version());
       return new Reply.Stream(header, file, request.offset(), count);
     } catch (IOException | RuntimeException e) {
       file.release();

@@ -1,5 +1,6 @@
 package io.torchfeed.transport.tcp;
 
+import io.torchfeed.metrics.Metrics;
 import io.torchfeed.protocol.ErrorCode;
 import io.torchfeed.protocol.ErrorMessage;
 import io.torchfeed.protocol.Hello;
@@ -53,6 +54,7 @@ final class TcpConnection {
   private final FrameDecoder decoder;
   private final RequestHandler handler;
   private final ServerHello hello;
+  private final Metrics metrics;
   private final long idleNanos;
   private final Runnable onClosed;
   private final ClientRegistry clients;
@@ -67,13 +69,14 @@ final class TcpConnection {
   private XnioExecutor.Key idleCheck;
 
   TcpConnection(StreamConnection connection, TcpSettings settings, RequestHandler handler, ServerHello hello,
-      ClientRegistry clients, Runnable onClosed) {
+      ClientRegistry clients, Metrics metrics, Runnable onClosed) {
     this.connection = connection;
     this.source = connection.getSourceChannel();
     this.sink = connection.getSinkChannel();
     this.decoder = new FrameDecoder(settings.maxFrameBytes());
     this.handler = handler;
     this.hello = hello;
+    this.metrics = metrics;
     this.idleNanos = settings.idleTimeout().toNanos();
     this.onClosed = onClosed;
     this.clients = clients;
@@ -142,6 +145,7 @@ final class TcpConnection {
       long written = head.writeTo(sink, budget);
       if (written > 0) {
         touch();
+        metrics.sent(Metrics.TCP, written);
         budget -= written;
       }
       if (!head.done()) {

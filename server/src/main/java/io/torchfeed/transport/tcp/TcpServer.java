@@ -1,6 +1,7 @@
 package io.torchfeed.transport.tcp;
 
 import io.torchfeed.event.EventBus;
+import io.torchfeed.metrics.Metrics;
 import io.torchfeed.protocol.ErrorCode;
 import io.torchfeed.protocol.ErrorMessage;
 import io.torchfeed.protocol.MessageEncoder;
@@ -29,21 +30,24 @@ public final class TcpServer implements AutoCloseable {
   private final ServerHello hello;
   private final ClientRegistry clients;
   private final EventBus.Registration notices;
+  private final Metrics metrics;
   private final AtomicInteger active = new AtomicInteger();
   private AcceptingChannel<StreamConnection> acceptor;
 
   /**
    * @param clients where connections are registered while they are open
    * @param events  catalog events to notify subscribers of; receipts clients send are published to it
+   * @param metrics bytes sent, fetches and connections
    */
   public TcpServer(XnioWorker worker, TcpSettings settings, ModelCatalog catalog, ServerHello hello,
-      ClientRegistry clients, EventBus events) {
+      ClientRegistry clients, EventBus events, Metrics metrics) {
     this.worker = worker;
     this.settings = settings;
-    this.handler = new RequestHandler(catalog, events);
+    this.handler = new RequestHandler(catalog, events, metrics);
     this.hello = hello;
     this.clients = clients;
     this.notices = events.addListener(new NoticeFanOut(clients));
+    this.metrics = metrics;
   }
 
   public void start() throws IOException {
@@ -82,7 +86,7 @@ public final class TcpServer implements AutoCloseable {
       IoUtils.safeClose(connection);
       return;
     }
-    new TcpConnection(connection, settings, handler, hello, clients, active::decrementAndGet).start();
+    new TcpConnection(connection, settings, handler, hello, clients, metrics, active::decrementAndGet).start();
   }
 
   @Override

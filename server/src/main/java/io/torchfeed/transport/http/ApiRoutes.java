@@ -1,0 +1,60 @@
+package io.torchfeed.transport.http;
+
+import io.torchfeed.metrics.Metrics;
+import io.torchfeed.repository.ModelRepository;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.handlers.BlockingHandler;
+
+/**
+ * The endpoints of docs/http.md that this package owns, each composed of small handlers: {@code ready} (503
+ * until the first scan is done), {@code admin} (the bearer token) and {@code blocking} (a worker thread, with its
+ * own {@link ErrorHandler} because an exception there never comes back to the router).
+ */
+final class ApiRoutes implements RouteContribution {
+  private final ModelRepository repository;
+  private final Metrics metrics;
+  private final AdminAuth auth;
+  private final UploadArea uploads;
+  private final long maxUploadBytes;
+
+  ApiRoutes(ModelRepository repository, Metrics metrics, AdminAuth auth, UploadArea uploads, long maxUploadBytes) {
+    this.repository = repository;
+    this.metrics = metrics;
+    this.auth = auth;
+    this.uploads = uploads;
+    this.maxUploadBytes = maxUploadBytes;
+  }
+
+  @Override
+  public void addTo(Router router) {
+    HealthHandlers health = new HealthHandlers(repository::ready, metrics);
+    CatalogHandlers catalog = new CatalogHandlers(repository.catalog());
+    AdminHandlers admin = new AdminHandlers(repository);
+    router.get("/healthz", health::alive)
+        .get("/readyz", health::ready)
+        .get("/metrics", health::metrics)
+        .get("/v1/models", ready(health, catalog::list))
+        .get("/v1/models/{name}", ready(health, catalog::model))
+        .get("/v1/models/{name}/versions/{v}", ready(health, catalog::manifest))
+        .get("/v1/models/{name}/versions/{v}/content",
+            ready(health, new ContentHandler(repository.catalog(), metrics, PathParams::version)))
+        .get("/v1/models/{name}/content",
+            ready(health, new ContentHandler(repository.catalog(), metrics, PathParams::nameOrAlias)))
+        .get("/v1/models/{name}/diff", ready(health, catalog::diff))
+        .post("/v1/models/{name}/versions",
+            ready(health, auth.require(blocking(new UploadHandler(repository, uploads, maxUploadBytes)))))
+        .delete("/v1/models/{name}/versions/{v}", ready(health, auth.require(blocking(admin::delete))))
+        .put("/v1/models/{name}/aliases/{alias}", ready(health, auth.require(blocking(admin::alias))));
+  }
+
+  private static HttpHandler ready(HealthHandlers health, HttpHandler next) {
+    return exchange -> {
+      health.requireReady();
+      next.handleRequest(exchange);
+    };
+  }
+
+  private static HttpHandler blocking(HttpHandler next) {
+    return new BlockingHandler(new ErrorHandler(next));
+  }
+}

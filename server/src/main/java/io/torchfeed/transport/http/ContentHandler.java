@@ -1,0 +1,119 @@
+package io.torchfeed.transport.http;
+
+import io.torchfeed.metrics.Metrics;
+import io.torchfeed.model.Manifest;
+import io.torchfeed.model.ModelId;
+import io.torchfeed.repository.ModelCatalog;
+import io.torchfeed.repository.PinnedFile;
+import io.torchfeed.repository.ServedModel;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.Methods;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * A model file's bytes ({@code .../content}): strong ETag (the sha256), {@code If-None-Match} (304), a single
+ * {@code Range} (206, or 416) honoured unless {@code If-Range} names another file, HEAD, and the body sent by a
+ * {@link FileStreamer} from the pinned file, so the bytes are always the ones the ETag names. Runs on the I/O
+ * thread: it only looks at the catalog and headers.
+ */
+final class ContentHandler implements HttpHandler {
+  static final HttpString VERSION = new HttpString("X-Torchfeed-Version");
+  static final HttpString SHA256 = new HttpString("X-Torchfeed-Sha256");
+
+  private final ModelCatalog catalog;
+  private final Metrics metrics;
+  private final Function<HttpServerExchange, ModelId> target;
+
+  /** {@code target} reads the model reference from the route. */
+  ContentHandler(ModelCatalog catalog, Metrics metrics, Function<HttpServerExchange, ModelId> target) {
+    this.catalog = catalog;
+    this.metrics = metrics;
+    this.target = target;
+  }
+
+  @Override
+  public void handleRequest(HttpServerExchange exchange) {
+    ServedModel model = retainServed(target.apply(exchange));
+    PinnedFile file = model.file();
+    boolean handedOver = false;
+    try {
+      Manifest manifest = model.manifest();
+      String etag = "\"" + manifest.sha256() + "\"";
+      HeaderMap request = exchange.getRequestHeaders();
+      HeaderMap response = exchange.getResponseHeaders();
+      response.put(Headers.ETAG, etag).put(Headers.ACCEPT_RANGES, "bytes")
+          .put(VERSION, manifest.version()).put(SHA256, manifest.sha256());
+      if (matchesAny(request.getFirst(Headers.IF_NONE_MATCH), etag)) {
+        exchange.setStatusCode(304);
+        return;
+      }
+      long size = checkedSize(file, manifest);
+      String ifRange = request.getFirst(Headers.IF_RANGE);
+      Optional<ByteRange> range = ifRange == null || ifRange.equals(etag)
+          ? ByteRange.parse(request.getFirst(Headers.RANGE), size) : Optional.empty();
+      long first = range.map(ByteRange::first).orElse(0L);
+      long count = range.map(ByteRange::length).orElse(size);
+      exchange.setStatusCode(range.isPresent() ? 206 : 200);
+      range.ifPresent(r -> response.put(Headers.CONTENT_RANGE, r.contentRange(size)));
+      response.put(Headers.CONTENT_TYPE, "application/octet-stream").put(Headers.CONTENT_LENGTH, count);
+      if (exchange.getRequestMethod().equals(Methods.HEAD)) {
+        return;
+      }
+      metrics.fetched(Metrics.HTTP, manifest.name(), manifest.version());
+      handedOver = true;
+      new FileStreamer(exchange, file, first, count, metrics).start();
+    } finally {
+      if (!handedOver) {
+        file.release();
+      }
+    }
+  }
+
+  /**
+   * The served version, with a reference taken on its file. A rescan may retire the file between the lookup and
+   * the retain; then the lookup is repeated on the new catalog.
+   */
+  private ServedModel retainServed(ModelId id) {
+    for (int attempt = 0; attempt < 3; attempt++) {
+      ServedModel model = catalog.resolve(id);
+      if (model.file().retain()) {
+        return model;
+      }
+    }
+    throw HttpException.unavailable(id + " is being replaced; try again");
+  }
+
+  private static long checkedSize(PinnedFile file, Manifest manifest) {
+    try {
+      long onDisk = file.channel().size();
+      if (onDisk != manifest.size()) {
+        throw new IOException(manifest.id() + " changed on disk since it was validated (" + onDisk
+            + " bytes, validated " + manifest.size() + "); replace model files by renaming a new file over them");
+      }
+      return onDisk;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Whether an {@code If-None-Match} list names {@code etag} (weak comparison, as RFC 9110 asks) or is *. */
+  static boolean matchesAny(String ifNoneMatch, String etag) {
+    if (ifNoneMatch == null) {
+      return false;
+    }
+    for (String tag : ifNoneMatch.split(",")) {
+      String t = tag.strip();
+      if (t.equals("*") || (t.startsWith("W/") ? t.substring(2) : t).equals(etag)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,57 @@
+package io.torchfeed.transport.http;
+
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HttpString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.IoUtils;
+
+/**
+ * Sends what {@link ErrorMapper} makes of an exception thrown by the handler it wraps. It wraps the router, and
+ * again every handler that runs on a worker thread (an exception there never comes back to the router). A
+ * response that has already started cannot become an error: its connection is closed instead. An unread request
+ * body is drained after the answer up to {@link #DRAIN_LIMIT} (then the connection closes).
+ */
+final class ErrorHandler implements HttpHandler {
+  private static final Logger log = LoggerFactory.getLogger(ErrorHandler.class);
+  static final long DRAIN_LIMIT = 16L * 1024 * 1024;
+
+  private final HttpHandler next;
+
+  ErrorHandler(HttpHandler next) {
+    this.next = next;
+  }
+
+  @Override
+  public void handleRequest(HttpServerExchange exchange) {
+    try {
+      next.handleRequest(exchange);
+    } catch (Exception e) {
+      send(exchange, e);
+    }
+  }
+
+  static void send(HttpServerExchange exchange, Throwable error) {
+    if (exchange.isResponseStarted()) {
+      log.debug("{} {} failed after its response started: {}", exchange.getRequestMethod(),
+          exchange.getRequestPath(), error.toString());
+      IoUtils.safeClose(exchange.getConnection());
+      return;
+    }
+    ErrorMapper.HttpError mapped = ErrorMapper.map(error);
+    if (!exchange.isRequestComplete()) {
+      if (exchange.isRequestChannelAvailable()) {
+        // A body refused unread (a wrong token on an upload): Undertow reads and discards it after the answer,
+        // so a client still sending sees the answer rather than a reset; past DRAIN_LIMIT it closes instead.
+        exchange.setMaxEntitySize(DRAIN_LIMIT);
+      } else {
+        // an upload stopped mid-way (over --max-upload): close after the answer rather than read the rest
+        exchange.setPersistent(false);
+      }
+    }
+    exchange.getResponseHeaders().clear();
+    mapped.headers().forEach((name, value) -> exchange.getResponseHeaders().put(new HttpString(name), value));
+    Responses.json(exchange, mapped.status(), mapped.body());
+  }
+}

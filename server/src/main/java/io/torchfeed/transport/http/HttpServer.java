@@ -1,0 +1,76 @@
+package io.torchfeed.transport.http;
+
+import io.torchfeed.metrics.Metrics;
+import io.torchfeed.repository.ModelRepository;
+import io.undertow.Handlers;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import java.net.InetSocketAddress;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.XnioWorker;
+
+/**
+ * The HTTP API (docs/http.md, default port 7071) on Undertow, sharing the server's XNIO worker: its I/O threads
+ * answer reads and stream model bytes, its task threads run uploads and repository changes. The handler chain is
+ * {@link ErrorHandler} around 100-continue support around the {@link Router}, which holds {@link ApiRoutes} and
+ * the routes other parts of the server contribute.
+ */
+public final class HttpServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+
+  private final XnioWorker worker;
+  private final HttpSettings settings;
+  private final ModelRepository repository;
+  private final Metrics metrics;
+  private final List<RouteContribution> contributions;
+  private Undertow undertow;
+
+  /**
+   * @param contributions routes other parts of the server add (the catalog page, {@code /v1/clients},
+   *                      {@code /v1/events}), after this package's own
+   */
+  public HttpServer(XnioWorker worker, HttpSettings settings, ModelRepository repository, Metrics metrics,
+      List<RouteContribution> contributions) {
+    this.worker = worker;
+    this.settings = settings;
+    this.repository = repository;
+    this.metrics = metrics;
+    this.contributions = List.copyOf(contributions);
+  }
+
+  public HttpServer start() {
+    AdminAuth auth = new AdminAuth(settings.adminToken());
+    UploadArea uploads = new UploadArea(repository.root());
+    if (auth.enabled()) {
+      uploads.clean();
+    }
+    Router router = new Router();
+    new ApiRoutes(repository, metrics, auth, uploads, settings.maxUploadBytes()).addTo(router);
+    contributions.forEach(contribution -> contribution.addTo(router));
+    int idleMillis = (int) Math.min(Integer.MAX_VALUE, settings.idleTimeout().toMillis());
+    undertow = Undertow.builder()
+        .setWorker(worker)
+        .addHttpListener(settings.address().getPort(), settings.address().getHostString())
+        .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, idleMillis)
+        .setServerOption(UndertowOptions.IDLE_TIMEOUT, idleMillis)
+        .setHandler(new ErrorHandler(Handlers.httpContinueRead(router.handler())))
+        .build();
+    undertow.start();
+    log.info("HTTP API listening on port {} ({})", address().getPort(),
+        auth.enabled() ? "changes allowed with the admin token" : "read-only: no admin token");
+    return this;
+  }
+
+  public InetSocketAddress address() {
+    return (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
+  }
+
+  @Override
+  public void close() {
+    if (undertow != null) {
+      undertow.stop();
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package io.torchfeed.transport.http;
+
+import io.torchfeed.model.InvalidRequestException;
+import io.torchfeed.model.ModelId;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.PathTemplateMatch;
+import java.util.Deque;
+
+/**
+ * Reads the model references of docs/http.md from a request: {@code {name}}, {@code {name}@{alias}}, and a
+ * version {@code {v}}: a positive integer, {@code latest} or {@code @alias}. Bad ones are
+ * {@link InvalidRequestException}s (400).
+ */
+final class PathParams {
+  private PathParams() {}
+
+  /** The {@code {name}} of the route, which must be a plain model name. */
+  static String name(HttpServerExchange exchange) {
+    return new ModelId(param(exchange, "name"), ModelId.LATEST).name();
+  }
+
+  /** {@code {name}} and {@code {v}}. */
+  static ModelId version(HttpServerExchange exchange) {
+    return version(name(exchange), param(exchange, "v"));
+  }
+
+  /** {@code {name}} alone, meaning the latest version, or {@code {name}@{alias}}. */
+  static ModelId nameOrAlias(HttpServerExchange exchange) {
+    String text = param(exchange, "name");
+    int at = text.indexOf('@');
+    return at < 0 ? new ModelId(text, ModelId.LATEST)
+        : new ModelId(text.substring(0, at), ModelId.LATEST, text.substring(at + 1));
+  }
+
+  /** A version reference {@code v} of model {@code name}. */
+  static ModelId version(String name, String v) {
+    if (v.equals("latest")) {
+      return new ModelId(name, ModelId.LATEST);
+    }
+    if (v.startsWith("@")) {
+      return new ModelId(name, ModelId.LATEST, v.substring(1));
+    }
+    if (v.matches("[1-9][0-9]{0,9}") && Long.parseLong(v) <= Integer.MAX_VALUE) {
+      return new ModelId(name, Integer.parseInt(v));
+    }
+    throw new InvalidRequestException("invalid version '" + v + "': use a positive integer, latest or @alias");
+  }
+
+  static String param(HttpServerExchange exchange, String key) {
+    String value = exchange.getAttachment(PathTemplateMatch.ATTACHMENT_KEY).getParameters().get(key);
+    if (value == null) {
+      throw new IllegalStateException("route has no {" + key + "}");
+    }
+    return value;
+  }
+
+  /** A query parameter, or null. */
+  static String query(HttpServerExchange exchange, String key) {
+    Deque<String> values = exchange.getQueryParameters().get(key);
+    return values == null || values.isEmpty() ? null : values.getFirst();
+  }
+
+  /** A boolean query parameter: absent or {@code false} is false, {@code true} is true. */
+  static boolean flag(HttpServerExchange exchange, String key) {
+    String value = query(exchange, key);
+    if (value == null || value.equals("false")) {
+      return false;
+    }
+    if (value.equals("true")) {
+      return true;
+    }
+    throw new InvalidRequestException("invalid " + key + " '" + value + "': use true or false");
+  }
+}

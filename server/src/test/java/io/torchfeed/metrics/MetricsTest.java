@@ -1,0 +1,67 @@
+package io.torchfeed.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.torchfeed.model.ModelRejectedException;
+import io.torchfeed.model.ModuleInfo;
+import io.torchfeed.validation.Validator;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MetricsTest {
+  private final Metrics metrics = new Metrics();
+
+  private void assertLine(String line) {
+    String scrape = metrics.scrape();
+    assertTrue(scrape.lines().anyMatch(l -> l.equals(line)), "no line '" + line + "' in\n" + scrape);
+  }
+
+  @Test
+  void countsBytesPerTransportAndFetchesPerVersion() {
+    metrics.sent(Metrics.HTTP, 100);
+    metrics.sent(Metrics.HTTP, 23);
+    metrics.sent(Metrics.TCP, 7);
+    metrics.fetched(Metrics.TCP, "toynet", 3);
+    metrics.fetched(Metrics.TCP, "toynet", 3);
+    assertLine("torchfeed_sent_bytes_total{transport=\"http\"} 123.0");
+    assertLine("torchfeed_sent_bytes_total{transport=\"tcp\"} 7.0");
+    assertLine("torchfeed_fetches_total{name=\"toynet\",transport=\"tcp\",version=\"3\"} 2.0");
+  }
+
+  @Test
+  void gaugesReadTheirSourcesAndStartAtZero() {
+    assertLine("torchfeed_subscribers 0.0");
+    metrics.subscribers(() -> 4);
+    metrics.tcpConnections(() -> 2);
+    metrics.rejectedFiles(() -> 1);
+    assertLine("torchfeed_subscribers 4.0");
+    assertLine("torchfeed_tcp_connections 2.0");
+    assertLine("torchfeed_rejected_files 1.0");
+  }
+
+  @Test
+  void meteredValidatorRecordsOutcomesAndRejects() {
+    Validator fine = new StubValidator(null);
+    Validator bad = new StubValidator(new ModelRejectedException("not a zip archive"));
+    new MeteredValidator(fine, metrics).validate(Path.of("a.pt"));
+    assertThrows(ModelRejectedException.class, () -> new MeteredValidator(bad, metrics).validate(Path.of("b.pt")));
+    assertLine("torchfeed_validation_seconds_count{outcome=\"valid\"} 1");
+    assertLine("torchfeed_validation_seconds_count{outcome=\"rejected\"} 1");
+    assertLine("torchfeed_validation_rejects_total 1.0");
+  }
+
+  private record StubValidator(RuntimeException failure) implements Validator {
+    @Override
+    public ModuleInfo validate(Path file) {
+      if (failure != null) {
+        throw failure;
+      }
+      return new ModuleInfo(List.of(), List.of());
+    }
+
+    @Override
+    public void close() {}
+  }
+}
