@@ -61,9 +61,14 @@ async function renderModels() {
   const details = await Promise.all(
     listing.models.map((m) => getJson(`/v1/models/${encodeURIComponent(m.name)}`)));
   const container = $("#models");
+  const open = new Set([...container.querySelectorAll("details[open]")].map(
+    (d) => `${d.closest("[data-model]").dataset.model}:${d.dataset.version}`));
   container.replaceChildren(...(details.length
     ? details.map(modelCard)
     : [el("p", { class: "muted" }, "No models are served.")]));
+  for (const d of container.querySelectorAll("details")) {
+    if (open.has(`${d.closest("[data-model]").dataset.model}:${d.dataset.version}`)) d.open = true;
+  }
   const rejected = listing.rejected.map((r) =>
     el("tr", { "data-path": r.path }, el("td", { class: "mono" }, r.path), el("td", {}, r.reason)));
   $("#rejected tbody").replaceChildren(...(rejected.length

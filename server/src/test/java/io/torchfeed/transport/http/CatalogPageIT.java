@@ -92,6 +92,8 @@ class CatalogPageIT {
       waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("events"), "published toynet:2"));
       assertTrue(browser.findElement(By.cssSelector("[data-model='toynet'] details[data-version='2']")).getText()
           .contains("latest"));
+      assertEquals("true", browser.findElement(By.cssSelector("[data-model='toynet'] details[data-version='1']"))
+          .getAttribute("open"), "a section the user opened stays open across live updates");
       byte[] png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
       Path screenshot = Path.of("target", "catalog-page.png");
       Files.write(screenshot, png);
