@@ -5,8 +5,7 @@ import io.torchfeed.repository.ModelCatalog;
 import io.torchfeed.repository.ServedModel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.ChannelListener;
@@ -16,15 +15,14 @@ import org.xnio.Options;
 import org.xnio.StreamConnection;
 import org.xnio.XnioWorker;
 import org.xnio.channels.AcceptingChannel;
-import org.xnio.channels.StreamSinkChannel;
 
 /**
  * The raw port for the simplest clients (off by default): on every connection, send one model's bytes, optionally
- * behind a size header, and close. Nothing is read from the client.
+ * behind a size header, and close. Nothing is read from the client; one that takes no bytes for the idle timeout
+ * is disconnected.
  */
 public final class RawServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RawServer.class);
-  private static final long SLICE = 16L * 1024 * 1024;
 
   private final XnioWorker worker;
   private final InetSocketAddress address;
@@ -85,32 +83,8 @@ public final class RawServer implements AutoCloseable {
       IoUtils.safeClose(connection);
       return;
     }
-    ArrayDeque<Outbound> queue = new ArrayDeque<>();
-    queue.add(Outbound.bytes(sizeHeader));
-    queue.add(Outbound.file(served.file(), 0, served.manifest().size()));
-    StreamSinkChannel sink = connection.getSinkChannel();
-    connection.getCloseSetter().set(c -> queue.forEach(Outbound::release));
-    var deadline = connection.getIoThread().executeAfter(() -> IoUtils.safeClose(connection), timeoutNanos,
-        TimeUnit.NANOSECONDS);
-    sink.getWriteSetter().set(channel -> {
-      try {
-        while (!queue.isEmpty()) {
-          Outbound head = queue.peek();
-          head.writeTo(sink, SLICE);
-          if (!head.done()) {
-            return;
-          }
-          queue.poll().release();
-        }
-        if (sink.flush()) {
-          deadline.remove();
-          IoUtils.safeClose(connection);
-        }
-      } catch (IOException e) {
-        IoUtils.safeClose(connection);
-      }
-    });
-    sink.resumeWrites();
+    new RawTransfer(connection, List.of(Outbound.bytes(sizeHeader),
+        Outbound.file(served.file(), 0, served.manifest().size())), timeoutNanos).start();
   }
 
   @Override
