@@ -81,7 +81,8 @@ public final class TorchfeedServer implements AutoCloseable {
     ManifestCache cache = new ManifestCache(config.cacheDir(), ManifestCache.identity());
     ArchiveFacts facts = new ArchiveFacts();
     repository = new ModelRepository(config.models(),
-        new RepositoryLoader(scanner, facts, new MeteredValidator(validator, metrics), cache, config.settle()), facts,
+        new RepositoryLoader(scanner, facts, new MeteredValidator(validator, metrics), cache, config.settle(),
+            config.followSymlinks()), facts,
         cache, new ModelRepository.Settings(config.keep(), config.allowShapeChange(), config.rescanInterval()));
     ModelCatalog catalog = repository.catalog();
     repository.addListener(event -> events.publish(event.toEvent()));

@@ -108,6 +108,11 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Largest model upload over HTTP, e.g. 512MiB (default: ${DEFAULT-VALUE}).")
   long maxUpload;
 
+  @Option(names = "--follow-symlinks", defaultValue = "false",
+      description = "Serve model files that are symbolic links to files outside the repository (refused by "
+          + "default).")
+  boolean followSymlinks;
+
   @Override
   public Integer call() throws Exception {
     ServerConfig serverConfig = toConfig();
@@ -147,6 +152,7 @@ public final class ServeCommand implements Callable<Integer> {
         : Optional.of(new ServerConfig.Raw(rawPort, ModelId.parse(rawModel), header));
     return new ServerConfig(models, bind, port, raw, maxFrame, idleTimeout, maxConnections, validationTimeout,
         cacheDir != null ? cacheDir : ServerConfig.defaultCacheDir(), workerJvmOptions, settle, rescanInterval, keep,
-        allowShapeChange, new ServerConfig.Http(httpPort, Optional.ofNullable(adminToken), maxUpload));
+        allowShapeChange, new ServerConfig.Http(httpPort, Optional.ofNullable(adminToken), maxUpload),
+        followSymlinks);
   }
 }

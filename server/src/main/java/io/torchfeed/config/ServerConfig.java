@@ -24,6 +24,7 @@ import java.util.Optional;
  * @param rescanInterval     periodic rescan of the repository (file-system events make it prompt)
  * @param keep               versions kept on disk per model after a publish (0 = all)
  * @param allowShapeChange   accept versions whose parameters or buffers differ from the latest
+ * @param followSymlinks     serve model files whose real path is outside the repository (symbolic links)
  * @param http               the HTTP API
  */
 public record ServerConfig(
@@ -41,7 +42,16 @@ public record ServerConfig(
     Duration rescanInterval,
     int keep,
     boolean allowShapeChange,
-    Http http) {
+    Http http,
+    boolean followSymlinks) {
+
+  /** Without {@code followSymlinks}: symbolic links out of the repository are not served. */
+  public ServerConfig(Path models, String bind, int port, Optional<Raw> raw, int maxFrameBytes, Duration idleTimeout,
+      int maxConnections, Duration validationTimeout, Path cacheDir, List<String> workerJvmOptions, Duration settle,
+      Duration rescanInterval, int keep, boolean allowShapeChange, Http http) {
+    this(models, bind, port, raw, maxFrameBytes, idleTimeout, maxConnections, validationTimeout, cacheDir,
+        workerJvmOptions, settle, rescanInterval, keep, allowShapeChange, http, false);
+  }
 
   /**
    * The HTTP API (docs/http.md).

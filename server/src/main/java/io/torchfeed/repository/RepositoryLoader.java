@@ -40,11 +40,22 @@ public final class RepositoryLoader {
   private final ManifestCache cache;
   private final AliasStore aliases;
   private final Duration settle;
+  private final boolean followSymlinks;
   /** Crashes and time-outs are not cached on disk, but a file is not retried until it changes. */
   private final Map<FileStamp, String> failedInThisProcess = new HashMap<>();
 
   public RepositoryLoader(RepositoryScanner scanner, ArchiveFacts archiveFacts, Validator validator,
       ManifestCache cache, Duration settle) {
+    this(scanner, archiveFacts, validator, cache, settle, false);
+  }
+
+  /**
+   * @param followSymlinks serve files whose real path is outside the repository; without it such a file (a
+   *     symbolic link out of the repository, or inside a linked directory) is rejected with the reason
+   */
+  public RepositoryLoader(RepositoryScanner scanner, ArchiveFacts archiveFacts, Validator validator,
+      ManifestCache cache, Duration settle, boolean followSymlinks) {
+    this.followSymlinks = followSymlinks;
     this.scanner = scanner;
     this.archiveFacts = archiveFacts;
     this.validator = validator;
@@ -72,6 +83,7 @@ public final class RepositoryLoader {
     int validated = 0;
     for (ModelFile file : scanner.scan()) {
       try {
+        refuseOutside(file);
         FileStamp stamp = stat(file);
         ServedModel same = known.get(file.relative());
         if (same != null && same.stamp().equals(stamp)) {
@@ -110,6 +122,22 @@ public final class RepositoryLoader {
   public ModuleInfo validateCandidate(Path file) {
     archiveFacts.read(file);
     return validator.validate(file);
+  }
+
+  private void refuseOutside(ModelFile file) {
+    if (followSymlinks) {
+      return;
+    }
+    try {
+      Path real = file.path().toRealPath();
+      Path root = scanner.root().toRealPath();
+      if (!real.startsWith(root)) {
+        throw new ModelRejectedException("model.pt resolves to " + real + ", outside the repository; "
+            + "start the server with --follow-symlinks to serve it");
+      }
+    } catch (IOException e) {
+      // a dangling link or an unreadable path: stat() gives the reason
+    }
   }
 
   private boolean isSettling(FileStamp stamp) {

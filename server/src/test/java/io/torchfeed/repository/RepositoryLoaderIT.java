@@ -75,4 +75,33 @@ class RepositoryLoaderIT {
       changed.all().forEach(m -> m.file().retire());
     }
   }
+
+  @Test
+  void aSymbolicLinkOutOfTheRepositoryIsServedOnlyWhenAllowed() throws IOException {
+    Path repo = tmp.resolve("linked");
+    Path outside = tmp.resolve("elsewhere.pt");
+    Files.copy(Fixtures.model("toynet"), outside);
+    Files.createDirectories(repo.resolve("outside/1"));
+    Files.createSymbolicLink(repo.resolve("outside/1/model.pt"), outside);
+    Fixtures.copy(Fixtures.model("bnnet"), repo.resolve("inside/1/model.pt"));
+    Files.createDirectories(repo.resolve("alias-inside/1"));
+    Files.createSymbolicLink(repo.resolve("alias-inside/1/model.pt"), repo.resolve("inside/1/model.pt"));
+    try (RecordingValidator validator = new RecordingValidator()) {
+      Catalog refused = new RepositoryLoader(new RepositoryScanner(repo, w -> { }), new ArchiveFacts(), validator,
+          new ManifestCache(tmp.resolve("cache"), "test"), java.time.Duration.ZERO).load();
+      assertEquals(List.of("alias-inside", "inside"),
+          refused.all().stream().map(m -> m.manifest().name()).toList(), "links inside the repository are fine");
+      assertEquals(1, refused.rejected().size());
+      assertTrue(refused.rejected().get(0).reason().contains("outside the repository"),
+          refused.rejected().get(0).reason());
+      assertTrue(refused.rejected().get(0).reason().contains("--follow-symlinks"));
+      refused.all().forEach(m -> m.file().retire());
+
+      Catalog followed = new RepositoryLoader(new RepositoryScanner(repo, w -> { }), new ArchiveFacts(), validator,
+          new ManifestCache(tmp.resolve("cache"), "test"), java.time.Duration.ZERO, true).load();
+      assertEquals(3, followed.all().size());
+      assertTrue(followed.rejected().isEmpty());
+      followed.all().forEach(m -> m.file().retire());
+    }
+  }
 }
