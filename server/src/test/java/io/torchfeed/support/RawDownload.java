@@ -32,7 +32,7 @@ public final class RawDownload implements AutoCloseable {
   private final long size;
   private final String sha256;
   private final MessageDigest digest;
-  private long received;
+  private volatile long received;
 
   private RawDownload(Socket socket, DataInputStream in, long size, String sha256) {
     this.socket = socket;
