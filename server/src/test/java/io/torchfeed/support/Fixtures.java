@@ -6,9 +6,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.torchfeed.model.Manifest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.io.OutputStream;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.stream.Stream;
 
 /** The committed fixtures in {@code test-fixtures/} (see its README). */
@@ -115,6 +120,26 @@ public final class Fixtures {
   public static void copy(Path from, Path to) throws IOException {
     Files.createDirectories(to.getParent());
     Files.copy(from, to);
+  }
+
+  /**
+   * A copy of a TorchScript archive with {@code megabytes} of random bytes (from {@code seed}) added as an extra
+   * stored record: a valid model as large as a test needs, different for each seed.
+   */
+  public static Path padded(Path model, Path target, int megabytes, long seed) throws IOException {
+    Files.createDirectories(target.getParent());
+    Files.copy(model, target);
+    try (FileSystem zip = FileSystems.newFileSystem(target, Map.of("compressionMethod", "STORED"))) {
+      byte[] chunk = new byte[1 << 20];
+      new Random(seed).nextBytes(chunk);
+      Files.createDirectories(zip.getPath("model/extra"));
+      try (OutputStream out = Files.newOutputStream(zip.getPath("model/extra/padding"))) {
+        for (int i = 0; i < megabytes; i++) {
+          out.write(chunk);
+        }
+      }
+    }
+    return target;
   }
 
   public static Stream<String> goodModels() {

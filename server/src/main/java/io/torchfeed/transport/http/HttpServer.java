@@ -55,6 +55,8 @@ public final class HttpServer implements AutoCloseable {
         .addHttpListener(settings.address().getPort(), settings.address().getHostString())
         .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, idleMillis)
         .setServerOption(UndertowOptions.IDLE_TIMEOUT, idleMillis)
+        // neither of the above closes a connection whose request head stops half-way (slowloris)
+        .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, idleMillis)
         .setHandler(new ErrorHandler(Handlers.httpContinueRead(router.handler())))
         .build();
     undertow.start();

@@ -20,16 +20,12 @@ import io.torchfeed.support.TestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.http.HttpResponse;
-import java.nio.file.FileSystem;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.SortedMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -290,7 +286,7 @@ class HttpWriteIT {
 
   @Test
   void aLargeFileIsSentWholeAndAnAbortedDownloadReleasesIt() throws Exception {
-    Path large = padded(Fixtures.model("toynet"), tmp.resolve("large.pt"), 48);
+    Path large = Fixtures.padded(Fixtures.model("toynet"), tmp.resolve("large.pt"), 48, 7);
     assertStatus(201, upload("large", large, ""));
     assertStatus(201, upload("large", Fixtures.model("toynet"), ""));
     HttpResponse<byte[]> whole = http.get("/v1/models/large/versions/1/content");
@@ -307,22 +303,6 @@ class HttpWriteIT {
     }
     assertStatus(204, http.delete("/v1/models/large/versions/1", ADMIN));
     awaitNoOpenDeletedFiles("/large/");
-  }
-
-  /** A copy of a TorchScript archive with {@code megabytes} of random bytes added as an extra stored record. */
-  private static Path padded(Path model, Path target, int megabytes) throws IOException {
-    Files.copy(model, target);
-    try (FileSystem zip = FileSystems.newFileSystem(target, Map.of("compressionMethod", "STORED"))) {
-      byte[] chunk = new byte[1 << 20];
-      new Random(7).nextBytes(chunk);
-      Files.createDirectories(zip.getPath("model/extra"));
-      try (OutputStream out = Files.newOutputStream(zip.getPath("model/extra/padding"))) {
-        for (int i = 0; i < megabytes; i++) {
-          out.write(chunk);
-        }
-      }
-    }
-    return target;
   }
 
   private static void awaitNoOpenDeletedFiles(String part) throws Exception {

@@ -1,0 +1,154 @@
+package io.torchfeed;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.torchfeed.config.ServerConfig;
+import io.torchfeed.support.Fixtures;
+import io.torchfeed.support.RawDownload;
+import io.torchfeed.support.RepositorySnapshot;
+import io.torchfeed.support.TestServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Slowloris: 500 TCP connections that send nothing and 500 HTTP connections that send half a request line and
+ * stop. They hold up no other client, and the idle timeout closes them.
+ */
+class IdleConnectionsIT {
+  private static final int IDLE = 500;
+
+  @TempDir
+  static Path tmp;
+  static Path repo;
+  static Path big;
+
+  @BeforeAll
+  static void repository() throws IOException {
+    repo = tmp.resolve("repo");
+    big = Fixtures.padded(Fixtures.model("toynet"), repo.resolve("big/1/model.pt"), 8, 13);
+    TestServer.start(repo, tmp.resolve("cache")).close();
+  }
+
+  /**
+   * A server whose TCP and HTTP idle timeouts are both 2 s. HTTP's is the larger of the idle timeout and twice the
+   * validation timeout (an upload waits for its validation without I/O), so the validation timeout is 1 s: the
+   * manifest cache the {@code @BeforeAll} server filled means nothing is validated.
+   */
+  private static TestServer shortTimeouts() {
+    ServerConfig c = TestServer.config(repo, tmp.resolve("cache"), Optional.empty(), Duration.ofSeconds(2), 0,
+        new ServerConfig.Http(0, Optional.empty(), ServerConfig.Http.DEFAULT_MAX_UPLOAD));
+    return TestServer.start(new ServerConfig(c.models(), c.bind(), c.port(), c.raw(), c.maxFrameBytes(),
+        c.idleTimeout(), c.maxConnections(), Duration.ofSeconds(1), c.cacheDir(), c.workerJvmOptions(), c.settle(),
+        c.rescanInterval(), c.keep(), c.allowShapeChange(), c.http()));
+  }
+
+  @Test
+  void otherClientsAreServedWhileAThousandIdleConnectionsAreOpen() throws Exception {
+    try (TestServer server = TestServer.start(repo, tmp.resolve("cache"))) {
+      List<Socket> idle = openIdle(server);
+      try {
+        String sha256 = RepositorySnapshot.sha256(big);
+        try (RawDownload tcp = RawDownload.tcp(server.address(), "big", 0)) {
+          assertEquals(sha256, tcp.announcedSha256());
+          assertEquals(sha256, tcp.finish());
+        }
+        try (RawDownload http = RawDownload.http(server.httpAddress(), "/v1/models/big/content", 0)) {
+          assertEquals(sha256, http.announcedSha256());
+          assertEquals(sha256, http.finish());
+        }
+      } finally {
+        closeAll(idle);
+      }
+    }
+  }
+
+  @Test
+  void theIdleTimeoutClosesEveryIdleConnection() throws Exception {
+    try (TestServer server = shortTimeouts()) {
+      List<Socket> idle = openIdle(server);
+      try {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        boolean[] closed = new boolean[idle.size()];
+        int remaining = idle.size();
+        for (int round = 0; remaining > 0 && System.nanoTime() < deadline && round < 10_000; round++) {
+          for (int i = 0; i < idle.size(); i++) {
+            if (!closed[i] && readsEof(idle.get(i))) {
+              closed[i] = true;
+              remaining--;
+            }
+          }
+        }
+        int tcpOpen = 0;
+        int httpOpen = 0;
+        for (int i = 0; i < closed.length; i++) {
+          if (!closed[i]) {
+            tcpOpen += i % 2 == 0 ? 1 : 0;
+            httpOpen += i % 2 == 1 ? 1 : 0;
+          }
+        }
+        assertEquals("0 TCP, 0 HTTP", tcpOpen + " TCP, " + httpOpen + " HTTP", "still open after two minutes");
+      } finally {
+        closeAll(idle);
+      }
+      try (RawDownload tcp = RawDownload.tcp(server.address(), "big", 0)) {
+        assertEquals(RepositorySnapshot.sha256(big), tcp.finish());
+      }
+    }
+  }
+
+  /** {@link #IDLE} silent TCP connections (no HELLO) and as many HTTP ones stuck in their request line. */
+  private static List<Socket> openIdle(TestServer server) throws IOException {
+    List<Socket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < IDLE; i++) {
+        sockets.add(connect(server.address()));
+        Socket http = connect(server.httpAddress());
+        http.getOutputStream().write("GET /v1/mod".getBytes(StandardCharsets.US_ASCII));
+        http.getOutputStream().flush();
+        sockets.add(http);
+      }
+    } catch (IOException | RuntimeException e) {
+      closeAll(sockets);
+      throw e;
+    }
+    return sockets;
+  }
+
+  private static Socket connect(InetSocketAddress address) throws IOException {
+    return RawDownload.connect(address, 0);
+  }
+
+  /** True when {@code socket} reads EOF (the server closed it) within 10 ms; false on data or time-out. */
+  private static boolean readsEof(Socket socket) throws IOException {
+    socket.setSoTimeout(10);
+    try {
+      return socket.getInputStream().read() < 0;
+    } catch (SocketTimeoutException e) {
+      return false;
+    }
+  }
+
+  private static void closeAll(List<Socket> sockets) {
+    for (Socket socket : sockets) {
+      try {
+        socket.close();
+      } catch (IOException e) {
+        // closing anyway
+      }
+    }
+    assertTrue(sockets.stream().allMatch(Socket::isClosed));
+  }
+}
