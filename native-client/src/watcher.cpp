@@ -174,8 +174,9 @@ void Watcher::Impl::take_baseline() {
     try {
       Manifest latest = client.manifest(name);
       current_[name] = {latest.version, latest.sha256, false};
-    } catch (const NotFoundError&) {  // not a model yet: its first version
-    }                                 // will be loaded
+    } catch (const RemoteError& e) {  // e.g. not a model yet: its first
+      if (e.fatal()) throw;           // version will be loaded
+    }
   }
   baseline_taken_ = true;
 }
