@@ -9,6 +9,7 @@
 #include <thread>
 #include <utility>
 
+#include "channel.h"
 #include "sha256.h"
 #include "transport.h"
 
@@ -120,13 +121,6 @@ std::string id_of(const std::string& name, uint32_t version) {
   return version == kLatest ? name : name + ":" + std::to_string(version);
 }
 
-[[noreturn]] void throw_remote(const protocol::ErrorMessage& e) {
-  if (e.code == static_cast<uint16_t>(protocol::ErrorCode::kNotFound)) {
-    throw NotFoundError(e.code, e.fatal, e.message);
-  }
-  throw RemoteError(e.code, e.fatal, e.message);
-}
-
 // The FETCH_HEADER answers the FETCH sent: same version, from `held` to the
 // end of the file.
 void check_header(const protocol::FetchHeader& h, const Manifest& wanted,
@@ -158,25 +152,9 @@ Client& Client::operator=(Client&&) noexcept = default;
 detail::Connection& Client::connection() {
   if (connection_) return *connection_;
   auto c = std::make_unique<detail::Connection>(
-      host_, port_, options_.connect_timeout, options_.read_timeout);
-  c->write_all(protocol::encode_hello(
-      {protocol::kVersion, kSoftware, kLibTorchVersion}));
-  protocol::Frame frame = c->read_frame(protocol::kMaxResponsePayload);
-  if (frame.type == static_cast<uint8_t>(protocol::FrameType::kError)) {
-    throw_remote(protocol::decode_error(frame.payload));
-  }
-  if (frame.type != static_cast<uint8_t>(protocol::FrameType::kServerHello)) {
-    throw ProtocolError("expected SERVER_HELLO from " + c->peer() + ", got " +
-                        protocol::frame_type_name(frame.type));
-  }
-  protocol::Hello hello = protocol::decode_hello(frame.payload);
-  if (hello.protocol != protocol::kVersion) {
-    throw ProtocolError("the server at " + c->peer() +
-                        " speaks protocol version " +
-                        std::to_string(hello.protocol) + ", this client " +
-                        std::to_string(protocol::kVersion));
-  }
-  server_hello_ = std::move(hello);
+      host_, port_, options_.connect_timeout, options_.read_timeout,
+      options_.cancellation);
+  server_hello_ = detail::handshake(*c);
   connection_ = std::move(c);
   return *connection_;
 }
@@ -198,7 +176,7 @@ protocol::Frame Client::call(const protocol::Bytes& request,
     if (frame.type == static_cast<uint8_t>(protocol::FrameType::kError)) {
       protocol::ErrorMessage error = protocol::decode_error(frame.payload);
       if (error.fatal) disconnect();
-      throw_remote(error);
+      detail::throw_remote(error);
     }
     if (frame.type != static_cast<uint8_t>(answer)) {
       throw ProtocolError(
@@ -211,6 +189,9 @@ protocol::Frame Client::call(const protocol::Bytes& request,
     throw;
   } catch (const ProtocolError&) {
     disconnect();  // the framing can no longer be trusted
+    throw;
+  } catch (const CancelledError&) {
+    disconnect();
     throw;
   }
   return frame;
@@ -257,6 +238,26 @@ FetchResult Client::fetch_to_file(const std::string& name, uint32_t version,
 torch::jit::Module Client::load(const std::string& name, uint32_t version,
                                 c10::optional<c10::Device> device) {
   return load_from_memory(fetch_loadable(name, version).bytes, device);
+}
+
+Watcher Client::subscribe(const std::string& name, LoadCallback callback,
+                          WatchOptions watch) {
+  return subscribe(std::vector<std::string>{name}, std::move(callback),
+                   std::move(watch));
+}
+
+Watcher Client::subscribe(std::initializer_list<std::string> names,
+                          LoadCallback callback, WatchOptions watch) {
+  return subscribe(std::vector<std::string>(names), std::move(callback),
+                   std::move(watch));
+}
+
+Watcher Client::subscribe(const std::vector<std::string>& names,
+                          LoadCallback callback, WatchOptions watch) {
+  Watcher watcher(host_, port_, names, std::move(callback), std::move(watch),
+                  options_);
+  watcher.start();
+  return watcher;
 }
 
 // Asks the manifest first (which resolves "latest" to a version and lets an
@@ -331,7 +332,11 @@ FetchResult Client::transfer(const std::string& name, uint32_t version,
         throw;
       }
     }
-    std::this_thread::sleep_for(delay);
+    if (!options_.cancellation) {
+      std::this_thread::sleep_for(delay);
+    } else if (!options_.cancellation->sleep_for(delay)) {
+      throw CancelledError();
+    }
     delay *= 2;
   }
 }

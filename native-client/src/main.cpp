@@ -1,5 +1,8 @@
-// torchfeed-client: list, manifest, fetch and verify against a torchfeed
-// server. Exit 0 on success, 1 with a one-line message on stderr otherwise.
+// torchfeed-client: list, manifest, fetch, verify and watch against a
+// torchfeed server. Exit 0 on success, 1 with a one-line message on stderr
+// otherwise.
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -9,7 +12,10 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <regex>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "torchfeed/client.h"
@@ -35,6 +41,12 @@ constexpr const char* kUsage =
     "and\n"
     "                            compare its parameters and buffers with the\n"
     "                            server's manifest; exit 0 only if identical\n"
+    "  watch [NAME...]           follow the models (none: every model): load\n"
+    "                            each version published as verify does, tell\n"
+    "                            the server (a receipt: loaded or failed) and\n"
+    "                            print one line per event and per load;\n"
+    "                            reconnects when the connection drops; runs\n"
+    "                            until SIGINT or SIGTERM (exit 0)\n"
     "\n"
     "options:\n"
     "  --server HOST:PORT        the server (default localhost:7070)\n"
@@ -42,6 +54,11 @@ constexpr const char* kUsage =
     "                            verify: the manifest as this LibTorch sees "
     "it\n"
     "  -o, --output FILE         fetch: where to write the model\n"
+    "  --load-current            watch: also load the current versions at "
+    "start\n"
+    "  --once                    watch: exit 0 after the first new version "
+    "is\n"
+    "                            loaded\n"
     "  --connect-timeout SECONDS default 10\n"
     "  --read-timeout SECONDS    give up when the server sends nothing for "
     "this\n"
@@ -56,9 +73,12 @@ struct Args {
   std::string command;
   std::string server = "localhost:7070";
   std::string model;
+  std::vector<std::string> models;  // watch
   std::string output;
   bool json = false;
   bool help = false;
+  bool once = false;
+  bool load_current = false;
   double connect_timeout = 10;
   double read_timeout = 60;
 };
@@ -95,6 +115,10 @@ Args parse_args(int argc, char** argv) {
       args.help = true;
     } else if (arg == "--json") {
       args.json = true;
+    } else if (arg == "--once") {
+      args.once = true;
+    } else if (arg == "--load-current") {
+      args.load_current = true;
     } else if (arg == "--server") {
       args.server = next();
     } else if (arg == "-o" || arg == "--output") {
@@ -112,12 +136,27 @@ Args parse_args(int argc, char** argv) {
   if (args.help) return args;
   if (positional.empty()) throw UsageError("missing COMMAND");
   args.command = positional[0];
-  bool wants_model = args.command != "list";
+  bool watch = args.command == "watch";
+  bool wants_model = args.command != "list" && !watch;
   if (args.command != "list" && args.command != "manifest" &&
-      args.command != "fetch" && args.command != "verify") {
+      args.command != "fetch" && args.command != "verify" && !watch) {
     throw UsageError("unknown command '" + args.command + "'");
   }
-  if (positional.size() > (wants_model ? 2u : 1u)) {
+  if ((args.once || args.load_current) && !watch) {
+    throw UsageError(std::string(args.once ? "--once" : "--load-current") +
+                     " is for watch only");
+  }
+  if (watch) {
+    static const std::regex kName("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    for (size_t i = 1; i < positional.size(); ++i) {
+      if (!std::regex_match(positional[i], kName)) {
+        throw UsageError("invalid model name '" + positional[i] +
+                         "': watch follows models by name, not NAME:VERSION "
+                         "or NAME@ALIAS");
+      }
+      args.models.push_back(positional[i]);
+    }
+  } else if (positional.size() > (wants_model ? 2u : 1u)) {
     throw UsageError("unexpected argument '" + positional.back() + "'");
   }
   if (wants_model) {
@@ -132,7 +171,7 @@ Args parse_args(int argc, char** argv) {
   if (args.command != "fetch" && !args.output.empty()) {
     throw UsageError("-o is for fetch only");
   }
-  if (args.json && args.command == "fetch") {
+  if (args.json && (args.command == "fetch" || watch)) {
     throw UsageError("--json is for list, manifest and verify");
   }
   return args;
@@ -370,6 +409,134 @@ int verify(torchfeed::Client& client, const Args& args, ProgressBar& bar) {
   return 0;
 }
 
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+std::string describe(const torchfeed::Event& e) {
+  using Kind = torchfeed::Event::Kind;
+  switch (e.kind) {
+    case Kind::kPublished:
+      return "published " + e.name + ":" + std::to_string(e.version) + " (" +
+             std::to_string(e.size) + " bytes, sha256 " + e.sha256 + ")";
+    case Kind::kRemoved:
+      return "removed " + e.name + ":" + std::to_string(e.version);
+    case Kind::kAlias:
+      return "alias " + e.name + "@" + e.alias +
+             (e.version == 0 ? " removed" : " -> " + std::to_string(e.version));
+    case Kind::kOther:
+      break;
+  }
+  return "event " + e.json;
+}
+
+// watch's output: one line per notice and per load on stdout, connection
+// trouble on stderr. With --once it stops the watcher after the first load
+// of a new version: any load without --load-current (the watcher then loads
+// only versions newer than those current at start), else any load after the
+// first catch-up.
+class WatchPrinter final : public torchfeed::WatchListener {
+ public:
+  WatchPrinter(const Args& args, torchfeed::Watcher*& watcher)
+      : args_(args), watcher_(watcher) {}
+
+  void watching(const std::vector<std::string>& names) override {
+    print(stdout, "watching " + (names.empty() ? "every model" : join(names)));
+    caught_up_ = true;
+  }
+
+  void notice(const torchfeed::Event& event) override {
+    print(stdout, describe(event));
+  }
+
+  void loaded(const torchfeed::Manifest& m) override {
+    print(stdout, "loaded " + id_of(m) + " sha256 " + m.sha256 +
+                      " with LibTorch " + torchfeed::kLibTorchVersion + ": " +
+                      std::to_string(m.parameters.size()) + " parameters and " +
+                      std::to_string(m.buffers.size()) +
+                      " buffers match the manifest");
+    if (args_.once && (caught_up_ || !args_.load_current)) watcher_->stop();
+  }
+
+  void failed(const std::string& name, uint32_t version,
+              const std::string& reason, bool /*receipt_sent*/) override {
+    std::string id = version == 0 ? name : name + ":" + std::to_string(version);
+    print(stdout, "failed " + id + ": " + reason);
+  }
+
+  void disconnected(const std::string& reason,
+                    std::chrono::milliseconds retry_in) override {
+    char delay[32];
+    std::snprintf(delay, sizeof delay, "%g s", retry_in.count() / 1000.0);
+    print(stderr,
+          std::string(kProgram) + ": " + reason + "; reconnecting in " + delay);
+  }
+
+ private:
+  static void print(FILE* to, const std::string& line) {
+    std::fprintf(to, "%s\n", line.c_str());
+    std::fflush(to);
+  }
+
+  const Args& args_;
+  torchfeed::Watcher*& watcher_;
+  bool caught_up_ = false;
+};
+
+// Loads as verify does: throws unless the module's parameters and buffers
+// match the server's manifest (the watcher then sends a failed receipt).
+void check(torch::jit::Module module, const torchfeed::Manifest& manifest) {
+  std::vector<torchfeed::Difference> differences =
+      torchfeed::compare(manifest, torchfeed::describe(module));
+  if (!differences.empty()) {
+    throw std::runtime_error(
+        std::to_string(differences.size()) +
+        " difference(s) between the server's manifest and what LibTorch " +
+        torchfeed::kLibTorchVersion +
+        " loaded, first: " + differences[0].to_string());
+  }
+}
+
+// Runs the watcher in this thread; SIGINT and SIGTERM, blocked in every
+// thread, are taken by a thread of their own, which stops it. Exit 0 once
+// stopped; 1 when the server refuses the subscription.
+int watch(const std::string& host, uint16_t port, const Args& args,
+          torchfeed::Options options) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  torchfeed::Watcher* self = nullptr;
+  torchfeed::WatchOptions watch_options;
+  watch_options.load_current = args.load_current;
+  watch_options.listener = std::make_shared<WatchPrinter>(args, self);
+  options.progress = nullptr;
+  torchfeed::Watcher watcher(host, port, args.models, check, watch_options,
+                             options);
+  self = &watcher;
+  std::thread signal_thread([&watcher, signals] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    watcher.stop();
+  });
+  auto stop_signal_thread = [&] {
+    pthread_kill(signal_thread.native_handle(), SIGTERM);  // ends its wait
+    signal_thread.join();
+  };
+  try {
+    watcher.run();
+  } catch (...) {
+    stop_signal_thread();
+    throw;
+  }
+  stop_signal_thread();
+  return 0;
+}
+
 int run(const Args& args) {
   auto [host, port] = parse_server(args.server);
   ProgressBar bar;
@@ -381,6 +548,7 @@ int run(const Args& args) {
   options.progress = [&bar](uint64_t done, uint64_t total) {
     bar(done, total);
   };
+  if (args.command == "watch") return watch(host, port, args, options);
   torchfeed::Client client(host, port, options);
   if (args.command == "list") return list(client, args);
   if (args.command == "manifest") return manifest(client, args);

@@ -1,5 +1,6 @@
 #include "torchfeed/manifest.h"
 
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -29,6 +30,20 @@ T field(const Json& object, const char* key, const char* what) {
     throw ProtocolError(std::string("malformed ") + what + ": '" + key +
                         "' is missing or has the wrong type");
   }
+}
+
+// An integer key in [min, max]: not a double, not a string.
+uint64_t integer(const Json& object, const char* key, const char* what,
+                 uint64_t min, uint64_t max) {
+  auto it = object.find(key);
+  if (it != object.end() && it->is_number_integer() &&
+      (it->is_number_unsigned() || it->get<int64_t>() >= 0)) {
+    uint64_t value = it->get<uint64_t>();
+    if (value >= min && value <= max) return value;
+  }
+  throw ProtocolError(std::string("malformed ") + what + ": '" + key +
+                      "' is missing or not an integer in [" +
+                      std::to_string(min) + ", " + std::to_string(max) + "]");
 }
 
 std::vector<TensorInfo> tensors(const Json& manifest, const char* key) {
@@ -125,6 +140,66 @@ Listing parse_listing(const std::string& json) {
   }
   listing.json = json;
   return listing;
+}
+
+Event parse_event(const std::string& json) {
+  constexpr uint64_t kMaxVersion = 0x7fffffff;  // fits a signed 32-bit int
+  Json doc = parse(json, "event");
+  if (!doc.is_object()) throw ProtocolError("malformed event: not an object");
+  Event e;
+  e.json = json;
+  e.event = field<std::string>(doc, "event", "event");
+  const std::string what = e.event + " event";
+  if (e.event == "published") {
+    e.kind = Event::Kind::kPublished;
+    e.name = field<std::string>(doc, "name", what.c_str());
+    e.version = static_cast<uint32_t>(
+        integer(doc, "version", what.c_str(), 1, kMaxVersion));
+    e.sha256 = field<std::string>(doc, "sha256", what.c_str());
+    e.size = integer(doc, "size", what.c_str(), 0,
+                     std::numeric_limits<uint64_t>::max());
+  } else if (e.event == "removed") {
+    e.kind = Event::Kind::kRemoved;
+    e.name = field<std::string>(doc, "name", what.c_str());
+    e.version = static_cast<uint32_t>(
+        integer(doc, "version", what.c_str(), 1, kMaxVersion));
+  } else if (e.event == "alias") {
+    e.kind = Event::Kind::kAlias;
+    e.name = field<std::string>(doc, "name", what.c_str());
+    e.alias = field<std::string>(doc, "alias", what.c_str());
+    e.version = static_cast<uint32_t>(
+        integer(doc, "version", what.c_str(), 0, kMaxVersion));
+  } else {
+    auto name = doc.find("name");
+    if (name != doc.end() && name->is_string())
+      e.name = name->get<std::string>();
+  }
+  return e;
+}
+
+std::string to_json(const Event& e) {
+  OrderedJson doc;
+  doc["event"] = e.event;
+  switch (e.kind) {
+    case Event::Kind::kPublished:
+      doc["name"] = e.name;
+      doc["version"] = e.version;
+      doc["sha256"] = e.sha256;
+      doc["size"] = e.size;
+      break;
+    case Event::Kind::kRemoved:
+      doc["name"] = e.name;
+      doc["version"] = e.version;
+      break;
+    case Event::Kind::kAlias:
+      doc["name"] = e.name;
+      doc["alias"] = e.alias;
+      doc["version"] = e.version;
+      break;
+    case Event::Kind::kOther:
+      return e.json;
+  }
+  return doc.dump();
 }
 
 std::string to_json(const Manifest& m) {

@@ -145,6 +145,10 @@ std::string frame_type_name(uint8_t type) {
       return "MANIFEST";
     case FrameType::kFetch:
       return "FETCH";
+    case FrameType::kSubscribe:
+      return "SUBSCRIBE";
+    case FrameType::kReceipt:
+      return "RECEIPT";
     case FrameType::kServerHello:
       return "SERVER_HELLO";
     case FrameType::kListResult:
@@ -153,6 +157,12 @@ std::string frame_type_name(uint8_t type) {
       return "MANIFEST_RESULT";
     case FrameType::kFetchHeader:
       return "FETCH_HEADER";
+    case FrameType::kSubscribed:
+      return "SUBSCRIBED";
+    case FrameType::kNotice:
+      return "NOTICE";
+    case FrameType::kReceiptOk:
+      return "RECEIPT_OK";
     case FrameType::kError:
       return "ERROR";
   }
@@ -225,6 +235,30 @@ Bytes encode_error(const ErrorMessage& error) {
       .finish();
 }
 
+Bytes encode_subscribe(const std::vector<std::string>& names, FrameType type) {
+  if (names.size() > std::numeric_limits<uint16_t>::max()) {
+    throw ProtocolError(std::to_string(names.size()) +
+                        " names do not fit a SUBSCRIBE (65535 at most)");
+  }
+  Writer out(type);
+  out.u16(static_cast<uint16_t>(names.size()));
+  for (const std::string& name : names) out.str(name);
+  return out.finish();
+}
+
+Bytes encode_receipt(const Receipt& receipt) {
+  return Writer(FrameType::kReceipt)
+      .str(receipt.name)
+      .u32(receipt.version)
+      .raw(receipt.sha256.data(), receipt.sha256.size())
+      .u8(static_cast<uint8_t>(receipt.status))
+      .str(receipt.reason)
+      .str(receipt.libtorch)
+      .finish();
+}
+
+Bytes encode_receipt_ok() { return Writer(FrameType::kReceiptOk).finish(); }
+
 Hello decode_hello(const Bytes& payload) {
   Reader in(payload, "HELLO");
   char magic[4];
@@ -284,6 +318,40 @@ ErrorMessage decode_error(const Bytes& payload) {
   error.message = in.str();
   in.done();
   return error;
+}
+
+std::vector<std::string> decode_subscribe(const Bytes& payload,
+                                          FrameType type) {
+  const std::string what = frame_type_name(static_cast<uint8_t>(type));
+  Reader in(payload, what.c_str());
+  std::vector<std::string> names;
+  for (uint16_t count = in.u16(); names.size() < count;) {
+    names.push_back(in.str());  // checks the bytes left: a lying count throws
+  }
+  in.done();
+  return names;
+}
+
+Receipt decode_receipt(const Bytes& payload) {
+  Reader in(payload, "RECEIPT");
+  Receipt receipt;
+  receipt.name = in.str();
+  receipt.version = in.u32();
+  in.raw(receipt.sha256.data(), receipt.sha256.size());
+  uint8_t status = in.u8();
+  if (status > static_cast<uint8_t>(ReceiptStatus::kFailed)) {
+    throw ProtocolError("malformed RECEIPT: status " + std::to_string(status) +
+                        " is neither 0 (loaded) nor 1 (failed)");
+  }
+  receipt.status = static_cast<ReceiptStatus>(status);
+  receipt.reason = in.str();
+  receipt.libtorch = in.str();
+  in.done();
+  return receipt;
+}
+
+void decode_receipt_ok(const Bytes& payload) {
+  Reader(payload, "RECEIPT_OK").done();
 }
 
 std::string to_hex(const std::array<uint8_t, kSha256Size>& sha256) {

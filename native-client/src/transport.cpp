@@ -8,8 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include "torchfeed/errors.h"
 
@@ -44,13 +46,9 @@ timeval to_timeval(std::chrono::milliseconds d) {
   return tv;
 }
 
-// Connects one address within the timeout; returns the socket or -1 with
-// errno set.
-int connect_one(const addrinfo* ai, std::chrono::milliseconds timeout) {
-  int fd =
-      ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-               ai->ai_protocol);
-  if (fd < 0) return -1;
+// Connects the socket fd to one address within the timeout; returns 0, or
+// -1 with errno set.
+int connect_one(int fd, const addrinfo* ai, std::chrono::milliseconds timeout) {
   int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
   if (rc != 0 && errno == EINPROGRESS) {
     pollfd p{fd, POLLOUT, 0};
@@ -68,24 +66,59 @@ int connect_one(const addrinfo* ai, std::chrono::milliseconds timeout) {
       rc = err == 0 ? 0 : -1;
     }
   }
-  if (rc != 0) {
-    int err = errno;
-    ::close(fd);
-    errno = err;
-    return -1;
-  }
+  if (rc != 0) return -1;
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-  return fd;
+  return 0;
 }
 
 }  // namespace
 
+}  // namespace torchfeed::detail
+
+namespace torchfeed {
+
+void Cancellation::cancel() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  cancelled_ = true;
+  for (int fd : sockets_) ::shutdown(fd, SHUT_RDWR);
+  cancelled_changed_.notify_all();
+}
+
+bool Cancellation::cancelled() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return cancelled_;
+}
+
+bool Cancellation::sleep_for(std::chrono::milliseconds delay) const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return !cancelled_changed_.wait_for(lock, delay,
+                                      [this] { return cancelled_; });
+}
+
+void Cancellation::add(int fd) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (cancelled_) throw CancelledError();
+  sockets_.push_back(fd);
+}
+
+void Cancellation::remove(int fd) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  sockets_.erase(std::remove(sockets_.begin(), sockets_.end(), fd),
+                 sockets_.end());
+}
+
+}  // namespace torchfeed
+
+namespace torchfeed::detail {
+
 Connection::Connection(const std::string& host, uint16_t port,
                        std::chrono::milliseconds connect_timeout,
-                       std::chrono::milliseconds read_timeout)
+                       std::chrono::milliseconds read_timeout,
+                       std::shared_ptr<Cancellation> cancellation)
     : peer_((host.find(':') != std::string::npos ? "[" + host + "]" : host) +
             ":" + std::to_string(port)),
-      read_timeout_(read_timeout) {
+      read_timeout_(read_timeout),
+      cancellation_(std::move(cancellation)) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -98,8 +131,31 @@ Connection::Connection(const std::string& host, uint16_t port,
   }
   int err = 0;
   for (const addrinfo* ai = found; ai != nullptr && fd_ < 0; ai = ai->ai_next) {
-    fd_ = connect_one(ai, connect_timeout);
-    if (fd_ < 0) err = errno;
+    int fd =
+        ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                 ai->ai_protocol);
+    if (fd < 0) {
+      err = errno;
+      continue;
+    }
+    try {
+      if (cancellation_) cancellation_->add(fd);
+    } catch (...) {
+      ::close(fd);
+      ::freeaddrinfo(found);
+      throw;
+    }
+    if (connect_one(fd, ai, connect_timeout) == 0) {
+      fd_ = fd;
+      break;
+    }
+    err = errno;
+    if (cancellation_) cancellation_->remove(fd);
+    ::close(fd);
+    if (cancellation_ && cancellation_->cancelled()) {
+      ::freeaddrinfo(found);
+      throw CancelledError();
+    }
   }
   ::freeaddrinfo(found);
   if (fd_ < 0) {
@@ -116,7 +172,13 @@ Connection::Connection(const std::string& host, uint16_t port,
 }
 
 Connection::~Connection() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ < 0) return;
+  if (cancellation_) cancellation_->remove(fd_);
+  ::close(fd_);
+}
+
+void Connection::check_cancelled() const {
+  if (cancellation_ && cancellation_->cancelled()) throw CancelledError();
 }
 
 void Connection::write_all(const protocol::Bytes& bytes) {
@@ -127,6 +189,7 @@ void Connection::write_all(const protocol::Bytes& bytes) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       int err = errno;
+      check_cancelled();
       throw ConnectionError("sending to " + peer_ + " failed: " +
                             (err == EAGAIN || err == EWOULDBLOCK
                                  ? std::string("timed out")
@@ -140,11 +203,12 @@ size_t Connection::read_some(uint8_t* out, size_t max) {
   for (;;) {
     ssize_t n = ::recv(fd_, out, max, 0);
     if (n > 0) return static_cast<size_t>(n);
+    int err = errno;
+    check_cancelled();
     if (n == 0) {
       throw ConnectionError("the server at " + peer_ +
                             " closed the connection");
     }
-    int err = errno;
     if (err == EINTR) continue;
     if (err == EAGAIN || err == EWOULDBLOCK) {
       throw ConnectionError("the server at " + peer_ + " sent nothing for " +
@@ -161,6 +225,23 @@ void Connection::read_exact(uint8_t* out, size_t n) {
     out += got;
     n -= got;
   }
+}
+
+bool Connection::wait_readable(std::chrono::milliseconds timeout) {
+  pollfd p{fd_, POLLIN, 0};
+  int ms = static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(
+      timeout.count(), 0, std::numeric_limits<int>::max()));
+  int rc;
+  do {
+    rc = ::poll(&p, 1, ms);
+  } while (rc < 0 && errno == EINTR);
+  if (rc < 0) {
+    int err = errno;
+    throw ConnectionError("connection to " + peer_ +
+                          " lost: " + error_text(err));
+  }
+  check_cancelled();
+  return rc > 0;
 }
 
 protocol::Frame Connection::read_frame(uint32_t max_payload) {

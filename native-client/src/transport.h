@@ -1,12 +1,16 @@
 // A blocking TCP connection with connect and read timeouts, reading and
-// writing whole frames (the framing is protocol.h's).
+// writing whole frames (the framing is protocol.h's). With a Cancellation,
+// cancel() shuts the socket down from another thread: a blocked connect,
+// read, wait or write then throws CancelledError.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
+#include "torchfeed/options.h"
 #include "torchfeed/protocol.h"
 
 namespace torchfeed::detail {
@@ -16,7 +20,8 @@ class Connection {
   // ConnectionError when host does not resolve, refuses or times out.
   Connection(const std::string& host, uint16_t port,
              std::chrono::milliseconds connect_timeout,
-             std::chrono::milliseconds read_timeout);
+             std::chrono::milliseconds read_timeout,
+             std::shared_ptr<Cancellation> cancellation = nullptr);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -26,15 +31,22 @@ class Connection {
   // stream, error or read timeout.
   size_t read_some(uint8_t* out, size_t max);
   void read_exact(uint8_t* out, size_t n);
+  // Waits up to `timeout` for the server to send something (or close);
+  // false when it sent nothing.
+  bool wait_readable(std::chrono::milliseconds timeout);
   // One frame; ProtocolError when its length is over max_payload.
   protocol::Frame read_frame(uint32_t max_payload);
 
   const std::string& peer() const { return peer_; }
 
  private:
+  // Throws CancelledError when the failure was cancel()'s doing.
+  void check_cancelled() const;
+
   int fd_ = -1;
   std::string peer_;
   std::chrono::milliseconds read_timeout_;
+  std::shared_ptr<Cancellation> cancellation_;
 };
 
 }  // namespace torchfeed::detail

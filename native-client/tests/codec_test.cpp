@@ -62,6 +62,9 @@ const char kManifestJson[] =
     R"({"name":"linear.bias","shape":[2],"dtype":"float32"}],)"
     R"("buffers":[{"name":"bn.num_batches_tracked","shape":[],"dtype":"int64"}]})";
 
+const char kSha256[] =
+    "394b921c154f8706b2203aa859a6cfdc999dfec1a60532eaff0ebe546c22eaa4";
+
 }  // namespace
 
 TEST(GoldenFrames, Hello) {
@@ -206,15 +209,114 @@ TEST(GoldenFrames, FatalError) {
   EXPECT_EQ(proto::encode_error(e), g.frame);
 }
 
+TEST(GoldenFrames, Subscribe) {
+  Golden g = golden("05-subscribe.bin");
+  EXPECT_EQ(g.header.type, 0x05);
+  std::vector<std::string> names = proto::decode_subscribe(g.payload);
+  EXPECT_EQ(names, (std::vector<std::string>{"toynet", "bnnet"}));
+  EXPECT_EQ(proto::encode_subscribe(names), g.frame);
+}
+
+TEST(GoldenFrames, SubscribeAll) {
+  Golden g = golden("05-subscribe-all.bin");
+  EXPECT_TRUE(proto::decode_subscribe(g.payload).empty());
+  EXPECT_EQ(proto::encode_subscribe({}), g.frame);
+  EXPECT_EQ(g.frame, (proto::Bytes{0x05, 0, 0, 0, 2, 0, 0}));
+}
+
+TEST(GoldenFrames, Subscribed) {
+  Golden g = golden("85-subscribed.bin");
+  EXPECT_EQ(g.header.type, 0x85);
+  std::vector<std::string> names =
+      proto::decode_subscribe(g.payload, proto::FrameType::kSubscribed);
+  EXPECT_EQ(names, (std::vector<std::string>{"toynet", "bnnet"}));
+  EXPECT_EQ(proto::encode_subscribe(names, proto::FrameType::kSubscribed),
+            g.frame);
+}
+
+TEST(GoldenFrames, Receipt) {
+  Golden g = golden("06-receipt.bin");
+  EXPECT_EQ(g.header.type, 0x06);
+  EXPECT_EQ(g.frame.size(), 60u);
+  proto::Receipt r = proto::decode_receipt(g.payload);
+  EXPECT_EQ(r.name, "toynet");
+  EXPECT_EQ(r.version, 2u);
+  EXPECT_EQ(proto::to_hex(r.sha256), kSha256);
+  EXPECT_EQ(r.status, proto::ReceiptStatus::kLoaded);
+  EXPECT_EQ(r.reason, "");
+  EXPECT_EQ(r.libtorch, "1.13.1");
+  EXPECT_EQ(proto::encode_receipt(r), g.frame);
+}
+
+TEST(GoldenFrames, ReceiptFailed) {
+  Golden g = golden("06-receipt-failed.bin");
+  EXPECT_EQ(g.frame.size(), 105u);
+  proto::Receipt r = proto::decode_receipt(g.payload);
+  EXPECT_EQ(r.version, 2u);
+  EXPECT_EQ(r.status, proto::ReceiptStatus::kFailed);
+  EXPECT_EQ(r.reason, "Unknown builtin op: aten::_scaled_dot_product_flash");
+  EXPECT_EQ(r.libtorch, "");
+  EXPECT_EQ(proto::encode_receipt(r), g.frame);
+}
+
+TEST(GoldenFrames, ReceiptOk) {
+  Golden g = golden("87-receipt-ok.bin");
+  EXPECT_EQ(g.header.type, 0x87);
+  proto::decode_receipt_ok(g.payload);
+  EXPECT_EQ(proto::encode_receipt_ok(), g.frame);
+}
+
+TEST(GoldenFrames, NoticePublished) {
+  Golden g = golden("86-notice-published.bin");
+  EXPECT_EQ(g.header.type, 0x86);
+  EXPECT_EQ(g.frame.size(), 140u);
+  tf::Event e = tf::parse_event(text(g.payload));
+  EXPECT_EQ(e.kind, tf::Event::Kind::kPublished);
+  EXPECT_EQ(e.event, "published");
+  EXPECT_EQ(e.name, "toynet");
+  EXPECT_EQ(e.version, 2u);
+  EXPECT_EQ(e.sha256, kSha256);
+  EXPECT_EQ(e.size, 17u);
+  EXPECT_EQ(e.json, text(g.payload));
+  EXPECT_EQ(proto::encode_json(proto::FrameType::kNotice, tf::to_json(e)),
+            g.frame);
+}
+
+TEST(GoldenFrames, NoticeRemoved) {
+  Golden g = golden("86-notice-removed.bin");
+  tf::Event e = tf::parse_event(text(g.payload));
+  EXPECT_EQ(e.kind, tf::Event::Kind::kRemoved);
+  EXPECT_EQ(e.name, "toynet");
+  EXPECT_EQ(e.version, 1u);
+  EXPECT_EQ(proto::encode_json(proto::FrameType::kNotice, tf::to_json(e)),
+            g.frame);
+}
+
+TEST(GoldenFrames, NoticeAlias) {
+  Golden g = golden("86-notice-alias.bin");
+  tf::Event e = tf::parse_event(text(g.payload));
+  EXPECT_EQ(e.kind, tf::Event::Kind::kAlias);
+  EXPECT_EQ(e.name, "toynet");
+  EXPECT_EQ(e.alias, "stable");
+  EXPECT_EQ(e.version, 2u);
+  EXPECT_EQ(proto::encode_json(proto::FrameType::kNotice, tf::to_json(e)),
+            g.frame);
+}
+
 // A new golden frame fails here until a test above covers it.
 TEST(GoldenFrames, EveryFileIsCovered) {
   const std::set<std::string> covered = {
-      "01-hello.bin",        "02-list.bin",
-      "03-manifest.bin",     "04-fetch.bin",
-      "04-fetch-range.bin",  "81-server-hello.bin",
-      "82-list-result.bin",  "83-manifest-result.bin",
-      "84-fetch-header.bin", "84-fetch-header-range.bin",
-      "ff-error.bin",        "ff-error-fatal.bin"};
+      "01-hello.bin",          "02-list.bin",
+      "03-manifest.bin",       "04-fetch.bin",
+      "04-fetch-range.bin",    "05-subscribe.bin",
+      "05-subscribe-all.bin",  "06-receipt.bin",
+      "06-receipt-failed.bin", "81-server-hello.bin",
+      "82-list-result.bin",    "83-manifest-result.bin",
+      "84-fetch-header.bin",   "84-fetch-header-range.bin",
+      "85-subscribed.bin",     "86-notice-published.bin",
+      "86-notice-removed.bin", "86-notice-alias.bin",
+      "87-receipt-ok.bin",     "ff-error.bin",
+      "ff-error-fatal.bin"};
   std::set<std::string> found;
   DIR* dir = opendir(kFrames.c_str());
   ASSERT_NE(dir, nullptr) << kFrames;
@@ -258,6 +360,53 @@ TEST(Frames, ShortAndTrailingPayloadsAreMalformed) {
   EXPECT_THROW(proto::decode_list({0}), tf::ProtocolError);
 }
 
+TEST(Frames, MalformedSubscribe) {
+  proto::Bytes payload = golden("05-subscribe.bin").payload;
+  proto::Bytes shorter(payload.begin(), payload.end() - 1);
+  proto::Bytes longer = payload;
+  longer.push_back(0);
+  EXPECT_THROW(proto::decode_subscribe(shorter), tf::ProtocolError);
+  EXPECT_THROW(proto::decode_subscribe(longer), tf::ProtocolError);
+  EXPECT_THROW(proto::decode_subscribe({}), tf::ProtocolError);
+  EXPECT_THROW(proto::decode_subscribe({0}), tf::ProtocolError);
+  // A count of 3 with two names; a count of 65535 with none.
+  proto::Bytes lying = payload;
+  lying[1] = 3;
+  EXPECT_THROW(proto::decode_subscribe(lying), tf::ProtocolError);
+  try {
+    proto::decode_subscribe({0xff, 0xff}, proto::FrameType::kSubscribed);
+    FAIL() << "no error";
+  } catch (const tf::ProtocolError& e) {
+    EXPECT_STREQ(e.what(),
+                 "malformed SUBSCRIBED: the payload ends early (2 bytes)");
+  }
+}
+
+TEST(Frames, MalformedReceipt) {
+  proto::Bytes payload = golden("06-receipt.bin").payload;
+  proto::Bytes shorter(payload.begin(), payload.end() - 1);
+  proto::Bytes longer = payload;
+  longer.push_back(0);
+  EXPECT_THROW(proto::decode_receipt(shorter), tf::ProtocolError);
+  EXPECT_THROW(proto::decode_receipt(longer), tf::ProtocolError);
+  // The status byte follows name (2 + 6), version (4) and sha256 (32).
+  proto::Bytes status = payload;
+  ASSERT_EQ(status[44], 0);
+  status[44] = 1;
+  EXPECT_EQ(proto::decode_receipt(status).status,
+            proto::ReceiptStatus::kFailed);
+  status[44] = 2;
+  try {
+    proto::decode_receipt(status);
+    FAIL() << "status 2 was accepted";
+  } catch (const tf::ProtocolError& e) {
+    EXPECT_STREQ(e.what(),
+                 "malformed RECEIPT: status 2 is neither 0 (loaded) nor 1 "
+                 "(failed)");
+  }
+  EXPECT_THROW(proto::decode_receipt_ok({0}), tf::ProtocolError);
+}
+
 TEST(Frames, BadMagicIsRefused) {
   proto::Bytes payload = golden("81-server-hello.bin").payload;
   payload[0] = 'X';
@@ -285,6 +434,62 @@ TEST(ManifestJson, UnknownKeysAreIgnoredMissingKeysAreNot) {
   EXPECT_THROW(tf::parse_manifest(R"({"name":"toynet"})"), tf::ProtocolError);
   EXPECT_THROW(tf::parse_manifest("{"), tf::ProtocolError);
   EXPECT_THROW(tf::parse_manifest(R"({"name":1})"), tf::ProtocolError);
+}
+
+TEST(EventJson, UnknownKeysAndEventsAreIgnored) {
+  tf::Event later = tf::parse_event(
+      R"({"event":"published","later":[1,{"x":2}],"name":"toynet",)"
+      R"("version":3,"sha256":"ab","size":5,"more":"yes"})");
+  EXPECT_EQ(later.kind, tf::Event::Kind::kPublished);
+  EXPECT_EQ(later.version, 3u);
+  EXPECT_EQ(tf::to_json(later),
+            R"({"event":"published","name":"toynet","version":3,)"
+            R"("sha256":"ab","size":5})");
+  // A receipt (HTTP only) and an event of a later version: kOther.
+  tf::Event receipt = tf::parse_event(
+      R"({"event":"receipt","client":"7","name":"toynet","version":2})");
+  EXPECT_EQ(receipt.kind, tf::Event::Kind::kOther);
+  EXPECT_EQ(receipt.event, "receipt");
+  EXPECT_EQ(receipt.name, "toynet");
+  tf::Event future = tf::parse_event(R"({"event":"renamed","name":7})");
+  EXPECT_EQ(future.kind, tf::Event::Kind::kOther);
+  EXPECT_EQ(future.name, "");
+  EXPECT_EQ(tf::to_json(future), future.json);
+}
+
+TEST(EventJson, SizeIsA64BitInteger) {
+  tf::Event big = tf::parse_event(
+      R"({"event":"published","name":"big","version":2147483647,)"
+      R"("sha256":"ab","size":18446744073709551615})");
+  EXPECT_EQ(big.size, 18446744073709551615ull);
+  EXPECT_EQ(big.version, 2147483647u);
+  tf::Event odd = tf::parse_event(
+      R"({"event":"published","name":"n","version":1,"sha256":"ab",)"
+      R"("size":9007199254740993})");  // 2^53 + 1: not a double
+  EXPECT_EQ(odd.size, 9007199254740993ull);
+}
+
+TEST(EventJson, MissingOrMistypedKeysAreMalformed) {
+  for (
+      const char* doc :
+      {R"({"event":"published","name":"n","version":1,"sha256":"ab"})",
+       R"({"event":"published","name":"n","version":1.5,"sha256":"ab","size":1})",
+       R"({"event":"published","name":"n","version":0,"sha256":"ab","size":1})",
+       R"({"event":"published","name":"n","version":1,"sha256":"ab","size":-1})",
+       R"({"event":"removed","name":"n","version":-1})",
+       R"({"event":"removed","name":"n","version":2147483648})",
+       R"({"event":"removed","version":1})",
+       R"({"event":"alias","name":"n","version":1})",
+       R"({"event":"alias","name":"n","alias":"a","version":"1"})",
+       R"({"name":"n"})", R"({"event":1})", R"([])", R"("published")",
+       R"({"event":)", ""}) {
+    EXPECT_THROW(tf::parse_event(doc), tf::ProtocolError) << doc;
+  }
+  // An alias that was removed points at version 0.
+  EXPECT_EQ(
+      tf::parse_event(R"({"event":"alias","name":"n","alias":"a","version":0})")
+          .version,
+      0u);
 }
 
 TEST(ManifestJson, GoldenManifestsRoundTrip) {

@@ -95,6 +95,16 @@ std::vector<proto::FetchRequest> Proxy::fetches() const {
   return fetches_;
 }
 
+std::vector<std::vector<std::string>> Proxy::subscriptions() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return subscriptions_;
+}
+
+std::vector<proto::Receipt> Proxy::receipts() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return receipts_;
+}
+
 std::vector<proto::Hello> Proxy::hellos() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return hellos_;
@@ -106,6 +116,10 @@ void Proxy::record(uint8_t type, const proto::Bytes& payload) {
     hellos_.push_back(proto::decode_hello(payload));
   } else if (type == static_cast<uint8_t>(proto::FrameType::kFetch)) {
     fetches_.push_back(proto::decode_fetch(payload));
+  } else if (type == static_cast<uint8_t>(proto::FrameType::kSubscribe)) {
+    subscriptions_.push_back(proto::decode_subscribe(payload));
+  } else if (type == static_cast<uint8_t>(proto::FrameType::kReceipt)) {
+    receipts_.push_back(proto::decode_receipt(payload));
   }
 }
 
@@ -171,8 +185,8 @@ void Proxy::upstream(int client, int server) {
   ::shutdown(server, SHUT_WR);
 }
 
-// Server to client: frames (JSON rewritten) and FETCH payloads (cut or
-// flipped as the rules say).
+// Server to client: frames (JSON rewritten, frames injected before them) and
+// FETCH payloads (cut or flipped as the rules say).
 void Proxy::downstream(int client, int server, int index) {
   uint8_t type = 0;
   proto::Bytes payload;
@@ -182,6 +196,10 @@ void Proxy::downstream(int client, int server, int index) {
     auto rewrite = [&](const std::string& doc) {
       return rules_.rewrite_json ? rules_.rewrite_json(doc) : doc;
     };
+    if (rules_.inject_before &&
+        !write_all(client, rules_.inject_before(type))) {
+      break;
+    }
     if (type == static_cast<uint8_t>(proto::FrameType::kListResult) ||
         type == static_cast<uint8_t>(proto::FrameType::kManifestResult)) {
       std::string doc = rewrite(std::string(payload.begin(), payload.end()));

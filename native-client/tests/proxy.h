@@ -31,6 +31,9 @@ class Proxy {
     // Applied to every JSON document from the server (LIST_RESULT,
     // MANIFEST_RESULT and the manifest in FETCH_HEADER).
     std::function<std::string(const std::string&)> rewrite_json;
+    // Called with the type of every frame from the server; what it returns
+    // (whole frames) goes to the client before that frame.
+    std::function<protocol::Bytes(uint8_t type)> inject_before;
   };
 
   Proxy(uint16_t server_port, Rules rules);
@@ -41,6 +44,8 @@ class Proxy {
   uint16_t port() const { return port_; }
   std::vector<protocol::Hello> hellos() const;
   std::vector<protocol::FetchRequest> fetches() const;
+  std::vector<std::vector<std::string>> subscriptions() const;
+  std::vector<protocol::Receipt> receipts() const;
   int connections() const { return connections_; }
 
  private:
@@ -62,6 +67,8 @@ class Proxy {
   std::vector<int> sockets_;
   std::vector<protocol::Hello> hellos_;
   std::vector<protocol::FetchRequest> fetches_;
+  std::vector<std::vector<std::string>> subscriptions_;
+  std::vector<protocol::Receipt> receipts_;
 };
 
 }  // namespace torchfeed::testing

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Starts and stops the real torchfeed server the end-to-end tests run against
-# (the CTest fixture "torchfeed_server").
+# Starts and stops the real torchfeed servers the end-to-end tests run against
+# (the CTest fixtures "torchfeed_server" and "watch_server").
 #
-#   server.sh start STATE JAR FIXTURES
-#       copies every fixture model (FIXTURES/models/NAME/model.pt) into the
-#       repository STATE/repo/NAME/1/model.pt, and FIXTURES/models-2.10/toynet
-#       as toynet-2.10; starts `java -jar JAR serve` on an
-#       ephemeral port of 127.0.0.1; waits for its ready line; writes
-#       STATE/address (127.0.0.1:PORT) and STATE/pid.
+#   server.sh start STATE JAR FIXTURES [NAME...]
+#       copies the fixture models NAME... (default: every one of
+#       FIXTURES/models, and FIXTURES/models-2.10/toynet as toynet-2.10) into
+#       the repository STATE/repo/NAME/1/model.pt; starts `java -jar JAR serve`
+#       on ephemeral TCP and HTTP ports of 127.0.0.1 with a random admin token;
+#       waits for its ready line; writes STATE/address and STATE/http_address
+#       (127.0.0.1:PORT), STATE/token, STATE/jar and STATE/pid.
+#   server.sh restart STATE
+#       stops that server and starts it again on the same ports with the same
+#       repository and token (its clients see their connections drop).
 #   server.sh stop STATE
 #       stops that server (by the pid it wrote) and its validation worker.
 set -euo pipefail
@@ -29,36 +33,34 @@ stop() {
   kill -KILL -- "-$pid" 2>/dev/null || true
 }
 
-start() {
-  local state=$1 jar=$2 fixtures=$3
-  if [ ! -f "$jar" ]; then
-    echo "server.sh: $jar is missing; build it first:" \
-      "mvn -o -q -B package -DskipTests" >&2
-    exit 1
-  fi
-  stop "$state"
-  rm -rf "$state"
-  mkdir -p "$state/repo"
-  local dir name
-  for dir in "$fixtures"/models/*/; do
-    name=$(basename "$dir")
-    mkdir -p "$state/repo/$name/1"
-    cp "$dir/model.pt" "$state/repo/$name/1/model.pt"
-  done
-  mkdir -p "$state/repo/toynet-2.10/1"
-  cp "$fixtures/models-2.10/toynet/model.pt" "$state/repo/toynet-2.10/1/"
-  # Its own session, so that stop can end the server's process group.
-  setsid java -jar "$jar" serve --models "$state/repo" --port 0 \
+port_of() {  # the port in STATE/FILE (127.0.0.1:PORT)
+  local address
+  address=$(cat "$1")
+  echo "${address##*:}"
+}
+
+# launch STATE TCP_PORT HTTP_PORT: starts the server on STATE/repo, waits for
+# its ready line and records the ports it bound.
+launch() {
+  local state=$1 tcp_port=$2 http_port=$3
+  local jar
+  jar=$(cat "$state/jar")
+  # Its own session, so that stop can end the server's process group. The
+  # token goes through the environment: a command line is visible to all.
+  TORCHFEED_ADMIN_TOKEN=$(cat "$state/token") setsid java -jar "$jar" serve \
+    --models "$state/repo" --port "$tcp_port" --http-port "$http_port" \
     --bind 127.0.0.1 --cache-dir "$state/cache" \
     >"$state/stdout" 2>"$state/stderr" </dev/null &
   local pid=$!
   echo "$pid" >"$state/pid"
-  local line port
+  local line
   for _ in $(seq $((kReadyTimeout * 5))); do
     line=$(grep -m1 '^torchfeed ready:' "$state/stdout" || true)
     if [ -n "$line" ]; then
-      port=$(sed -E 's/.*TCP on [^ ;,]*:([0-9]+).*/\1/' <<<"$line")
-      echo "127.0.0.1:$port" >"$state/address"
+      tcp_port=$(sed -E 's/.*TCP on [^ ;,]*:([0-9]+).*/\1/' <<<"$line")
+      http_port=$(sed -E 's/.*HTTP on [^ ;,]*:([0-9]+).*/\1/' <<<"$line")
+      echo "127.0.0.1:$tcp_port" >"$state/address"
+      echo "127.0.0.1:$http_port" >"$state/http_address"
       echo "$line"
       return 0
     fi
@@ -76,10 +78,47 @@ start() {
   exit 1
 }
 
+start() {
+  local state=$1 jar=$2 fixtures=$3
+  shift 3
+  if [ ! -f "$jar" ]; then
+    echo "server.sh: $jar is missing; build it first:" \
+      "mvn -o -q -B package -DskipTests" >&2
+    exit 1
+  fi
+  stop "$state"
+  rm -rf "$state"
+  mkdir -p "$state/repo"
+  local names=("$@") name
+  if [ ${#names[@]} -eq 0 ]; then
+    for dir in "$fixtures"/models/*/; do names+=("$(basename "$dir")"); done
+    mkdir -p "$state/repo/toynet-2.10/1"
+    cp "$fixtures/models-2.10/toynet/model.pt" "$state/repo/toynet-2.10/1/"
+  fi
+  for name in "${names[@]}"; do
+    mkdir -p "$state/repo/$name/1"
+    cp "$fixtures/models/$name/model.pt" "$state/repo/$name/1/model.pt"
+  done
+  (umask 077 && head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' \
+    >"$state/token")
+  realpath "$jar" >"$state/jar"
+  launch "$state" 0 0
+}
+
+restart() {
+  local state=$1
+  stop "$state"
+  launch "$state" "$(port_of "$state/address")" \
+    "$(port_of "$state/http_address")"
+}
+
 case "${1:-}" in
-  start) [ $# -eq 4 ] || { echo "usage: $0 start STATE JAR FIXTURES" >&2; exit 1; }
-         start "$2" "$3" "$4" ;;
+  start) [ $# -ge 4 ] || { echo "usage: $0 start STATE JAR FIXTURES [NAME...]" >&2; exit 1; }
+         shift; start "$@" ;;
+  restart) [ $# -eq 2 ] || { echo "usage: $0 restart STATE" >&2; exit 1; }
+           restart "$2" ;;
   stop) [ $# -eq 2 ] || { echo "usage: $0 stop STATE" >&2; exit 1; }
         stop "$2" ;;
-  *) echo "usage: $0 start STATE JAR FIXTURES | stop STATE" >&2; exit 1 ;;
+  *) echo "usage: $0 start STATE JAR FIXTURES [NAME...] | restart STATE | stop STATE" >&2
+     exit 1 ;;
 esac

@@ -7,13 +7,19 @@
 // A Client holds one connection, opened on first use (HELLO sends this
 // LibTorch's version) and reopened after a failure. Not thread-safe: use one
 // Client per thread. Every failure is a torchfeed::Error (errors.h).
+//
+// To follow a model as new versions are published:
+//
+//   torchfeed::Watcher watcher = client.subscribe("toynet",
+//       [&](torch::jit::Module module, const torchfeed::Manifest& manifest) {
+//         swap_in(std::move(module));
+//       });
 #pragma once
 
 #include <torch/script.h>
 
-#include <chrono>
 #include <cstdint>
-#include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,7 +27,9 @@
 #include "torchfeed/errors.h"
 #include "torchfeed/loading.h"
 #include "torchfeed/manifest.h"
+#include "torchfeed/options.h"
 #include "torchfeed/protocol.h"
+#include "torchfeed/watcher.h"
 
 namespace torchfeed {
 
@@ -34,19 +42,6 @@ namespace detail {
 class Connection;
 class Sink;
 }  // namespace detail
-
-struct Options {
-  std::chrono::milliseconds connect_timeout{10000};
-  // Give up when the server sends nothing for this long.
-  std::chrono::milliseconds read_timeout{60000};
-  // FETCH attempts per transfer. A transfer cut short is resumed from the
-  // bytes already held (FETCH with offset = bytes held).
-  int fetch_attempts = 5;
-  // Wait before the first retry; doubled before each next one.
-  std::chrono::milliseconds retry_backoff{200};
-  // Told (bytes held, total size) as a transfer advances; may be empty.
-  std::function<void(uint64_t, uint64_t)> progress;
-};
 
 struct FetchResult {
   Manifest manifest;  // of the version served, from its FETCH_HEADER
@@ -85,6 +80,19 @@ class Client {
   // module is loaded. LoadError when LibTorch cannot load it.
   torch::jit::Module load(const std::string& name, uint32_t version = kLatest,
                           c10::optional<c10::Device> device = c10::nullopt);
+
+  // Follows models as new versions are published (watcher.h): a Watcher on
+  // this client's server with its options, already started on a thread of
+  // its own. It loads each new version, hands it to the callback and sends
+  // the server a receipt, until it is stopped or destroyed.
+  Watcher subscribe(const std::string& name, LoadCallback callback,
+                    WatchOptions watch = {});
+  // Several models; none: every model, also those that appear later.
+  Watcher subscribe(const std::vector<std::string>& names,
+                    LoadCallback callback, WatchOptions watch = {});
+  // subscribe({"toynet", "bnnet"}, ...); subscribe({}, ...): every model.
+  Watcher subscribe(std::initializer_list<std::string> names,
+                    LoadCallback callback, WatchOptions watch = {});
 
   // The server's SERVER_HELLO (connects if needed).
   const protocol::Hello& server_hello();

@@ -9,6 +9,7 @@
 //     ChecksumError             the bytes do not hash to the announced sha256
 //     UnsupportedArchiveError   the archive is too new for this LibTorch
 //     LoadError                 LibTorch could not load the bytes
+//     CancelledError            Cancellation::cancel() (or Watcher::stop())
 #pragma once
 
 #include <cstdint>
@@ -65,6 +66,11 @@ class UnsupportedArchiveError : public Error {
 class LoadError : public Error {
  public:
   using Error::Error;
+};
+
+class CancelledError : public Error {
+ public:
+  CancelledError() : Error("cancelled") {}
 };
 
 }  // namespace torchfeed

@@ -1,4 +1,4 @@
-// The JSON documents of the protocol (docs/protocol.md 5.2 and 5.3) as
+// The JSON documents of the protocol (docs/protocol.md 5.2, 5.3 and 5.8) as
 // structs, and the comparison of two modules' parameters and buffers.
 #pragma once
 
@@ -56,14 +56,38 @@ struct Listing {
   std::string json;  // the document as the server sent it
 };
 
+// A NOTICE: one catalog event, the document the HTTP API also sends on
+// /v1/events (docs/http.md, Events).
+struct Event {
+  enum class Kind {
+    kPublished,  // name, version, sha256, size: a version is now served
+    kRemoved,    // name, version: a version is no longer served
+    kAlias,      // name, alias, version: the alias points at version (0: gone)
+    kOther,      // an event this client does not know: to be ignored
+  };
+  Kind kind = Kind::kOther;
+  std::string event;  // as sent: "published", "removed", "alias", ...
+  std::string name;
+  uint32_t version = 0;
+  std::string sha256;  // published: lower-case hex
+  uint64_t size = 0;   // published
+  std::string alias;   // alias
+  std::string json;    // the document as the server sent it
+};
+
 // Parse the documents; ProtocolError when a key is missing or mistyped.
-// Unknown keys are ignored.
+// Unknown keys are ignored; so is everything but "event" (and "name" when it
+// is a string) in an event this client does not know.
 Manifest parse_manifest(const std::string& json);
 Listing parse_listing(const std::string& json);
+Event parse_event(const std::string& json);
 
 // The manifest as compact JSON, keys in the order of docs/protocol.md
 // (name, version, size, sha256, formatVersion, parameters, buffers).
 std::string to_json(const Manifest& manifest);
+// A known event as compact JSON, keys in the documented order (event, name,
+// then version, sha256, size / version / alias, version); kOther: its json.
+std::string to_json(const Event& event);
 
 // "[6, 1, 5, 5]", "[]" for a 0-dim tensor.
 std::string shape_text(const std::vector<int64_t>& shape);

@@ -6,6 +6,9 @@
 //   +------+--------------+=================+
 //
 // and FETCH_HEADER is followed by `payload_size` unframed bytes of the file.
+// After SUBSCRIBE the server also sends NOTICE frames, which answer no
+// request, between any two frames (never inside one, nor inside the bytes
+// that follow a FETCH_HEADER).
 // Encoders return whole frames; decoders take a payload and throw
 // ProtocolError unless it matches the message's layout exactly.
 #pragma once
@@ -34,10 +37,15 @@ enum class FrameType : uint8_t {
   kList = 0x02,
   kManifest = 0x03,
   kFetch = 0x04,
+  kSubscribe = 0x05,
+  kReceipt = 0x06,
   kServerHello = 0x81,
   kListResult = 0x82,
   kManifestResult = 0x83,
   kFetchHeader = 0x84,
+  kSubscribed = 0x85,
+  kNotice = 0x86,  // answers no request: a catalog event (manifest.h Event)
+  kReceiptOk = 0x87,
   kError = 0xFF,
 };
 
@@ -93,6 +101,21 @@ struct FetchHeader {
   std::string manifest;  // MANIFEST_RESULT JSON of that version
 };
 
+// The outcome a RECEIPT reports.
+enum class ReceiptStatus : uint8_t {
+  kLoaded = 0,
+  kFailed = 1,
+};
+
+struct Receipt {
+  std::string name;                           // a model name, never NAME@ALIAS
+  uint32_t version = 0;                       // the concrete version, never 0
+  std::array<uint8_t, kSha256Size> sha256{};  // of the bytes loaded
+  ReceiptStatus status = ReceiptStatus::kLoaded;
+  std::string reason;    // empty when loaded; one line when failed
+  std::string libtorch;  // empty: the one HELLO announced
+};
+
 struct ErrorMessage {
   uint16_t code = 0;
   bool fatal = false;
@@ -110,6 +133,11 @@ Bytes encode_fetch(const FetchRequest& request);
 Bytes encode_json(FrameType type, const std::string& document);
 Bytes encode_fetch_header(const FetchHeader& header);
 Bytes encode_error(const ErrorMessage& error);
+// SUBSCRIBE, and SUBSCRIBED (the same layout): no names = every model.
+Bytes encode_subscribe(const std::vector<std::string>& names,
+                       FrameType type = FrameType::kSubscribe);
+Bytes encode_receipt(const Receipt& receipt);
+Bytes encode_receipt_ok();
 
 Hello decode_hello(const Bytes& payload);  // also checks the magic
 void decode_list(const Bytes& payload);    // checks that it is empty
@@ -117,6 +145,11 @@ ManifestRequest decode_manifest_request(const Bytes& payload);
 FetchRequest decode_fetch(const Bytes& payload);
 FetchHeader decode_fetch_header(const Bytes& payload);
 ErrorMessage decode_error(const Bytes& payload);
+// SUBSCRIBE or SUBSCRIBED (type only names the message in errors).
+std::vector<std::string> decode_subscribe(
+    const Bytes& payload, FrameType type = FrameType::kSubscribe);
+Receipt decode_receipt(const Bytes& payload);  // status 0 or 1, else malformed
+void decode_receipt_ok(const Bytes& payload);  // checks that it is empty
 
 // Lower-case hex of a sha256, and back (ProtocolError if not 64 hex digits).
 std::string to_hex(const std::array<uint8_t, kSha256Size>& sha256);

@@ -1,0 +1,57 @@
+// How a Client connects, waits and retries, and how its calls are cancelled
+// from another thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace torchfeed {
+
+namespace detail {
+class Connection;
+}  // namespace detail
+
+// Cancels, from any thread, the work of every Client (and Watcher) whose
+// Options carry it: the connections they use are shut down, their waits end,
+// and every call in progress or made later throws CancelledError. Final.
+class Cancellation {
+ public:
+  void cancel();
+  bool cancelled() const;
+  // Waits for `delay`; false, as soon as it happens, when cancelled.
+  bool sleep_for(std::chrono::milliseconds delay) const;
+
+ private:
+  friend class detail::Connection;
+  // A socket to shut down on cancel(); CancelledError if already cancelled.
+  void add(int fd);
+  // Before the socket is closed (so that its number is never reused here).
+  void remove(int fd);
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable cancelled_changed_;
+  bool cancelled_ = false;
+  std::vector<int> sockets_;
+};
+
+struct Options {
+  std::chrono::milliseconds connect_timeout{10000};
+  // Give up when the server sends nothing for this long.
+  std::chrono::milliseconds read_timeout{60000};
+  // FETCH attempts per transfer. A transfer cut short is resumed from the
+  // bytes already held (FETCH with offset = bytes held).
+  int fetch_attempts = 5;
+  // Wait before the first retry; doubled before each next one.
+  std::chrono::milliseconds retry_backoff{200};
+  // Told (bytes held, total size) as a transfer advances; may be empty.
+  std::function<void(uint64_t, uint64_t)> progress;
+  // May be empty; see Cancellation.
+  std::shared_ptr<Cancellation> cancellation;
+};
+
+}  // namespace torchfeed
