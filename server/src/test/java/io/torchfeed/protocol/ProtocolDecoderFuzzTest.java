@@ -29,7 +29,7 @@ class ProtocolDecoderFuzzTest {
   @FuzzTest(maxDuration = "5m")
   void decodesOrRejects(byte[] input) {
     for (int max : new int[] {Protocol.MAX_REQUEST_PAYLOAD, SMALL_MAX}) {
-      long budget = (4L << 20) + 6L * max + 64L * input.length;
+      long budget = Allocations.FUZZER_SLACK + 6L * max + 64L * input.length;
       long allocated = Allocations.measure(budget, () -> {
         Outcome whole = decode(input, max, null);
         Outcome pieces = decode(input, max, new Random(Arrays.hashCode(input) ^ max));

@@ -8,6 +8,13 @@ import java.lang.management.ManagementFactory;
  * the JVM does not offer it, {@link #supported()} is false and the checks are skipped.
  */
 public final class Allocations {
+  /**
+   * What a check allows on top of the input's share: while fuzzing, Jazzer's hooks (string comparisons,
+   * regular expressions) allocate on the same thread, a few MiB for an input whose code path throws and
+   * compares a lot. Small beside what believing a declared length would allocate (up to 4 GiB).
+   */
+  public static final long FUZZER_SLACK = 64L << 20;
+
   private static final com.sun.management.ThreadMXBean THREADS = threads();
 
   private Allocations() {}

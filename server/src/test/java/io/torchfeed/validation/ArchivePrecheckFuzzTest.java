@@ -37,7 +37,7 @@ class ArchivePrecheckFuzzTest {
   @FuzzTest(maxDuration = "5m")
   void readsOrRejects(byte[] input) throws IOException {
     Path file = Files.write(dir.resolve("model.pt"), input);
-    long budget = (8L << 20) + 8L * input.length;
+    long budget = Allocations.FUZZER_SLACK + 8L * input.length;
     long allocated = Allocations.measure(budget, () -> check(file, input.length));
     assertTrue(allocated <= budget, "checking " + input.length + " bytes allocated " + allocated + " bytes");
   }
