@@ -9,7 +9,7 @@ seconds=${1:-20}
 shift || true
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$here/build-fuzz
-CXX=${CXX:-clang++} cmake -S "$here" -B "$build" -DTORCHFEED_FUZZ=ON \
+CXX=clang++ cmake -S "$here" -B "$build" -DTORCHFEED_FUZZ=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" --target frame_decoder_fuzz -j "$(nproc)" >/dev/null
 mkdir -p "$build/corpus"
