@@ -69,11 +69,6 @@ uint64_t decode(uint8_t type, const p::Bytes& payload) {
     }
     case p::FrameType::kError: {
       p::ErrorMessage error = p::decode_error(payload);
-      // KNOWN (docs/fuzzing.md): decode_error reads any non-zero fatal flag
-      // as fatal where the Java decoder and docs/protocol.md allow only 0
-      // and 1, so such a frame does not re-encode to itself. Remove this
-      // exemption once decode_error rejects the flag.
-      if (payload.size() > 2 && payload[2] > 1) return 0;
       require(p::encode_error(error) == original);
       return 0;
     }

@@ -1,6 +1,7 @@
 #include "torchfeed/manifest.h"
 
 #include <limits>
+#include <type_traits>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -21,15 +22,49 @@ Json parse(const std::string& text, const char* what) {
   }
 }
 
+template <typename T>
+struct IsVector : std::false_type {};
+template <typename U>
+struct IsVector<std::vector<U>> : std::true_type {};
+
+// Whether get<T>() is defined for this value: nlohmann converts a float or an
+// out-of-range integer into an integer type by a plain cast, which is
+// undefined behaviour for values the type cannot hold (found by fuzzing).
+template <typename T>
+bool fits(const Json& value) {
+  if constexpr (std::is_integral_v<T>) {
+    if (!value.is_number_integer()) return false;
+    if (value.is_number_unsigned()) {
+      return value.get<uint64_t>() <=
+             static_cast<uint64_t>(std::numeric_limits<T>::max());
+    }
+    int64_t v = value.get<int64_t>();
+    return v >= 0 ? static_cast<uint64_t>(v) <=
+                        static_cast<uint64_t>(std::numeric_limits<T>::max())
+                  : std::is_signed_v<T> &&
+                        v >= static_cast<int64_t>(std::numeric_limits<T>::min());
+  } else if constexpr (IsVector<T>::value) {
+    if (!value.is_array()) return false;
+    for (const Json& item : value) {
+      if (!fits<typename T::value_type>(item)) return false;
+    }
+    return true;
+  } else {
+    return true;  // strings and JSON values: get<>() throws on a mismatch
+  }
+}
+
 // Reads a key of an object, turning nlohmann's errors into ProtocolError.
 template <typename T>
 T field(const Json& object, const char* key, const char* what) {
   try {
-    return object.at(key).get<T>();
+    const Json& value = object.at(key);
+    if (fits<T>(value)) return value.get<T>();
   } catch (const Json::exception&) {
-    throw ProtocolError(std::string("malformed ") + what + ": '" + key +
-                        "' is missing or has the wrong type");
+    // missing, or a type get<>() refuses: reported below
   }
+  throw ProtocolError(std::string("malformed ") + what + ": '" + key +
+                      "' is missing or has the wrong type");
 }
 
 // An integer key in [min, max]: not a double, not a string.

@@ -314,7 +314,12 @@ ErrorMessage decode_error(const Bytes& payload) {
   Reader in(payload, "ERROR");
   ErrorMessage error;
   error.code = in.u16();
-  error.fatal = in.u8() != 0;
+  uint8_t fatal = in.u8();
+  if (fatal > 1) {
+    throw ProtocolError("malformed ERROR payload: the fatal flag is " +
+                        std::to_string(fatal) + ", not 0 or 1");
+  }
+  error.fatal = fatal == 1;
   error.message = in.str();
   in.done();
   return error;

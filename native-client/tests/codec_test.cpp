@@ -427,6 +427,32 @@ TEST(Hex, RoundTrip) {
   EXPECT_THROW(proto::from_hex(std::string(64, 'g')), tf::ProtocolError);
 }
 
+// Found by the fuzzer (fuzz/known/): both used to be accepted.
+TEST(Frames, FatalFlagMustBe0Or1) {
+  proto::Bytes payload = golden("ff-error.bin").payload;
+  payload[2] = 11;
+  EXPECT_THROW(proto::decode_error(payload), tf::ProtocolError);
+}
+
+TEST(ManifestJson, NumbersOutOfRangeAreMalformed) {
+  auto listing = [](const std::string& latest) {
+    return R"({"models":[{"name":"t","versions":[1],"latest":)" + latest +
+           R"(,"aliases":{}}],"rejected":[]})";
+  };
+  EXPECT_EQ(tf::parse_listing(listing("1")).models.at(0).latest, 1u);
+  for (const char* bad : {"2222222222222222220000000", "1.5", "-1",
+                          "4294967296", "1e3"}) {
+    EXPECT_THROW(tf::parse_listing(listing(bad)), tf::ProtocolError) << bad;
+  }
+  std::string doc = kManifestJson;
+  std::string shape = R"("shape":[)";
+  std::size_t at = doc.find(shape);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_THROW(tf::parse_manifest(doc.substr(0, at + shape.size()) + "1e30," +
+                                  doc.substr(at + shape.size())),
+               tf::ProtocolError);
+}
+
 TEST(ManifestJson, UnknownKeysAreIgnoredMissingKeysAreNot) {
   std::string doc = kManifestJson;
   tf::Manifest m = tf::parse_manifest(R"({"later":{"x":[1]},)" + doc.substr(1));
