@@ -82,6 +82,7 @@ public final class ModelRepository implements AutoCloseable {
   /** Scans and validates the whole repository; returns once the first catalog is published. */
   public void start() {
     call(() -> {
+      sweepLeftovers();
       for (int attempt = 0; attempt < 20; attempt++) {
         RepositoryLoader.Scan scan = loader.scan(catalog.current());
         swap(scan.catalog());
@@ -152,19 +153,56 @@ public final class ModelRepository implements AutoCloseable {
         }
       }
       int version = nextVersion(name);
-      Path staging = root.resolve(name).resolve("." + version + ".publishing");
-      Files.createDirectories(staging);
-      Path staged = staging.resolve(RepositoryScanner.MODEL_FILE);
-      Files.move(upload, staged, StandardCopyOption.ATOMIC_MOVE);
-      Path target = root.resolve(name).resolve(String.valueOf(version));
-      Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-      Path file = target.resolve(RepositoryScanner.MODEL_FILE);
+      Path file = moveIntoPlace(name, version, upload);
       cache.put(ManifestCache.Entry.valid(FileStamp.of(file), archiveFacts.read(file), module));
       log.info("published {}:{}", name, version);
       swap(loader.scan(catalog.current()).catalog());
-      prune(name);
+      try {
+        prune(name);
+      } catch (IOException | RuntimeException e) {
+        log.warn("published {}:{}, but pruning older versions failed: {}", name, version, e.toString());
+      }
       return catalog.current().resolve(new ModelId(name, version)).manifest();
     });
+  }
+
+  /**
+   * {@code <name>/.<v>.publishing/model.pt}, then one rename to {@code <name>/<v>}. If a step fails, the upload
+   * is moved back and the staging directory removed, so the caller can delete the upload and nothing is left.
+   */
+  private Path moveIntoPlace(String name, int version, Path upload) throws IOException {
+    Path staging = root.resolve(name).resolve("." + version + ".publishing");
+    Path staged = staging.resolve(RepositoryScanner.MODEL_FILE);
+    Path target = root.resolve(name).resolve(String.valueOf(version));
+    try {
+      Files.createDirectories(staging);
+      Files.move(upload, staged, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+      return target.resolve(RepositoryScanner.MODEL_FILE);
+    } catch (IOException | RuntimeException e) {
+      if (Files.exists(staged)) {
+        Files.move(staged, upload, StandardCopyOption.ATOMIC_MOVE);
+      }
+      PathUtils.deleteDirectory(staging);
+      throw e;
+    }
+  }
+
+  /** Removes what a crash left of a publish or a delete ({@code .<v>.publishing}, {@code .<v>.deleting}). */
+  private void sweepLeftovers() {
+    try (DirectoryStream<Path> models = Files.newDirectoryStream(root, Files::isDirectory)) {
+      for (Path model : models) {
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(model,
+            p -> p.getFileName().toString().matches("\\.[0-9]+\\.(publishing|deleting)"))) {
+          for (Path leftover : leftovers) {
+            log.info("removing {} left by an interrupted publish or delete", root.relativize(leftover));
+            PathUtils.deleteDirectory(leftover);
+          }
+        }
+      }
+    } catch (IOException e) {
+      log.warn("cannot clean up interrupted publishes in {}: {}", root, e.toString());
+    }
   }
 
   /** Removes a version from disk and from the catalog; refused while an alias points at it. */
@@ -229,6 +267,9 @@ public final class ModelRepository implements AutoCloseable {
 
   private void removeVersionDir(Path dir) throws IOException {
     Path trash = dir.resolveSibling("." + dir.getFileName() + ".deleting");
+    if (Files.exists(trash)) {
+      PathUtils.deleteDirectory(trash);
+    }
     Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
     PathUtils.deleteDirectory(trash);
   }
@@ -289,6 +330,13 @@ public final class ModelRepository implements AutoCloseable {
   @Override
   public void close() {
     thread.shutdownNow();
+    try {
+      if (!thread.awaitTermination(30, TimeUnit.SECONDS)) {
+        log.warn("the repository thread did not stop within 30 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     catalog.close();
   }
 }

@@ -157,4 +157,16 @@ class ModelRepositoryIT {
     assertTrue(repository.catalog().current().rejected().isEmpty(), repository.catalog().current().rejected()
         .toString());
   }
+
+  @Test
+  void leftoversOfAnInterruptedPublishOrDeleteAreRemovedAtStart() throws IOException {
+    repository.close();
+    Fixtures.copy(Fixtures.model("toynet"), repo.resolve("toynet/.2.publishing/model.pt"));
+    Fixtures.copy(Fixtures.model("toynet"), repo.resolve("toynet/.7.deleting/model.pt"));
+    repository = open(0);
+    assertFalse(Files.exists(repo.resolve("toynet/.2.publishing")));
+    assertFalse(Files.exists(repo.resolve("toynet/.7.deleting")));
+    assertEquals(List.of(1), List.copyOf(repository.catalog().current().versions("toynet").keySet()));
+    assertEquals(2, repository.publish("toynet", upload("toynet"), false).version());
+  }
 }

@@ -4,6 +4,7 @@ import io.torchfeed.event.EventBus;
 import io.torchfeed.event.EventJson;
 import io.torchfeed.transport.tcp.ClientRegistry;
 import io.undertow.Handlers;
+import io.undertow.websockets.core.AbstractReceiveListener;
 import io.undertow.websockets.core.WebSocketCallback;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.WebSockets;
@@ -42,6 +43,8 @@ public final class LiveRoutes implements RouteContribution, AutoCloseable {
   private void opened(WebSocketHttpExchange exchange, WebSocketChannel channel) {
     sockets.add(channel);
     channel.addCloseTask(sockets::remove);
+    // browsers send nothing but pings and the close handshake, which the default listener answers
+    channel.getReceiveSetter().set(new AbstractReceiveListener() {});
     channel.resumeReceives();
   }
 
