@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 
 #include "proxy.h"
 #include "test_util.h"
@@ -435,6 +436,42 @@ TEST(Cli, FailuresAreOneLineAndExitOne) {
   CliRun help = cli("--help");
   EXPECT_EQ(help.status, 0);
   EXPECT_EQ(help.out.rfind("usage: torchfeed-client", 0), 0u);
+}
+
+// --- the raw port -------------------------------------------------------------
+
+// The simplest receiver there is, written as someone would without torchfeed:
+// read until the server closes, then torch::jit::load from a stringstream.
+TEST(RawPort, AClientThatReadsUntilCloseLoadsTheModel) {
+  std::string address = tf::testing::read_text(kState + "/raw_address");
+  ASSERT_FALSE(address.empty()) << "no " << kState << "/raw_address";
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(
+      std::stoi(address.substr(address.rfind(':') + 1))));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)), 0);
+  std::string bytes;
+  char chunk[65536];
+  for (ssize_t n; (n = ::read(fd, chunk, sizeof(chunk))) > 0;) {
+    bytes.append(chunk, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  tf::Manifest golden = golden_manifest("toynet");
+  ASSERT_EQ(bytes.size(), golden.size);
+  EXPECT_EQ(tf::testing::sha256_hex(
+                reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()),
+            golden.sha256);
+  std::istringstream in(bytes);
+  torch::jit::Module module = torch::jit::load(in);
+  size_t parameters = 0;
+  for (const auto& p : module.named_parameters(/*recurse=*/true)) {
+    (void)p;
+    ++parameters;
+  }
+  EXPECT_EQ(parameters, golden.parameters.size());
 }
 
 // --- a model saved by LibTorch 2.10 ----------------------------------------

@@ -7,7 +7,8 @@
 #       FIXTURES/models, and FIXTURES/models-2.10/toynet as toynet-2.10) into
 #       the repository STATE/repo/NAME/1/model.pt; starts `java -jar JAR serve`
 #       on ephemeral TCP and HTTP ports of 127.0.0.1 with a random admin token;
-#       waits for its ready line; writes STATE/address and STATE/http_address
+#       waits for its ready line; writes STATE/address, STATE/http_address and
+#       STATE/raw_address (the raw port, no header, serving toynet)
 #       (127.0.0.1:PORT), STATE/token, STATE/jar and STATE/pid.
 #   server.sh restart STATE
 #       stops that server and starts it again on the same ports with the same
@@ -47,9 +48,14 @@ launch() {
   jar=$(cat "$state/jar")
   # Its own session, so that stop can end the server's process group. The
   # token goes through the environment: a command line is visible to all.
+  # The raw port (no size header) serves toynet to the simplest receivers.
+  local raw=()
+  if [ -d "$state/repo/toynet" ]; then
+    raw=(--raw-port 0 --raw-model toynet --raw-header none)
+  fi
   TORCHFEED_ADMIN_TOKEN=$(cat "$state/token") setsid java -jar "$jar" serve \
     --models "$state/repo" --port "$tcp_port" --http-port "$http_port" \
-    --bind 127.0.0.1 --cache-dir "$state/cache" \
+    --bind 127.0.0.1 --cache-dir "$state/cache" "${raw[@]}" \
     >"$state/stdout" 2>"$state/stderr" </dev/null &
   local pid=$!
   echo "$pid" >"$state/pid"
@@ -61,6 +67,9 @@ launch() {
       http_port=$(sed -E 's/.*HTTP on [^ ;,]*:([0-9]+).*/\1/' <<<"$line")
       echo "127.0.0.1:$tcp_port" >"$state/address"
       echo "127.0.0.1:$http_port" >"$state/http_address"
+      if [[ "$line" == *"raw on "* ]]; then
+        sed -E 's/.*raw on [^ ;,]*:([0-9]+).*/127.0.0.1:\1/' <<<"$line" >"$state/raw_address"
+      fi
       echo "$line"
       return 0
     fi
