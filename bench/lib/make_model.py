@@ -1,0 +1,47 @@
+#!/usr/bin/python3
+"""Writes a TorchScript model of about SIZE_MIB MiB of float32 parameters to OUT.
+
+Usage: /usr/bin/python3 bench/lib/make_model.py SIZE_MIB OUT
+
+Deterministic (seeded), so two runs write the same bytes. The parameters are split into tensors of at most
+16 MiB (a stack of linear layers, as a real model has many tensors), and forward() uses every one of them, so the
+loaded module is a real module and not just a blob. Run with Debian's python3 (python3-torch), never committed:
+the benchmark generates what it needs into its work directory.
+"""
+import sys
+
+import torch
+
+kChunkFloats = 2048 * 2048  # 16 MiB of float32 per weight
+
+
+class Stack(torch.nn.Module):
+    def __init__(self, total_floats: int):
+        super().__init__()
+        layers = []
+        left = total_floats
+        while left > 0:
+            rows = max(1, min(2048, left // 2048))
+            layers.append(torch.nn.Linear(2048, rows, bias=False))
+            left -= rows * 2048
+        self.layers = torch.nn.ModuleList(layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = torch.zeros(1)
+        for layer in self.layers:
+            out = out + layer(x).sum()
+        return out
+
+
+def main() -> None:
+    if len(sys.argv) != 3:
+        sys.exit("usage: make_model.py SIZE_MIB OUT")
+    size_mib = int(sys.argv[1])
+    torch.manual_seed(size_mib)
+    with torch.no_grad():
+        module = Stack(size_mib * 1024 * 1024 // 4)
+    torch.jit.save(torch.jit.script(module), sys.argv[2])
+
+
+if __name__ == "__main__":
+    main()
