@@ -154,6 +154,7 @@ public final class ModelRepository implements AutoCloseable {
       }
       int version = nextVersion(name);
       Path file = moveIntoPlace(name, version, upload);
+      VersionMark.raise(root.resolve(name), version);
       cache.put(ManifestCache.Entry.valid(FileStamp.of(file), archiveFacts.read(file), module));
       log.info("published {}:{}", name, version);
       swap(loader.scan(catalog.current()).catalog());
@@ -266,6 +267,7 @@ public final class ModelRepository implements AutoCloseable {
   }
 
   private void removeVersionDir(Path dir) throws IOException {
+    VersionMark.raise(dir.getParent(), Integer.parseInt(dir.getFileName().toString()));
     Path trash = dir.resolveSibling("." + dir.getFileName() + ".deleting");
     if (Files.exists(trash)) {
       PathUtils.deleteDirectory(trash);
@@ -274,9 +276,10 @@ public final class ModelRepository implements AutoCloseable {
     PathUtils.deleteDirectory(trash);
   }
 
+  /** One more than any version on disk (also half-published or half-deleted ones) or ever removed. */
   private int nextVersion(String name) throws IOException {
-    int max = 0;
     Path dir = root.resolve(name);
+    int max = VersionMark.read(dir);
     if (Files.isDirectory(dir)) {
       try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
         for (Path child : children) {

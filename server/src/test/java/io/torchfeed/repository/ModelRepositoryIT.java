@@ -132,6 +132,25 @@ class ModelRepositoryIT {
   }
 
   @Test
+  void aDeletedOrPrunedVersionNumberIsNeverUsedAgainAlsoAfterARestart() throws IOException {
+    assertEquals(2, repository.publish("toynet", upload("toynet"), false).version());
+    repository.delete(new ModelId("toynet", 2));
+    assertEquals(3, repository.publish("toynet", upload("toynet"), false).version(), "2 was deleted");
+    repository.delete(new ModelId("toynet", 3));
+
+    repository.close();
+    repository = open(1);
+    assertEquals(4, repository.publish("toynet", upload("toynet"), false).version(), "after a restart too");
+    assertEquals(List.of(4), List.copyOf(repository.catalog().current().versions("toynet").keySet()),
+        "--keep 1 pruned version 1");
+    repository.delete(new ModelId("toynet", 4));
+    assertEquals(5, repository.publish("toynet", upload("toynet"), false).version(),
+        "neither the pruned 1 nor the deleted 4 comes back");
+    assertTrue(Files.isRegularFile(repo.resolve("toynet/.last-version")));
+    assertEquals(List.of(5), List.copyOf(repository.catalog().current().versions("toynet").keySet()));
+  }
+
+  @Test
   void aSlowlyCopiedVersionIsServedOnlyOnceCompleteAndTheOldOneMeanwhile() throws Exception {
     byte[] model = Files.readAllBytes(Fixtures.model("toynet"));
     Path file = repo.resolve("toynet/2/model.pt");
