@@ -154,7 +154,11 @@ public final class ModelRepository implements AutoCloseable {
       }
       int version = nextVersion(name);
       Path file = moveIntoPlace(name, version, upload);
-      VersionMark.raise(root.resolve(name), version);
+      try {
+        VersionMark.raise(root.resolve(name), version);
+      } catch (IOException e) {
+        log.warn("published {}:{}, but cannot record it in {}: {}", name, version, VersionMark.FILE, e.toString());
+      }
       cache.put(ManifestCache.Entry.valid(FileStamp.of(file), archiveFacts.read(file), module));
       log.info("published {}:{}", name, version);
       swap(loader.scan(catalog.current()).catalog());

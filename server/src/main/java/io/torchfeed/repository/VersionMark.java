@@ -3,7 +3,6 @@ package io.torchfeed.repository;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
@@ -22,8 +21,6 @@ final class VersionMark {
     try {
       String text = Files.readString(modelDir.resolve(FILE), StandardCharsets.US_ASCII).trim();
       return text.matches("[0-9]{1,9}") ? Integer.parseInt(text) : 0;
-    } catch (NoSuchFileException e) {
-      return 0;
     } catch (IOException e) {
       return 0;
     }
