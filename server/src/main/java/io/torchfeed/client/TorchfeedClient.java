@@ -44,7 +44,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A blocking client of the TCP protocol (docs/protocol.md) for the JVM: one connection, one request at a time.
  * Used by the CLI ({@code list}, {@code manifest}, {@code fetch}, {@code verify}, {@code watch}) and by inference
- * programs. Not thread-safe: use it from one thread ({@link #close()} may come from another).
+ * programs. Not thread-safe: use it from one thread ({@link #close()} may come from another). Over TLS when the
+ * address says so ({@link ServerAddress#withTls}): the same frames, inside TLS.
  *
  * <pre>{@code
  * try (TorchfeedClient client = TorchfeedClient.connect(ServerAddress.parse("localhost:7070"))) {
@@ -103,8 +104,16 @@ public final class TorchfeedClient implements AutoCloseable {
       socket.setTcpNoDelay(true);
       socket.setKeepAlive(true);
       socket.connect(new InetSocketAddress(address.host(), address.port()), (int) connectTimeout.toMillis());
-      socket.setSoTimeout((int) readTimeout.toMillis());
-      return new TorchfeedClient(socket, libtorch);
+      Socket connected = socket;
+      if (address.tls().isPresent()) {
+        socket.setSoTimeout((int) connectTimeout.toMillis());  // the handshake is part of connecting
+        connected = address.tls().get().handshake(socket, address);
+      }
+      connected.setSoTimeout((int) readTimeout.toMillis());
+      return new TorchfeedClient(connected, libtorch);
+    } catch (ClientException e) {
+      closeQuietly(socket);
+      throw e;
     } catch (ConnectException e) {
       closeQuietly(socket);
       throw new ClientException("cannot connect to " + address + ": connection refused", e);
