@@ -55,9 +55,9 @@ tf::Options tls_options(const std::string& ca = pki("ca.pem")) {
   return options;
 }
 
-std::string quoted(const std::string& word) { return "'" + word + "'"; }
+std::string shell_word(const std::string& word) { return "'" + word + "'"; }
 
-struct Run {
+struct CliResult {
   int exit = -1;
   std::string out;
   std::string err;
@@ -65,14 +65,14 @@ struct Run {
 
 // torchfeed-client with these arguments, in its own process (at most 120 s);
 // stdout and stderr go to files named after `tag`.
-Run cli(const std::vector<std::string>& args, const std::string& tag) {
+CliResult cli(const std::vector<std::string>& args, const std::string& tag) {
   std::string out = kState + "/cli-" + tag + ".out";
   std::string err = kState + "/cli-" + tag + ".err";
-  std::string command = "timeout 120 " + quoted(kCli);
-  for (const std::string& a : args) command += " " + quoted(a);
-  command += " >" + quoted(out) + " 2>" + quoted(err) + " </dev/null";
+  std::string command = "timeout 120 " + shell_word(kCli);
+  for (const std::string& a : args) command += " " + shell_word(a);
+  command += " >" + shell_word(out) + " 2>" + shell_word(err) + " </dev/null";
   int status = std::system(command.c_str());
-  Run run;
+  CliResult run;
   run.exit = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   run.out = tf::testing::read_text(out);
   run.err = tf::testing::read_text(err);
@@ -83,9 +83,9 @@ Run cli(const std::vector<std::string>& args, const std::string& tag) {
 // server against the test CA); the new version's number.
 uint32_t publish_toynet() {
   std::string command =
-      "curl -sS --fail --cacert " + quoted(pki("ca.pem")) +
+      "curl -sS --fail --cacert " + shell_word(pki("ca.pem")) +
       " -X POST -H 'Authorization: Bearer " + state("token") +
-      "' --data-binary @" + quoted(tf::testing::model_file("toynet")) +
+      "' --data-binary @" + shell_word(tf::testing::model_file("toynet")) +
       " 'https://" + state("http_address") + "/v1/models/toynet/versions'";
   FILE* pipe = ::popen(command.c_str(), "r");
   std::string body;
@@ -166,7 +166,7 @@ TEST(TlsClient, AWrongCaIsATlsError) {
 }
 
 TEST(TlsCli, VerifyOverTls) {
-  Run run = cli({"verify", "--server", server_arg(), "--tls-ca", pki("ca.pem"),
+  CliResult run = cli({"verify", "--server", server_arg(), "--tls-ca", pki("ca.pem"),
                  "toynet:1"},
                 "verify");
   EXPECT_EQ(run.exit, 0) << run.err;
@@ -176,7 +176,7 @@ TEST(TlsCli, VerifyOverTls) {
 
 TEST(TlsCli, FetchOverTls) {
   std::string output = kState + "/fetched.pt";
-  Run run = cli({"fetch", "--server", "localhost:" + std::to_string(server_port()),
+  CliResult run = cli({"fetch", "--server", "localhost:" + std::to_string(server_port()),
                  "--tls-ca", pki("ca.pem"), "toynet:1", "-o", output},
                 "fetch");
   ASSERT_EQ(run.exit, 0) << run.err;
@@ -186,7 +186,7 @@ TEST(TlsCli, FetchOverTls) {
 }
 
 TEST(TlsCli, AWrongCaIsRefusedInOneLine) {
-  Run run = cli({"list", "--server", server_arg(), "--tls-ca",
+  CliResult run = cli({"list", "--server", server_arg(), "--tls-ca",
                  pki("other-ca.pem")},
                 "wrong-ca");
   EXPECT_EQ(run.exit, 1);
@@ -197,7 +197,7 @@ TEST(TlsCli, AWrongCaIsRefusedInOneLine) {
 }
 
 TEST(TlsCli, ANameMismatchIsRefusedInOneLine) {
-  Run run = cli({"manifest", "--server", server_arg(), "--tls-ca",
+  CliResult run = cli({"manifest", "--server", server_arg(), "--tls-ca",
                  pki("ca.pem"), "--tls-server-name", "elsewhere.example",
                  "toynet"},
                 "mismatch");
@@ -208,7 +208,7 @@ TEST(TlsCli, ANameMismatchIsRefusedInOneLine) {
 }
 
 TEST(TlsCli, APlaintextClientOnTheTlsPortFailsInOneLine) {
-  Run run = cli({"list", "--server", server_arg(), "--read-timeout", "30"},
+  CliResult run = cli({"list", "--server", server_arg(), "--read-timeout", "30"},
                 "plaintext");
   EXPECT_EQ(run.exit, 1);
   EXPECT_EQ(run.err.rfind("torchfeed-client: ", 0), 0u) << run.err;
@@ -228,7 +228,7 @@ TEST(TlsWatch, WatchOnceLoadsAVersionPublishedOverHttps) {
   ASSERT_TRUE(wait_for_text(out, "watching toynet\n"))
       << tf::testing::read_text(kState + "/cli-watch.err");
   uint32_t version = publish_toynet();
-  Run run = watch.get();
+  CliResult run = watch.get();
   EXPECT_EQ(run.exit, 0) << run.err;
   EXPECT_NE(run.out.find("\nloaded toynet:" + std::to_string(version) +
                          " sha256 "),
