@@ -62,6 +62,8 @@ public final class TorchfeedClient implements AutoCloseable {
   public static final int MAX_RESPONSE_FRAME = Protocol.MAX_RESPONSE_PAYLOAD;
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
+  private static final int TLS_ALERT = 0x15;
+  private static final int TLS_HANDSHAKE = 0x16;
 
   private final Socket socket;
   private final DataInputStream in;
@@ -76,7 +78,20 @@ public final class TorchfeedClient implements AutoCloseable {
     this.out = new BufferedOutputStream(socket.getOutputStream());
     this.readTimeoutMillis = socket.getSoTimeout();
     send(new Hello(Protocol.VERSION, "torchfeed-java/" + Version.SOFTWARE, libtorch));
+    if (!(socket instanceof javax.net.ssl.SSLSocket)) {
+      refuseTls();
+    }
     this.serverHello = expect(ServerHello.class);
+  }
+
+  /** A TLS record (an alert or a handshake) where SERVER_HELLO should be: the server wants TLS. */
+  private void refuseTls() throws IOException {
+    in.mark(1);
+    int first = in.read();
+    in.reset();
+    if (first == TLS_ALERT || first == TLS_HANDSHAKE) {
+      throw new IOException("the server answered with TLS; connect with --tls-ca (ServerAddress.withTls)");
+    }
   }
 
   public static TorchfeedClient connect(ServerAddress address) {
@@ -122,7 +137,9 @@ public final class TorchfeedClient implements AutoCloseable {
       throw new ClientException("cannot connect to " + address + ": timed out", e);
     } catch (IOException e) {
       closeQuietly(socket);
-      throw new ClientException("cannot connect to " + address + ": " + e.getMessage(), e);
+      String reason = e.getMessage() != null ? e.getMessage()
+          : e instanceof EOFException ? "the server closed the connection" : e.toString();
+      throw new ClientException("cannot connect to " + address + ": " + reason, e);
     } catch (RuntimeException e) {
       closeQuietly(socket);
       throw e;

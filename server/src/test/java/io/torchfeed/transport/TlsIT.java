@@ -178,13 +178,16 @@ class TlsIT {
   }
 
   @Test
-  void aPlaintextClientOnTheTlsPortIsClosedAndTheNextTlsClientIsServed() throws IOException {
+  void aPlaintextClientOnTheTlsPortIsClosedInOneLineAndTheNextTlsClientIsServed() throws IOException {
     try (Socket socket = new Socket()) {
       socket.connect(server.address(), DEADLINE_MS);
       socket.setSoTimeout(DEADLINE_MS);
       socket.getOutputStream().write(MessageEncoder.encode(new Hello(Protocol.VERSION, "plain/1", "")));
       assertClosedByServer(socket.getInputStream());
     }
+    ClientException e = assertThrows(ClientException.class,
+        () -> TorchfeedClient.connect(new ServerAddress("127.0.0.1", server.address().getPort())));
+    assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("null"), e.getMessage());
     assertServed();
   }
 
