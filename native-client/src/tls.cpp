@@ -146,7 +146,8 @@ TlsSession::TlsSession(int fd, const std::string& host,
   }
   if (error == SSL_ERROR_SSL) {
     std::string reason = openssl_reason();
-    if (reason == "wrong version number" || reason == "packet length too long") {
+    if (reason == "wrong version number" ||
+        reason == "packet length too long") {
       reason += " (is the server using TLS?)";
     }
     throw TlsError(prefix + reason);

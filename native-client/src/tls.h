@@ -32,8 +32,8 @@ class TlsSession {
   struct Result {
     size_t bytes = 0;  // > 0 on success
     Failure failure = Failure::kClosed;
-    int err = 0;          // errno for kSocket
-    std::string detail;   // OpenSSL's reason for kTls
+    int err = 0;         // errno for kSocket
+    std::string detail;  // OpenSSL's reason for kTls
   };
 
   Result write(const uint8_t* data, size_t n);

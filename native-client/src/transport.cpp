@@ -217,14 +217,15 @@ void Connection::tls_failed(const TlsSession::Result& r,
     case TlsSession::Failure::kTls:
       break;
   }
-  throw ConnectionError("connection to " + peer_ + " lost: TLS error: " +
-                        r.detail);
+  throw ConnectionError("connection to " + peer_ +
+                        " lost: TLS error: " + r.detail);
 }
 
 void Connection::write_all(const protocol::Bytes& bytes) {
   size_t done = 0;
   while (tls_ && done < bytes.size()) {
-    TlsSession::Result r = tls_->write(bytes.data() + done, bytes.size() - done);
+    TlsSession::Result r =
+        tls_->write(bytes.data() + done, bytes.size() - done);
     if (r.bytes == 0) tls_failed(r, "sending");
     done += r.bytes;
   }

@@ -11,8 +11,8 @@
 #include <memory>
 #include <string>
 
-#include "torchfeed/options.h"
 #include "tls.h"
+#include "torchfeed/options.h"
 #include "torchfeed/protocol.h"
 
 namespace torchfeed::detail {

@@ -43,7 +43,9 @@ uint16_t server_port() {
       std::stoi(address.substr(address.rfind(':') + 1)));
 }
 
-std::string server_arg() { return "127.0.0.1:" + std::to_string(server_port()); }
+std::string server_arg() {
+  return "127.0.0.1:" + std::to_string(server_port());
+}
 
 std::string pki(const std::string& file) { return kState + "/pki/" + file; }
 
@@ -91,7 +93,8 @@ uint32_t publish_toynet() {
   std::string body;
   char chunk[4096];
   size_t n;
-  while ((n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0) body.append(chunk, n);
+  while ((n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0)
+    body.append(chunk, n);
   EXPECT_EQ(::pclose(pipe), 0) << body;
   return tf::parse_manifest(body).version;
 }
@@ -145,8 +148,9 @@ TEST(TlsClient, FetchesChecksAndLoadsOverTls) {
   tf::Download download = client.fetch("toynet", 1);
   tf::Buffer file = tf::testing::read_buffer(tf::testing::model_file("toynet"));
   ASSERT_EQ(download.bytes.size(), file.size());
-  EXPECT_EQ(tf::testing::sha256_hex(download.bytes.data(), download.bytes.size()),
-            tf::testing::golden_manifest("toynet").sha256);
+  EXPECT_EQ(
+      tf::testing::sha256_hex(download.bytes.data(), download.bytes.size()),
+      tf::testing::golden_manifest("toynet").sha256);
   torch::jit::Module module = client.load("toynet", 1);
   tf::testing::ForwardCase expected = tf::testing::forward_case();
   at::Tensor output = module.forward({expected.input}).toTensor();
@@ -161,14 +165,15 @@ TEST(TlsClient, ADnsNameIsVerifiedAndSentAsSni) {
 }
 
 TEST(TlsClient, AWrongCaIsATlsError) {
-  tf::Client client("127.0.0.1", server_port(), tls_options(pki("other-ca.pem")));
+  tf::Client client("127.0.0.1", server_port(),
+                    tls_options(pki("other-ca.pem")));
   EXPECT_THROW(client.list(), tf::TlsError);
 }
 
 TEST(TlsCli, VerifyOverTls) {
-  CliResult run = cli({"verify", "--server", server_arg(), "--tls-ca", pki("ca.pem"),
-                 "toynet:1"},
-                "verify");
+  CliResult run = cli({"verify", "--server", server_arg(), "--tls-ca",
+                       pki("ca.pem"), "toynet:1"},
+                      "verify");
   EXPECT_EQ(run.exit, 0) << run.err;
   EXPECT_NE(run.out.find("toynet:1 verified: sha256 "), std::string::npos)
       << run.out;
@@ -176,9 +181,10 @@ TEST(TlsCli, VerifyOverTls) {
 
 TEST(TlsCli, FetchOverTls) {
   std::string output = kState + "/fetched.pt";
-  CliResult run = cli({"fetch", "--server", "localhost:" + std::to_string(server_port()),
-                 "--tls-ca", pki("ca.pem"), "toynet:1", "-o", output},
-                "fetch");
+  CliResult run =
+      cli({"fetch", "--server", "localhost:" + std::to_string(server_port()),
+           "--tls-ca", pki("ca.pem"), "toynet:1", "-o", output},
+          "fetch");
   ASSERT_EQ(run.exit, 0) << run.err;
   tf::Buffer bytes = tf::testing::read_buffer(output);
   EXPECT_EQ(tf::testing::sha256_hex(bytes.data(), bytes.size()),
@@ -186,9 +192,9 @@ TEST(TlsCli, FetchOverTls) {
 }
 
 TEST(TlsCli, AWrongCaIsRefusedInOneLine) {
-  CliResult run = cli({"list", "--server", server_arg(), "--tls-ca",
-                 pki("other-ca.pem")},
-                "wrong-ca");
+  CliResult run =
+      cli({"list", "--server", server_arg(), "--tls-ca", pki("other-ca.pem")},
+          "wrong-ca");
   EXPECT_EQ(run.exit, 1);
   EXPECT_EQ(run.err, "torchfeed-client: TLS handshake with " + server_arg() +
                          " failed: certificate verify failed (unable to get "
@@ -197,10 +203,10 @@ TEST(TlsCli, AWrongCaIsRefusedInOneLine) {
 }
 
 TEST(TlsCli, ANameMismatchIsRefusedInOneLine) {
-  CliResult run = cli({"manifest", "--server", server_arg(), "--tls-ca",
-                 pki("ca.pem"), "--tls-server-name", "elsewhere.example",
-                 "toynet"},
-                "mismatch");
+  CliResult run =
+      cli({"manifest", "--server", server_arg(), "--tls-ca", pki("ca.pem"),
+           "--tls-server-name", "elsewhere.example", "toynet"},
+          "mismatch");
   EXPECT_EQ(run.exit, 1);
   EXPECT_EQ(run.err, "torchfeed-client: TLS handshake with " + server_arg() +
                          " failed: certificate verify failed (hostname "
@@ -208,8 +214,8 @@ TEST(TlsCli, ANameMismatchIsRefusedInOneLine) {
 }
 
 TEST(TlsCli, APlaintextClientOnTheTlsPortFailsInOneLine) {
-  CliResult run = cli({"list", "--server", server_arg(), "--read-timeout", "30"},
-                "plaintext");
+  CliResult run = cli(
+      {"list", "--server", server_arg(), "--read-timeout", "30"}, "plaintext");
   EXPECT_EQ(run.exit, 1);
   EXPECT_EQ(run.err.rfind("torchfeed-client: ", 0), 0u) << run.err;
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
@@ -230,9 +236,9 @@ TEST(TlsWatch, WatchOnceLoadsAVersionPublishedOverHttps) {
   uint32_t version = publish_toynet();
   CliResult run = watch.get();
   EXPECT_EQ(run.exit, 0) << run.err;
-  EXPECT_NE(run.out.find("\nloaded toynet:" + std::to_string(version) +
-                         " sha256 "),
-            std::string::npos)
+  EXPECT_NE(
+      run.out.find("\nloaded toynet:" + std::to_string(version) + " sha256 "),
+      std::string::npos)
       << run.out;
 }
 
