@@ -153,7 +153,7 @@ detail::Connection& Client::connection() {
   if (connection_) return *connection_;
   auto c = std::make_unique<detail::Connection>(
       host_, port_, options_.connect_timeout, options_.read_timeout,
-      options_.cancellation);
+      options_.cancellation, options_.tls);
   server_hello_ = detail::handshake(*c);
   connection_ = std::move(c);
   return *connection_;

@@ -59,6 +59,11 @@ constexpr const char* kUsage =
     "  --once                    watch: exit 0 after the first new version "
     "is\n"
     "                            loaded\n"
+    "  --tls-ca FILE             connect over TLS; accept only a server\n"
+    "                            certificate issued by a CA in this PEM file\n"
+    "                            and naming the server (default: plaintext)\n"
+    "  --tls-server-name NAME    with --tls-ca: the name the certificate must\n"
+    "                            have (and SNI), instead of the --server host\n"
     "  --connect-timeout SECONDS default 10\n"
     "  --read-timeout SECONDS    give up when the server sends nothing for "
     "this\n"
@@ -75,6 +80,8 @@ struct Args {
   std::string model;
   std::vector<std::string> models;  // watch
   std::string output;
+  std::string tls_ca;
+  std::string tls_server_name;
   bool json = false;
   bool help = false;
   bool once = false;
@@ -121,6 +128,10 @@ Args parse_args(int argc, char** argv) {
       args.load_current = true;
     } else if (arg == "--server") {
       args.server = next();
+    } else if (arg == "--tls-ca") {
+      args.tls_ca = next();
+    } else if (arg == "--tls-server-name") {
+      args.tls_server_name = next();
     } else if (arg == "-o" || arg == "--output") {
       args.output = next();
     } else if (arg == "--connect-timeout") {
@@ -135,6 +146,9 @@ Args parse_args(int argc, char** argv) {
   }
   if (args.help) return args;
   if (positional.empty()) throw UsageError("missing COMMAND");
+  if (!args.tls_server_name.empty() && args.tls_ca.empty()) {
+    throw UsageError("--tls-server-name needs --tls-ca");
+  }
   args.command = positional[0];
   bool watch = args.command == "watch";
   bool wants_model = args.command != "list" && !watch;
@@ -548,6 +562,8 @@ int run(const Args& args) {
   options.progress = [&bar](uint64_t done, uint64_t total) {
     bar(done, total);
   };
+  options.tls.ca_file = args.tls_ca;
+  options.tls.server_name = args.tls_server_name;
   if (args.command == "watch") return watch(host, port, args, options);
   torchfeed::Client client(host, port, options);
   if (args.command == "list") return list(client, args);

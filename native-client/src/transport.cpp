@@ -114,7 +114,8 @@ namespace torchfeed::detail {
 Connection::Connection(const std::string& host, uint16_t port,
                        std::chrono::milliseconds connect_timeout,
                        std::chrono::milliseconds read_timeout,
-                       std::shared_ptr<Cancellation> cancellation)
+                       std::shared_ptr<Cancellation> cancellation,
+                       const TlsOptions& tls)
     : peer_((host.find(':') != std::string::npos ? "[" + host + "]" : host) +
             ":" + std::to_string(port)),
       read_timeout_(read_timeout),
@@ -166,12 +167,28 @@ Connection::Connection(const std::string& host, uint16_t port,
   }
   int one = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (!tls.ca_file.empty()) {
+    // The handshake is part of connecting: it has the connect timeout.
+    timeval handshake = to_timeval(connect_timeout);
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &handshake, sizeof handshake);
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &handshake, sizeof handshake);
+    try {
+      tls_ = std::make_unique<TlsSession>(fd_, host, tls, peer_);
+    } catch (...) {
+      if (cancellation_) cancellation_->remove(fd_);
+      ::close(fd_);
+      fd_ = -1;
+      check_cancelled();
+      throw;
+    }
+  }
   timeval tv = to_timeval(read_timeout);
   ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
 Connection::~Connection() {
+  tls_.reset();  // no close_notify: closing the socket ends the stream
   if (fd_ < 0) return;
   if (cancellation_) cancellation_->remove(fd_);
   ::close(fd_);
@@ -181,8 +198,37 @@ void Connection::check_cancelled() const {
   if (cancellation_ && cancellation_->cancelled()) throw CancelledError();
 }
 
+void Connection::tls_failed(const TlsSession::Result& r,
+                            const std::string& doing) {
+  check_cancelled();
+  switch (r.failure) {
+    case TlsSession::Failure::kClosed:
+      throw ConnectionError("the server at " + peer_ +
+                            " closed the connection");
+    case TlsSession::Failure::kTimedOut:
+      if (doing == "sending") {
+        throw ConnectionError("sending to " + peer_ + " failed: timed out");
+      }
+      throw ConnectionError("the server at " + peer_ + " sent nothing for " +
+                            seconds(read_timeout_));
+    case TlsSession::Failure::kSocket:
+      throw ConnectionError("connection to " + peer_ +
+                            " lost: " + error_text(r.err));
+    case TlsSession::Failure::kTls:
+      break;
+  }
+  throw ConnectionError("connection to " + peer_ +
+                        " lost: TLS error: " + r.detail);
+}
+
 void Connection::write_all(const protocol::Bytes& bytes) {
   size_t done = 0;
+  while (tls_ && done < bytes.size()) {
+    TlsSession::Result r =
+        tls_->write(bytes.data() + done, bytes.size() - done);
+    if (r.bytes == 0) tls_failed(r, "sending");
+    done += r.bytes;
+  }
   while (done < bytes.size()) {
     ssize_t n =
         ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
@@ -200,6 +246,11 @@ void Connection::write_all(const protocol::Bytes& bytes) {
 }
 
 size_t Connection::read_some(uint8_t* out, size_t max) {
+  if (tls_) {
+    TlsSession::Result r = tls_->read(out, max);
+    if (r.bytes == 0) tls_failed(r, "reading");
+    return r.bytes;
+  }
   for (;;) {
     ssize_t n = ::recv(fd_, out, max, 0);
     if (n > 0) return static_cast<size_t>(n);
@@ -228,20 +279,28 @@ void Connection::read_exact(uint8_t* out, size_t n) {
 }
 
 bool Connection::wait_readable(std::chrono::milliseconds timeout) {
-  pollfd p{fd_, POLLIN, 0};
-  int ms = static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(
-      timeout.count(), 0, std::numeric_limits<int>::max()));
-  int rc;
-  do {
-    rc = ::poll(&p, 1, ms);
-  } while (rc < 0 && errno == EINTR);
-  if (rc < 0) {
-    int err = errno;
-    throw ConnectionError("connection to " + peer_ +
-                          " lost: " + error_text(err));
+  if (tls_ && tls_->pending()) return true;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{fd_, POLLIN, 0};
+    int ms = static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(
+        left.count(), 0, std::numeric_limits<int>::max()));
+    int rc;
+    do {
+      rc = ::poll(&p, 1, ms);
+    } while (rc < 0 && errno == EINTR);
+    if (rc < 0) {
+      int err = errno;
+      throw ConnectionError("connection to " + peer_ +
+                            " lost: " + error_text(err));
+    }
+    check_cancelled();
+    // With TLS, a readable socket may hold only a TLS record (a session
+    // ticket): consumed, and the wait goes on.
+    if (rc == 0 || !tls_ || tls_->data_ready()) return rc > 0;
   }
-  check_cancelled();
-  return rc > 0;
 }
 
 protocol::Frame Connection::read_frame(uint32_t max_payload) {

@@ -1,5 +1,6 @@
 // A blocking TCP connection with connect and read timeouts, reading and
-// writing whole frames (the framing is protocol.h's). With a Cancellation,
+// writing whole frames (the framing is protocol.h's), plaintext or, with
+// TlsOptions, through TLS (tls.h) on the same socket. With a Cancellation,
 // cancel() shuts the socket down from another thread: a blocked connect,
 // read, wait or write then throws CancelledError.
 #pragma once
@@ -10,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "tls.h"
 #include "torchfeed/options.h"
 #include "torchfeed/protocol.h"
 
@@ -17,11 +19,13 @@ namespace torchfeed::detail {
 
 class Connection {
  public:
-  // ConnectionError when host does not resolve, refuses or times out.
+  // ConnectionError when host does not resolve, refuses or times out;
+  // with tls.ca_file, TlsError when the TLS handshake is refused.
   Connection(const std::string& host, uint16_t port,
              std::chrono::milliseconds connect_timeout,
              std::chrono::milliseconds read_timeout,
-             std::shared_ptr<Cancellation> cancellation = nullptr);
+             std::shared_ptr<Cancellation> cancellation = nullptr,
+             const TlsOptions& tls = {});
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -42,11 +46,16 @@ class Connection {
  private:
   // Throws CancelledError when the failure was cancel()'s doing.
   void check_cancelled() const;
+  // Throws the ConnectionError (or CancelledError) for a TLS read or write
+  // that moved no bytes.
+  [[noreturn]] void tls_failed(const TlsSession::Result& result,
+                               const std::string& doing);
 
   int fd_ = -1;
   std::string peer_;
   std::chrono::milliseconds read_timeout_;
   std::shared_ptr<Cancellation> cancellation_;
+  std::unique_ptr<TlsSession> tls_;  // null: plaintext
 };
 
 }  // namespace torchfeed::detail

@@ -155,7 +155,7 @@ void Watcher::Impl::session(milliseconds& delay) {
   if (!watch_.load_current && !baseline_taken_) take_baseline();
   auto connection = std::make_unique<detail::Connection>(
       host_, port_, options_.connect_timeout, options_.read_timeout,
-      cancellation_);
+      cancellation_, options_.tls);
   detail::handshake(*connection);
   detail::NoticeChannel channel(std::move(connection));
   std::vector<std::string> subscribed = channel.subscribe(names_);

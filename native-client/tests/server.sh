@@ -10,6 +10,12 @@
 #       waits for its ready line; writes STATE/address, STATE/http_address and
 #       STATE/raw_address (the raw port, no header, serving toynet)
 #       (127.0.0.1:PORT), STATE/token, STATE/jar and STATE/pid.
+#   server.sh start-tls STATE JAR FIXTURES [NAME...]
+#       the same with TLS on every port: first makes a test CA and a server
+#       certificate for 127.0.0.1 and localhost in STATE/pki (openssl, by
+#       test-fixtures/tls/make-test-pki.sh: ca.pem, other-ca.pem, ...), then
+#       serves with --tls-cert STATE/pki/server.pem --tls-key
+#       STATE/pki/server.key (restart keeps TLS).
 #   server.sh restart STATE
 #       stops that server and starts it again on the same ports with the same
 #       repository and token (its clients see their connections drop).
@@ -53,9 +59,13 @@ launch() {
   if [ -d "$state/repo/toynet" ]; then
     raw=(--raw-port 0 --raw-model toynet --raw-header none)
   fi
+  local tls=()
+  if [ -d "$state/pki" ]; then
+    tls=(--tls-cert "$state/pki/server.pem" --tls-key "$state/pki/server.key")
+  fi
   TORCHFEED_ADMIN_TOKEN=$(cat "$state/token") setsid java -jar "$jar" serve \
     --models "$state/repo" --port "$tcp_port" --http-port "$http_port" \
-    --bind 127.0.0.1 --cache-dir "$state/cache" "${raw[@]}" \
+    --bind 127.0.0.1 --cache-dir "$state/cache" "${raw[@]}" "${tls[@]}" \
     >"$state/stdout" 2>"$state/stderr" </dev/null &
   local pid=$!
   echo "$pid" >"$state/pid"
@@ -88,6 +98,11 @@ launch() {
 }
 
 start() {
+  local tls=no
+  if [ "$1" = --tls ]; then
+    tls=yes
+    shift
+  fi
   local state=$1 jar=$2 fixtures=$3
   shift 3
   if [ ! -f "$jar" ]; then
@@ -111,6 +126,9 @@ start() {
   (umask 077 && head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' \
     >"$state/token")
   realpath "$jar" >"$state/jar"
+  if [ "$tls" = yes ]; then
+    "$fixtures/tls/make-test-pki.sh" "$state/pki"
+  fi
   launch "$state" 0 0
 }
 
@@ -124,10 +142,12 @@ restart() {
 case "${1:-}" in
   start) [ $# -ge 4 ] || { echo "usage: $0 start STATE JAR FIXTURES [NAME...]" >&2; exit 1; }
          shift; start "$@" ;;
+  start-tls) [ $# -ge 4 ] || { echo "usage: $0 start-tls STATE JAR FIXTURES [NAME...]" >&2; exit 1; }
+         shift; start --tls "$@" ;;
   restart) [ $# -eq 2 ] || { echo "usage: $0 restart STATE" >&2; exit 1; }
            restart "$2" ;;
   stop) [ $# -eq 2 ] || { echo "usage: $0 stop STATE" >&2; exit 1; }
         stop "$2" ;;
-  *) echo "usage: $0 start STATE JAR FIXTURES [NAME...] | restart STATE | stop STATE" >&2
+  *) echo "usage: $0 start|start-tls STATE JAR FIXTURES [NAME...] | restart STATE | stop STATE" >&2
      exit 1 ;;
 esac

@@ -3,6 +3,9 @@
 //
 //   Error                       base of everything below
 //     ConnectionError           cannot connect, connection lost, timed out
+//     TlsError                  the TLS handshake failed: the server's
+//                               certificate is not trusted or names another
+//                               host, or the server does not speak TLS
 //     ProtocolError             the peer does not follow docs/protocol.md
 //     RemoteError               the server answered with an ERROR frame
 //       NotFoundError           ... with code NOT_FOUND
@@ -24,6 +27,12 @@ class Error : public std::runtime_error {
 };
 
 class ConnectionError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Not a ConnectionError: retrying would meet the same certificate.
+class TlsError : public Error {
  public:
   using Error::Error;
 };

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace torchfeed {
@@ -39,6 +40,17 @@ class Cancellation {
   std::vector<int> sockets_;
 };
 
+// TLS (docs/protocol.md 8): off while ca_file is empty. The server's
+// certificate chain must lead to a CA certificate of ca_file (a PEM file;
+// the system's CAs are not consulted) and name the server: server_name, or
+// else the host connected to (a DNS name, or an IP address in the
+// certificate's subject alternative names). A DNS name is also sent as SNI.
+// TLS 1.2 and 1.3 only.
+struct TlsOptions {
+  std::string ca_file;
+  std::string server_name;
+};
+
 struct Options {
   std::chrono::milliseconds connect_timeout{10000};
   // Give up when the server sends nothing for this long.
@@ -52,6 +64,7 @@ struct Options {
   std::function<void(uint64_t, uint64_t)> progress;
   // May be empty; see Cancellation.
   std::shared_ptr<Cancellation> cancellation;
+  TlsOptions tls;
 };
 
 }  // namespace torchfeed

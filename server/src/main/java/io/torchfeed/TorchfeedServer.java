@@ -11,6 +11,7 @@ import io.torchfeed.repository.ModelRepository;
 import io.torchfeed.repository.RepositoryWatcher;
 import io.torchfeed.repository.RepositoryLoader;
 import io.torchfeed.repository.RepositoryScanner;
+import io.torchfeed.transport.ServerTls;
 import io.torchfeed.transport.http.CatalogPage;
 import io.torchfeed.transport.http.HttpServer;
 import io.torchfeed.transport.http.HttpSettings;
@@ -75,6 +76,8 @@ public final class TorchfeedServer implements AutoCloseable {
   }
 
   private void open() throws IOException {
+    // TLS first: a bad certificate, key or password stops the start before anything listens
+    Optional<ServerTls> tls = config.tls().map(ServerTls::load);
     RepositoryScanner scanner = new RepositoryScanner(config.models(), log::warn);
     validator = new WorkerValidator(WorkerValidator.Settings.defaults()
         .withFileTimeout(config.validationTimeout()).withExtraJvmOptions(config.workerJvmOptions()));
@@ -98,8 +101,8 @@ public final class TorchfeedServer implements AutoCloseable {
     ServerHello hello = new ServerHello(io.torchfeed.protocol.Protocol.VERSION, "torchfeed/" + Version.SOFTWARE,
         Version.LIBTORCH);
     tcp = new TcpServer(worker, new TcpSettings(new InetSocketAddress(config.bind(), config.port()),
-        config.maxFrameBytes(), config.idleTimeout(), config.maxConnections()), catalog, hello, clients, events,
-        metrics);
+        config.maxFrameBytes(), config.idleTimeout(), config.maxConnections()).withTls(tls), catalog, hello, clients,
+        events, metrics);
     metrics.tcpConnections(tcp::activeConnections);
 
     // HTTP opens before the first scan so that /healthz answers during a long one; /readyz and the API answer
@@ -109,7 +112,8 @@ public final class TorchfeedServer implements AutoCloseable {
     // An upload waits for its validation without any I/O: the idle timeout must not close it meanwhile.
     Duration httpIdle = max(config.idleTimeout(), config.validationTimeout().multipliedBy(2));
     http = new HttpServer(worker, new HttpSettings(new InetSocketAddress(config.bind(), config.http().port()),
-        config.http().adminToken(), config.http().maxUploadBytes(), httpIdle), repository, metrics, routes).start();
+        config.http().adminToken(), config.http().maxUploadBytes(), httpIdle, tls), repository, metrics, routes)
+        .start();
 
     repository.start();
     watcher = new RepositoryWatcher(config.models(), repository::rescanSoon).start();
@@ -117,7 +121,7 @@ public final class TorchfeedServer implements AutoCloseable {
     if (config.raw().isPresent()) {
       ServerConfig.Raw r = config.raw().get();
       raw = new RawServer(worker, new InetSocketAddress(config.bind(), r.port()), catalog, r.model(), r.header(),
-          config.idleTimeout());
+          config.idleTimeout(), tls);
       raw.start();
     }
   }

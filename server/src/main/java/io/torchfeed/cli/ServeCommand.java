@@ -4,6 +4,8 @@ import io.torchfeed.TorchfeedServer;
 import io.torchfeed.config.ServerConfig;
 import io.torchfeed.model.ModelId;
 import io.torchfeed.transport.tcp.RawHeader;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -113,6 +115,27 @@ public final class ServeCommand implements Callable<Integer> {
           + "default).")
   boolean followSymlinks;
 
+  @Option(names = "--tls-cert", paramLabel = "FILE",
+      description = "TLS on every port: the server's certificate chain (PEM, the server's certificate first); "
+          + "needs --tls-key.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE",
+      description = "The private key of --tls-cert: PEM, unencrypted PKCS#8 (BEGIN PRIVATE KEY), RSA or EC.")
+  Path tlsKey;
+
+  @Option(names = "--tls-keystore", paramLabel = "FILE",
+      description = "TLS on every port from a PKCS#12 keystore (instead of --tls-cert/--tls-key); its password "
+          + "comes from TORCHFEED_TLS_KEYSTORE_PASSWORD or --tls-keystore-password-file.")
+  Path tlsKeystore;
+
+  @Option(names = "--tls-keystore-password-file", paramLabel = "FILE",
+      description = "A file whose first line is the password of --tls-keystore.")
+  Path tlsKeystorePasswordFile;
+
+  /** The environment variable holding the keystore password (never an option: command lines are visible). */
+  static final String KEYSTORE_PASSWORD_ENV = "TORCHFEED_TLS_KEYSTORE_PASSWORD";
+
   @Override
   public Integer call() throws Exception {
     ServerConfig serverConfig = toConfig();
@@ -123,9 +146,10 @@ public final class ServeCommand implements Callable<Integer> {
       stopped.countDown();
     }, "torchfeed-shutdown"));
     int served = server.catalog().current().all().size();
-    spec.commandLine().getOut().printf("torchfeed ready: %d model version%s, %d rejected; TCP on %s, HTTP on %s%s%n",
+    spec.commandLine().getOut().printf("torchfeed ready: %d model version%s, %d rejected; TCP on %s, HTTP on %s%s%s%n",
         served, served == 1 ? "" : "s", server.catalog().current().rejected().size(), display(server.tcpAddress()),
-        display(server.httpAddress()), server.rawAddress().map(a -> ", raw on " + display(a)).orElse(""));
+        display(server.httpAddress()), server.rawAddress().map(a -> ", raw on " + display(a)).orElse(""),
+        serverConfig.tls().isPresent() ? " (TLS)" : "");
     spec.commandLine().getOut().flush();
     stopped.await();
     return 0;
@@ -153,6 +177,42 @@ public final class ServeCommand implements Callable<Integer> {
     return new ServerConfig(models, bind, port, raw, maxFrame, idleTimeout, maxConnections, validationTimeout,
         cacheDir != null ? cacheDir : ServerConfig.defaultCacheDir(), workerJvmOptions, settle, rescanInterval, keep,
         allowShapeChange, new ServerConfig.Http(httpPort, Optional.ofNullable(adminToken), maxUpload),
-        followSymlinks);
+        followSymlinks, tls());
+  }
+
+  /** Which TLS options go together; the files themselves are read when the server starts. */
+  private Optional<ServerConfig.Tls> tls() {
+    if (tlsKeystore != null && (tlsCert != null || tlsKey != null)) {
+      throw new ParameterException(spec.commandLine(), "give either --tls-cert and --tls-key or --tls-keystore, "
+          + "not both");
+    }
+    if (tlsKeystore != null) {
+      return Optional.of(new ServerConfig.Tls.Keystore(tlsKeystore, keystorePassword()));
+    }
+    if (tlsKeystorePasswordFile != null) {
+      throw new ParameterException(spec.commandLine(), "--tls-keystore-password-file needs --tls-keystore");
+    }
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new ParameterException(spec.commandLine(), tlsCert == null ? "--tls-key needs --tls-cert"
+          : "--tls-cert needs --tls-key");
+    }
+    return tlsCert == null ? Optional.empty() : Optional.of(new ServerConfig.Tls.Pem(tlsCert, tlsKey));
+  }
+
+  private String keystorePassword() {
+    if (tlsKeystorePasswordFile != null) {
+      try {
+        return Files.readString(tlsKeystorePasswordFile).lines().findFirst().orElse("");
+      } catch (IOException e) {
+        throw new ParameterException(spec.commandLine(), "cannot read --tls-keystore-password-file "
+            + tlsKeystorePasswordFile + ": " + ConfigDefaults.firstLine(e));
+      }
+    }
+    String fromEnv = System.getenv(KEYSTORE_PASSWORD_ENV);
+    if (fromEnv == null) {
+      throw new ParameterException(spec.commandLine(), "--tls-keystore needs its password: set "
+          + KEYSTORE_PASSWORD_ENV + " or give --tls-keystore-password-file FILE");
+    }
+    return fromEnv;
   }
 }

@@ -1,12 +1,14 @@
 package io.torchfeed.cli;
 
 import io.torchfeed.Version;
+import io.torchfeed.client.ClientTls;
 import io.torchfeed.client.ServerAddress;
 import io.torchfeed.client.TorchfeedClient;
+import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
-/** {@code --server HOST:PORT} and timeouts, shared by the client commands. */
+/** {@code --server HOST:PORT}, timeouts and {@code --tls-ca}, shared by the client commands. */
 public final class ServerOptions {
   @Option(names = "--server", paramLabel = "HOST:PORT", defaultValue = "localhost:7070",
       description = "The torchfeed server (default: ${DEFAULT-VALUE}).")
@@ -21,8 +23,16 @@ public final class ServerOptions {
       description = "Give up when the server sends nothing for this long (default: ${DEFAULT-VALUE}).")
   Duration readTimeout;
 
+  @Option(names = "--tls-ca", paramLabel = "FILE",
+      description = "Connect over TLS and accept only a server certificate issued by a CA in this PEM file and "
+          + "naming the --server host (default: plaintext).")
+  Path tlsCa;
+
   TorchfeedClient connect(boolean loadsModels) {
-    return TorchfeedClient.connect(ServerAddress.parse(server), connectTimeout, readTimeout,
-        loadsModels ? Version.LIBTORCH : "");
+    ServerAddress address = ServerAddress.parse(server);
+    if (tlsCa != null) {
+      address = address.withTls(ClientTls.trusting(tlsCa));
+    }
+    return TorchfeedClient.connect(address, connectTimeout, readTimeout, loadsModels ? Version.LIBTORCH : "");
   }
 }

@@ -1,8 +1,23 @@
 package io.torchfeed.client;
 
-/** {@code HOST:PORT}, {@code [v6]:PORT} or {@code HOST} (port 7070). */
-public record ServerAddress(String host, int port) {
+import java.util.Optional;
+
+/**
+ * {@code HOST:PORT}, {@code [v6]:PORT} or {@code HOST} (port 7070), and how to reach it: plaintext, or TLS
+ * verifying the server against a CA ({@link #withTls}).
+ */
+public record ServerAddress(String host, int port, Optional<ClientTls> tls) {
   public static final int DEFAULT_PORT = 7070;
+
+  /** A plaintext address. */
+  public ServerAddress(String host, int port) {
+    this(host, port, Optional.empty());
+  }
+
+  /** The same server over TLS. */
+  public ServerAddress withTls(ClientTls clientTls) {
+    return new ServerAddress(host, port, Optional.of(clientTls));
+  }
 
   public static ServerAddress parse(String text) {
     String host = text;

@@ -44,7 +44,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A blocking client of the TCP protocol (docs/protocol.md) for the JVM: one connection, one request at a time.
  * Used by the CLI ({@code list}, {@code manifest}, {@code fetch}, {@code verify}, {@code watch}) and by inference
- * programs. Not thread-safe: use it from one thread ({@link #close()} may come from another).
+ * programs. Not thread-safe: use it from one thread ({@link #close()} may come from another). Over TLS when the
+ * address says so ({@link ServerAddress#withTls}): the same frames, inside TLS.
  *
  * <pre>{@code
  * try (TorchfeedClient client = TorchfeedClient.connect(ServerAddress.parse("localhost:7070"))) {
@@ -61,6 +62,8 @@ public final class TorchfeedClient implements AutoCloseable {
   public static final int MAX_RESPONSE_FRAME = Protocol.MAX_RESPONSE_PAYLOAD;
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
+  private static final int TLS_ALERT = 0x15;
+  private static final int TLS_HANDSHAKE = 0x16;
 
   private final Socket socket;
   private final DataInputStream in;
@@ -75,7 +78,20 @@ public final class TorchfeedClient implements AutoCloseable {
     this.out = new BufferedOutputStream(socket.getOutputStream());
     this.readTimeoutMillis = socket.getSoTimeout();
     send(new Hello(Protocol.VERSION, "torchfeed-java/" + Version.SOFTWARE, libtorch));
+    if (!(socket instanceof javax.net.ssl.SSLSocket)) {
+      refuseTls();
+    }
     this.serverHello = expect(ServerHello.class);
+  }
+
+  /** A TLS record (an alert or a handshake) where SERVER_HELLO should be: the server wants TLS. */
+  private void refuseTls() throws IOException {
+    in.mark(1);
+    int first = in.read();
+    in.reset();
+    if (first == TLS_ALERT || first == TLS_HANDSHAKE) {
+      throw new IOException("the server answered with TLS; connect with --tls-ca (ServerAddress.withTls)");
+    }
   }
 
   public static TorchfeedClient connect(ServerAddress address) {
@@ -103,8 +119,16 @@ public final class TorchfeedClient implements AutoCloseable {
       socket.setTcpNoDelay(true);
       socket.setKeepAlive(true);
       socket.connect(new InetSocketAddress(address.host(), address.port()), (int) connectTimeout.toMillis());
-      socket.setSoTimeout((int) readTimeout.toMillis());
-      return new TorchfeedClient(socket, libtorch);
+      Socket connected = socket;
+      if (address.tls().isPresent()) {
+        socket.setSoTimeout((int) connectTimeout.toMillis());  // the handshake is part of connecting
+        connected = address.tls().get().handshake(socket, address);
+      }
+      connected.setSoTimeout((int) readTimeout.toMillis());
+      return new TorchfeedClient(connected, libtorch);
+    } catch (ClientException e) {
+      closeQuietly(socket);
+      throw e;
     } catch (ConnectException e) {
       closeQuietly(socket);
       throw new ClientException("cannot connect to " + address + ": connection refused", e);
@@ -113,7 +137,9 @@ public final class TorchfeedClient implements AutoCloseable {
       throw new ClientException("cannot connect to " + address + ": timed out", e);
     } catch (IOException e) {
       closeQuietly(socket);
-      throw new ClientException("cannot connect to " + address + ": " + e.getMessage(), e);
+      String reason = e.getMessage() != null ? e.getMessage()
+          : e instanceof EOFException ? "the server closed the connection" : e.toString();
+      throw new ClientException("cannot connect to " + address + ": " + reason, e);
     } catch (RuntimeException e) {
       closeQuietly(socket);
       throw e;

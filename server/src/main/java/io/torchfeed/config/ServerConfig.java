@@ -26,6 +26,7 @@ import java.util.Optional;
  * @param allowShapeChange   accept versions whose parameters or buffers differ from the latest
  * @param followSymlinks     serve model files whose real path is outside the repository (symbolic links)
  * @param http               the HTTP API
+ * @param tls                TLS on the TCP protocol, HTTP and raw ports; none = plaintext (docs/protocol.md 8)
  */
 public record ServerConfig(
     Path models,
@@ -43,7 +44,8 @@ public record ServerConfig(
     int keep,
     boolean allowShapeChange,
     Http http,
-    boolean followSymlinks) {
+    boolean followSymlinks,
+    Optional<Tls> tls) {
 
   /** Without {@code followSymlinks}: symbolic links out of the repository are not served. */
   public ServerConfig(Path models, String bind, int port, Optional<Raw> raw, int maxFrameBytes, Duration idleTimeout,
@@ -51,6 +53,44 @@ public record ServerConfig(
       Duration rescanInterval, int keep, boolean allowShapeChange, Http http) {
     this(models, bind, port, raw, maxFrameBytes, idleTimeout, maxConnections, validationTimeout, cacheDir,
         workerJvmOptions, settle, rescanInterval, keep, allowShapeChange, http, false);
+  }
+
+  /** Without TLS. */
+  public ServerConfig(Path models, String bind, int port, Optional<Raw> raw, int maxFrameBytes, Duration idleTimeout,
+      int maxConnections, Duration validationTimeout, Path cacheDir, List<String> workerJvmOptions, Duration settle,
+      Duration rescanInterval, int keep, boolean allowShapeChange, Http http, boolean followSymlinks) {
+    this(models, bind, port, raw, maxFrameBytes, idleTimeout, maxConnections, validationTimeout, cacheDir,
+        workerJvmOptions, settle, rescanInterval, keep, allowShapeChange, http, followSymlinks, Optional.empty());
+  }
+
+  /** This configuration with TLS on every port. */
+  public ServerConfig withTls(Tls newTls) {
+    return new ServerConfig(models, bind, port, raw, maxFrameBytes, idleTimeout, maxConnections, validationTimeout,
+        cacheDir, workerJvmOptions, settle, rescanInterval, keep, allowShapeChange, http, followSymlinks,
+        Optional.of(newTls));
+  }
+
+  /**
+   * Where the server's TLS certificate and private key come from: PEM files, or a PKCS#12 keystore. Only names
+   * files; reading them is {@code transport.ServerTls}'s job.
+   */
+  public sealed interface Tls {
+    /**
+     * @param certificateChain PEM: the server's certificate first, then any intermediates
+     * @param privateKey       PEM: the certificate's private key, unencrypted PKCS#8 ({@code BEGIN PRIVATE KEY})
+     */
+    record Pem(Path certificateChain, Path privateKey) implements Tls {}
+
+    /**
+     * @param file     a PKCS#12 keystore holding one private key entry (the key and its certificate chain)
+     * @param password of the keystore and its key
+     */
+    record Keystore(Path file, String password) implements Tls {
+      @Override
+      public String toString() {
+        return "Keystore[file=" + file + ", password=(hidden)]";
+      }
+    }
   }
 
   /**

@@ -30,6 +30,12 @@ public final class Cli {
   }
 
   public static Result run(String... args) throws IOException, InterruptedException {
+    return run(java.util.Map.of(), args);
+  }
+
+  /** With these variables added to the environment. */
+  public static Result run(java.util.Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-jar", jar().toString()));
@@ -37,8 +43,10 @@ public final class Cli {
     Path out = Files.createTempFile("torchfeed-cli", ".out");
     Path err = Files.createTempFile("torchfeed-cli", ".err");
     try {
-      Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      builder.environment().putAll(env);
+      Process process = builder.start();
       if (!process.waitFor(5, TimeUnit.MINUTES)) {
         process.destroyForcibly();
         throw new IllegalStateException("timed out: " + command);

@@ -18,12 +18,18 @@ public final class HttpApi {
   /** The header pair that authorizes changes on a server started with {@link TestServer#withAdmin}. */
   public static final String[] ADMIN = {"Authorization", "Bearer " + TestServer.TOKEN};
 
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(10)).build();
+  private final HttpClient client;
   private final Function<String, URI> base;
 
   public HttpApi(Function<String, URI> base) {
+    this(base, HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(10)).build());
+  }
+
+  /** With a client of the caller's, e.g. one that trusts a test CA for HTTPS. */
+  public HttpApi(Function<String, URI> base, HttpClient client) {
     this.base = base;
+    this.client = client;
   }
 
   public HttpApi(TestServer server) {

@@ -15,7 +15,7 @@ import org.xnio.XnioWorker;
  * The HTTP API (docs/http.md, default port 7071) on Undertow, sharing the server's XNIO worker: its I/O threads
  * answer reads and stream model bytes, its task threads run uploads and repository changes. The handler chain is
  * {@link ErrorHandler} around 100-continue support around the {@link Router}, which holds {@link ApiRoutes} and
- * the routes other parts of the server contribute.
+ * the routes other parts of the server contribute. With TLS configured the port speaks HTTPS only.
  */
 public final class HttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
@@ -52,7 +52,7 @@ public final class HttpServer implements AutoCloseable {
     int idleMillis = (int) Math.min(Integer.MAX_VALUE, settings.idleTimeout().toMillis());
     undertow = Undertow.builder()
         .setWorker(worker)
-        .addHttpListener(settings.address().getPort(), settings.address().getHostString())
+        .addListener(listener())
         .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, idleMillis)
         .setServerOption(UndertowOptions.IDLE_TIMEOUT, idleMillis)
         // neither of the above closes a connection whose request head stops half-way (slowloris)
@@ -60,9 +60,22 @@ public final class HttpServer implements AutoCloseable {
         .setHandler(new ErrorHandler(Handlers.httpContinueRead(router.handler())))
         .build();
     undertow.start();
-    log.info("HTTP API listening on port {} ({})", address().getPort(),
+    log.info("HTTP API listening on port {}{} ({})", address().getPort(), settings.tls().isPresent() ? " (HTTPS)" : "",
         auth.enabled() ? "changes allowed with the admin token" : "read-only: no admin token");
     return this;
+  }
+
+  /** HTTP, or HTTPS with the server's one TLS context and protocols (the WebSocket is then wss). */
+  private Undertow.ListenerBuilder listener() {
+    Undertow.ListenerBuilder listener = new Undertow.ListenerBuilder()
+        .setPort(settings.address().getPort())
+        .setHost(settings.address().getHostString());
+    if (settings.tls().isEmpty()) {
+      return listener.setType(Undertow.ListenerType.HTTP);
+    }
+    return listener.setType(Undertow.ListenerType.HTTPS)
+        .setSslContext(settings.tls().get().context())
+        .setOverrideSocketOptions(settings.tls().get().xnioOptions());
   }
 
   public InetSocketAddress address() {

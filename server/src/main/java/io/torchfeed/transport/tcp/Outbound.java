@@ -5,7 +5,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.xnio.channels.StreamSinkChannel;
 
-/** Something queued for a socket: a frame's bytes, or a range of a pinned file sent with zero copy. */
+/**
+ * Something queued for a socket: a frame's bytes, or a range of a pinned file, sent with zero copy on a plaintext
+ * connection and through a buffer on a TLS one.
+ */
 interface Outbound {
   /**
    * Writes as much as the socket takes, at most about {@code budget} bytes.
@@ -33,8 +36,12 @@ interface Outbound {
     return new Notice(frame, onRelease);
   }
 
-  static Outbound file(PinnedFile file, long position, long count) {
-    return new FileRange(file, position, count);
+  /**
+   * A range of a pinned file: with {@code sendfile(2)} when {@code encrypted} is false; else read into a buffer
+   * and written through the connection's TLS channel, which encrypts it in user space.
+   */
+  static Outbound file(PinnedFile file, long position, long count, boolean encrypted) {
+    return encrypted ? new BufferedFileRange(file, position, count) : new FileRange(file, position, count);
   }
 
   /** Bytes in memory: frame headers and small frames. */
@@ -128,6 +135,79 @@ interface Outbound {
 
     @Override
     public void release() {
+      file.release();
+    }
+  }
+
+  /**
+   * A range of a pinned file for a TLS connection: the bytes must pass through the {@code SSLEngine}, so
+   * {@code sendfile(2)} cannot apply. Positional reads from the pinned descriptor fill one buffer (allocated on
+   * the first write, dropped when done), which is written to the TLS channel; what the channel does not take
+   * stays in the buffer for the next write. The cost over plaintext: a copy from the page cache into the buffer,
+   * the encryption, and {@value #BUFFER} bytes of heap per stream in progress.
+   */
+  final class BufferedFileRange implements Outbound {
+    static final int BUFFER = 64 * 1024;
+
+    private final PinnedFile file;
+    private long position;
+    private long unread;
+    private long unsent;
+    private ByteBuffer buffer;
+
+    BufferedFileRange(PinnedFile file, long position, long count) {
+      this.file = file;
+      this.position = position;
+      this.unread = count;
+      this.unsent = count;
+    }
+
+    @Override
+    public long writeTo(StreamSinkChannel sink, long budget) throws IOException {
+      if (buffer == null) {
+        buffer = ByteBuffer.allocate((int) Math.min(BUFFER, Math.max(1, unsent)));
+        buffer.limit(0);
+      }
+      long written = 0;
+      while (unsent > 0 && written < budget) {
+        if (!buffer.hasRemaining()) {
+          fill();
+        }
+        int n = sink.write(buffer);
+        if (n <= 0) {
+          break;
+        }
+        written += n;
+        unsent -= n;
+      }
+      if (unsent == 0) {
+        buffer = null;
+      }
+      return written;
+    }
+
+    private void fill() throws IOException {
+      buffer.clear();
+      buffer.limit((int) Math.min(buffer.capacity(), unread));
+      while (buffer.hasRemaining()) {
+        int n = file.channel().read(buffer, position);
+        if (n < 0) {
+          throw new IOException(file.path() + " shrank while it was being sent");
+        }
+        position += n;
+        unread -= n;
+      }
+      buffer.flip();
+    }
+
+    @Override
+    public boolean done() {
+      return unsent == 0;
+    }
+
+    @Override
+    public void release() {
+      buffer = null;
       file.release();
     }
   }

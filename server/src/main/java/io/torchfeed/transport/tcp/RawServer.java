@@ -3,12 +3,13 @@ package io.torchfeed.transport.tcp;
 import io.torchfeed.model.ModelId;
 import io.torchfeed.repository.ModelCatalog;
 import io.torchfeed.repository.ServedModel;
+import io.torchfeed.transport.ServerTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.Options;
@@ -19,7 +20,7 @@ import org.xnio.channels.AcceptingChannel;
 /**
  * The raw port for the simplest clients (off by default): on every connection, send one model's bytes, optionally
  * behind a size header, and close. Nothing is read from the client; one that takes no bytes for the idle timeout
- * is disconnected.
+ * is disconnected. With TLS (when the server has it, every port has it) the bytes follow the handshake.
  */
 public final class RawServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RawServer.class);
@@ -30,42 +31,31 @@ public final class RawServer implements AutoCloseable {
   private final ModelId model;
   private final RawHeader header;
   private final long timeoutNanos;
-  private AcceptingChannel<StreamConnection> acceptor;
+  private final Optional<ServerTls> tls;
+  private AcceptingChannel<? extends StreamConnection> acceptor;
 
   public RawServer(XnioWorker worker, InetSocketAddress address, ModelCatalog catalog, ModelId model,
-      RawHeader header, java.time.Duration timeout) {
+      RawHeader header, java.time.Duration timeout, Optional<ServerTls> tls) {
     this.worker = worker;
     this.address = address;
     this.catalog = catalog;
     this.model = model;
     this.header = header;
     this.timeoutNanos = timeout.toNanos();
+    this.tls = tls;
   }
 
   /** Checks that the model is served and fits the header, then listens. */
   public void start() throws IOException {
     header.encode(catalog.resolve(model).manifest().size());
-    ChannelListener<AcceptingChannel<StreamConnection>> onAccept = this::acceptAll;
-    acceptor = worker.createStreamConnectionServer(address, onAccept,
-        OptionMap.create(Options.REUSE_ADDRESSES, true, Options.TCP_NODELAY, true));
-    acceptor.resumeAccepts();
-    log.info("raw port {} sends {} with header {}", address().getPort(), model,
-        header.name().toLowerCase(java.util.Locale.ROOT));
+    acceptor = Listener.open(worker, address, tls,
+        OptionMap.create(Options.REUSE_ADDRESSES, true, Options.TCP_NODELAY, true), this::send);
+    log.info("raw port {} sends {} with header {}{}", address().getPort(), model,
+        header.name().toLowerCase(java.util.Locale.ROOT), tls.isPresent() ? " (TLS)" : "");
   }
 
   public InetSocketAddress address() {
     return acceptor.getLocalAddress(InetSocketAddress.class);
-  }
-
-  private void acceptAll(AcceptingChannel<StreamConnection> channel) {
-    try {
-      StreamConnection connection;
-      while ((connection = channel.accept()) != null) {
-        send(connection);
-      }
-    } catch (IOException e) {
-      log.warn("raw accept failed: {}", e.toString());
-    }
   }
 
   private void send(StreamConnection connection) {
@@ -84,7 +74,8 @@ public final class RawServer implements AutoCloseable {
       return;
     }
     new RawTransfer(connection, List.of(Outbound.bytes(sizeHeader),
-        Outbound.file(served.file(), 0, served.manifest().size())), timeoutNanos).start();
+        Outbound.file(served.file(), 0, served.manifest().size(), Listener.encrypted(connection))),
+        timeoutNanos).start();
   }
 
   @Override

@@ -36,8 +36,10 @@ import org.xnio.channels.StreamSourceChannel;
  *
  * <p>{@link #pump()} alternates between sending what is queued and decoding the next request. While a reply is
  * being sent, no further request is read (pipelined requests wait in the socket), so a slow reader only slows
- * itself. A FETCH payload goes from the pinned file to the socket with {@code sendfile(2)}, in slices so one
- * fast stream cannot starve the other connections of its I/O thread.
+ * itself. A FETCH payload goes from the pinned file to the socket with {@code sendfile(2)} (through a buffer and
+ * the {@code SSLEngine} on a TLS connection), in slices so one fast stream cannot starve the other connections of
+ * its I/O thread. With TLS the handshake happens in the first reads and writes; until it completes no byte of
+ * application data arrives, so the idle timeout closes a client that stalls it.
  *
  * <p>A subscribed connection also receives NOTICE frames ({@link #notice}), queued on its own I/O thread behind
  * whatever is already queued, so they only ever go out between whole frames. At most {@code maxQueuedNotices}
@@ -60,6 +62,7 @@ final class TcpConnection {
   private final ClientRegistry clients;
   private final ConnectedClient client;
   private final int maxQueuedNotices;
+  private final boolean encrypted;
   private final ByteBuffer input = ByteBuffer.allocate(INPUT_BUFFER);
   private final ArrayDeque<Outbound> output = new ArrayDeque<>();
   private boolean greeted;
@@ -82,6 +85,7 @@ final class TcpConnection {
     this.clients = clients;
     this.client = new ConnectedClient(clients.nextId(), connection.getPeerAddress(), Instant.now());
     this.maxQueuedNotices = settings.maxQueuedNotices();
+    this.encrypted = Listener.encrypted(connection);
   }
 
   ConnectedClient client() {
@@ -207,7 +211,7 @@ final class TcpConnection {
       closeWhenSent |= frame.close();
     } else if (reply instanceof Reply.Stream stream) {
       output.add(Outbound.bytes(ByteBuffer.wrap(MessageEncoder.encode(stream.header()))));
-      output.add(Outbound.file(stream.file(), stream.position(), stream.count()));
+      output.add(Outbound.file(stream.file(), stream.position(), stream.count(), encrypted));
     }
   }
 

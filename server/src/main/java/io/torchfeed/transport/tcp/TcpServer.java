@@ -9,10 +9,11 @@ import io.torchfeed.protocol.ServerHello;
 import io.torchfeed.repository.ModelCatalog;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.Options;
@@ -32,7 +33,7 @@ public final class TcpServer implements AutoCloseable {
   private final EventBus.Registration notices;
   private final Metrics metrics;
   private final AtomicInteger active = new AtomicInteger();
-  private AcceptingChannel<StreamConnection> acceptor;
+  private AcceptingChannel<? extends StreamConnection> acceptor;
 
   /**
    * @param clients where connections are registered while they are open
@@ -51,12 +52,10 @@ public final class TcpServer implements AutoCloseable {
   }
 
   public void start() throws IOException {
-    ChannelListener<AcceptingChannel<StreamConnection>> onAccept = this::acceptAll;
-    acceptor = worker.createStreamConnectionServer(settings.address(), onAccept,
+    acceptor = Listener.open(worker, settings.address(), settings.tls(),
         OptionMap.builder().set(Options.REUSE_ADDRESSES, true).set(Options.TCP_NODELAY, true)
-            .set(Options.KEEP_ALIVE, true).getMap());
-    acceptor.resumeAccepts();
-    log.info("TCP protocol listening on port {}", address().getPort());
+            .set(Options.KEEP_ALIVE, true).getMap(), this::accept);
+    log.info("TCP protocol listening on port {}{}", address().getPort(), settings.tls().isPresent() ? " (TLS)" : "");
   }
 
   public InetSocketAddress address() {
@@ -67,23 +66,13 @@ public final class TcpServer implements AutoCloseable {
     return active.get();
   }
 
-  private void acceptAll(AcceptingChannel<StreamConnection> channel) {
-    try {
-      StreamConnection connection;
-      while ((connection = channel.accept()) != null) {
-        accept(connection);
-      }
-    } catch (IOException e) {
-      log.warn("accept failed: {}", e.toString());
-    }
-  }
-
-  private void accept(StreamConnection connection) throws IOException {
+  private void accept(StreamConnection connection) {
     if (active.incrementAndGet() > settings.maxConnections()) {
       active.decrementAndGet();
-      connection.getSinkChannel().write(java.nio.ByteBuffer.wrap(MessageEncoder.encode(new ErrorMessage(ErrorCode.UNAVAILABLE, true,
-          "the server is at its limit of " + settings.maxConnections() + " connections; try again later"))));
-      IoUtils.safeClose(connection);
+      // sent when the socket is writable (after the handshake, with TLS), then closed
+      new RawTransfer(connection, List.of(Outbound.bytes(ByteBuffer.wrap(MessageEncoder.encode(new ErrorMessage(
+          ErrorCode.UNAVAILABLE, true, "the server is at its limit of " + settings.maxConnections()
+          + " connections; try again later"))))), settings.idleTimeout().toNanos()).start();
       return;
     }
     new TcpConnection(connection, settings, handler, hello, clients, metrics, active::decrementAndGet).start();

@@ -1,7 +1,9 @@
 package io.torchfeed.transport.tcp;
 
+import io.torchfeed.transport.ServerTls;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Settings of the TCP protocol listener.
@@ -13,9 +15,10 @@ import java.time.Duration;
  * @param maxConnections    connections beyond this are answered UNAVAILABLE and closed
  * @param maxQueuedNotices  undelivered NOTICE frames a subscriber may have before it is dropped as too slow
  *                          (docs/protocol.md 5.8)
+ * @param tls               TLS on this port (docs/protocol.md 8); none = plaintext
  */
 public record TcpSettings(InetSocketAddress address, int maxFrameBytes, Duration idleTimeout, int maxConnections,
-    int maxQueuedNotices) {
+    int maxQueuedNotices, Optional<ServerTls> tls) {
   /** The protocol's limit on undelivered notices per connection. */
   public static final int MAX_QUEUED_NOTICES = 1000;
 
@@ -25,8 +28,19 @@ public record TcpSettings(InetSocketAddress address, int maxFrameBytes, Duration
     }
   }
 
-  /** Settings with the protocol's limit of {@value #MAX_QUEUED_NOTICES} undelivered notices. */
+  /** Plaintext settings with the protocol's limit of {@value #MAX_QUEUED_NOTICES} undelivered notices. */
   public TcpSettings(InetSocketAddress address, int maxFrameBytes, Duration idleTimeout, int maxConnections) {
-    this(address, maxFrameBytes, idleTimeout, maxConnections, MAX_QUEUED_NOTICES);
+    this(address, maxFrameBytes, idleTimeout, maxConnections, MAX_QUEUED_NOTICES, Optional.empty());
+  }
+
+  /** Plaintext settings. */
+  public TcpSettings(InetSocketAddress address, int maxFrameBytes, Duration idleTimeout, int maxConnections,
+      int maxQueuedNotices) {
+    this(address, maxFrameBytes, idleTimeout, maxConnections, maxQueuedNotices, Optional.empty());
+  }
+
+  /** These settings with TLS. */
+  public TcpSettings withTls(Optional<ServerTls> newTls) {
+    return new TcpSettings(address, maxFrameBytes, idleTimeout, maxConnections, maxQueuedNotices, newTls);
   }
 }
