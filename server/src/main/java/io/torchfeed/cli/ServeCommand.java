@@ -113,6 +113,11 @@ public final class ServeCommand implements Callable<Integer> {
           + "default).")
   boolean followSymlinks;
 
+  @Option(names = "--signing-key", paramLabel = "FILE",
+      description = "Sign every manifest sent with this Ed25519 private key (PEM PKCS#8, as written by "
+          + "openssl genpkey -algorithm ed25519 -out FILE); clients check it with --trust-key. Default: unsigned.")
+  Path signingKey;
+
   @Override
   public Integer call() throws Exception {
     ServerConfig serverConfig = toConfig();
@@ -153,6 +158,6 @@ public final class ServeCommand implements Callable<Integer> {
     return new ServerConfig(models, bind, port, raw, maxFrame, idleTimeout, maxConnections, validationTimeout,
         cacheDir != null ? cacheDir : ServerConfig.defaultCacheDir(), workerJvmOptions, settle, rescanInterval, keep,
         allowShapeChange, new ServerConfig.Http(httpPort, Optional.ofNullable(adminToken), maxUpload),
-        followSymlinks);
+        followSymlinks, Optional.ofNullable(signingKey));
   }
 }

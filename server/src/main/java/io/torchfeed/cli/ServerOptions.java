@@ -3,7 +3,9 @@ package io.torchfeed.cli;
 import io.torchfeed.Version;
 import io.torchfeed.client.ServerAddress;
 import io.torchfeed.client.TorchfeedClient;
+import io.torchfeed.signing.TrustKey;
 import java.time.Duration;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /** {@code --server HOST:PORT} and timeouts, shared by the client commands. */
@@ -22,7 +24,12 @@ public final class ServerOptions {
   Duration readTimeout;
 
   TorchfeedClient connect(boolean loadsModels) {
+    return connect(loadsModels, Optional.empty());
+  }
+
+  /** With a trust key, manifests and fetches must be signed by it ({@link TrustOptions}). */
+  TorchfeedClient connect(boolean loadsModels, Optional<TrustKey> trustKey) {
     return TorchfeedClient.connect(ServerAddress.parse(server), connectTimeout, readTimeout,
-        loadsModels ? Version.LIBTORCH : "");
+        loadsModels ? Version.LIBTORCH : "", trustKey);
   }
 }

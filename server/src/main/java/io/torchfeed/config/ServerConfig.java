@@ -24,8 +24,9 @@ import java.util.Optional;
  * @param rescanInterval     periodic rescan of the repository (file-system events make it prompt)
  * @param keep               versions kept on disk per model after a publish (0 = all)
  * @param allowShapeChange   accept versions whose parameters or buffers differ from the latest
- * @param followSymlinks     serve model files whose real path is outside the repository (symbolic links)
  * @param http               the HTTP API
+ * @param followSymlinks     serve model files whose real path is outside the repository (symbolic links)
+ * @param signingKey         a PEM PKCS#8 Ed25519 private key file to sign manifests with; none: nothing is signed
  */
 public record ServerConfig(
     Path models,
@@ -43,7 +44,16 @@ public record ServerConfig(
     int keep,
     boolean allowShapeChange,
     Http http,
-    boolean followSymlinks) {
+    boolean followSymlinks,
+    Optional<Path> signingKey) {
+
+  /** Without {@code signingKey}: manifests are not signed. */
+  public ServerConfig(Path models, String bind, int port, Optional<Raw> raw, int maxFrameBytes, Duration idleTimeout,
+      int maxConnections, Duration validationTimeout, Path cacheDir, List<String> workerJvmOptions, Duration settle,
+      Duration rescanInterval, int keep, boolean allowShapeChange, Http http, boolean followSymlinks) {
+    this(models, bind, port, raw, maxFrameBytes, idleTimeout, maxConnections, validationTimeout, cacheDir,
+        workerJvmOptions, settle, rescanInterval, keep, allowShapeChange, http, followSymlinks, Optional.empty());
+  }
 
   /** Without {@code followSymlinks}: symbolic links out of the repository are not served. */
   public ServerConfig(Path models, String bind, int port, Optional<Raw> raw, int maxFrameBytes, Duration idleTimeout,
