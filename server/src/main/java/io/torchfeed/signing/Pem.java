@@ -46,7 +46,8 @@ final class Pem {
       }
     }
     m.reset();
-    String found = m.find() ? "a " + m.group(1) + " block" : "no PEM block";
+    String found = !m.find() ? "no PEM block"
+        : ("AEIOU".indexOf(m.group(1).charAt(0)) >= 0 ? "an " : "a ") + m.group(1) + " block";
     throw new SigningKeyException(what + " " + file + " holds " + found + ", not a " + label + " block");
   }
 
