@@ -50,6 +50,13 @@ public final class TestServer implements AutoCloseable {
         Duration.ofMillis(200), Duration.ofSeconds(10), keep, false, http);
   }
 
+  /** {@code config} with {@code serve --signing-key key}. */
+  public static ServerConfig signedWith(ServerConfig c, Path key) {
+    return new ServerConfig(c.models(), c.bind(), c.port(), c.raw(), c.maxFrameBytes(), c.idleTimeout(),
+        c.maxConnections(), c.validationTimeout(), c.cacheDir(), c.workerJvmOptions(), c.settle(),
+        c.rescanInterval(), c.keep(), c.allowShapeChange(), c.http(), c.followSymlinks(), Optional.of(key));
+  }
+
   /** A server with every setting given; see {@link #start(Path, Path)} for the usual ones. */
   public static TestServer start(ServerConfig config) {
     try {
