@@ -59,6 +59,11 @@ constexpr const char* kUsage =
     "  --once                    watch: exit 0 after the first new version "
     "is\n"
     "                            loaded\n"
+    "  --trust-key FILE          refuse any model whose manifest is not "
+    "signed\n"
+    "                            by this Ed25519 public key (PEM, as "
+    "written\n"
+    "                            by openssl pkey -pubout)\n"
     "  --connect-timeout SECONDS default 10\n"
     "  --read-timeout SECONDS    give up when the server sends nothing for "
     "this\n"
@@ -81,6 +86,7 @@ struct Args {
   bool load_current = false;
   double connect_timeout = 10;
   double read_timeout = 60;
+  std::string trust_key;
 };
 
 double parse_seconds(const std::string& option, const std::string& text) {
@@ -123,6 +129,8 @@ Args parse_args(int argc, char** argv) {
       args.server = next();
     } else if (arg == "-o" || arg == "--output") {
       args.output = next();
+    } else if (arg == "--trust-key") {
+      args.trust_key = next();
     } else if (arg == "--connect-timeout") {
       args.connect_timeout = parse_seconds(arg, next());
     } else if (arg == "--read-timeout") {
@@ -548,6 +556,10 @@ int run(const Args& args) {
   options.progress = [&bar](uint64_t done, uint64_t total) {
     bar(done, total);
   };
+  if (!args.trust_key.empty()) {
+    options.trust_key = std::make_shared<const torchfeed::TrustKey>(
+        torchfeed::TrustKey::load(args.trust_key));
+  }
   if (args.command == "watch") return watch(host, port, args, options);
   torchfeed::Client client(host, port, options);
   if (args.command == "list") return list(client, args);

@@ -16,6 +16,8 @@ namespace detail {
 class Connection;
 }  // namespace detail
 
+class TrustKey;  // signing.h
+
 // Cancels, from any thread, the work of every Client (and Watcher) whose
 // Options carry it: the connections they use are shut down, their waits end,
 // and every call in progress or made later throws CancelledError. Final.
@@ -52,6 +54,9 @@ struct Options {
   std::function<void(uint64_t, uint64_t)> progress;
   // May be empty; see Cancellation.
   std::shared_ptr<Cancellation> cancellation;
+  // May be empty. Set: every manifest must be signed by this key (signing.h),
+  // else SignatureError before anything is written or loaded.
+  std::shared_ptr<const TrustKey> trust_key;
 };
 
 }  // namespace torchfeed
