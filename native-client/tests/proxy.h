@@ -1,6 +1,7 @@
 // A TCP proxy for tests, between a client and a real torchfeed server. It
 // reads the server's frames, so it can cut a transfer after N payload bytes,
-// flip a payload byte, or rewrite the JSON documents the server sends; and it
+// flip a payload byte, tamper with a frame, or rewrite the JSON documents the
+// server sends; and it
 // records the HELLO and FETCH requests the client sends.
 #pragma once
 
@@ -31,6 +32,9 @@ class Proxy {
     // Applied to every JSON document from the server (LIST_RESULT,
     // MANIFEST_RESULT and the manifest in FETCH_HEADER).
     std::function<std::string(const std::string&)> rewrite_json;
+    // Applied first to the payload of every frame from the server (it must
+    // keep the frame's layout), e.g. to flip a byte of a signature.
+    std::function<void(uint8_t type, protocol::Bytes& payload)> tamper;
     // Called with the type of every frame from the server; what it returns
     // (whole frames) goes to the client before that frame.
     std::function<protocol::Bytes(uint8_t type)> inject_before;
