@@ -32,12 +32,12 @@ class Proxy {
     // Applied to every JSON document from the server (LIST_RESULT,
     // MANIFEST_RESULT and the manifest in FETCH_HEADER).
     std::function<std::string(const std::string&)> rewrite_json;
-    // Applied first to the payload of every frame from the server (it must
-    // keep the frame's layout), e.g. to flip a byte of a signature.
-    std::function<void(uint8_t type, protocol::Bytes& payload)> tamper;
     // Called with the type of every frame from the server; what it returns
     // (whole frames) goes to the client before that frame.
     std::function<protocol::Bytes(uint8_t type)> inject_before;
+    // Applied first to the payload of every frame from the server (it must
+    // keep the frame's layout), e.g. to flip a byte of a signature.
+    std::function<void(uint8_t type, protocol::Bytes& payload)> tamper;
   };
 
   Proxy(uint16_t server_port, Rules rules);
