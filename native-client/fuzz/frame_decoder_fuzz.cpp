@@ -61,11 +61,19 @@ uint64_t decode(uint8_t type, const p::Bytes& payload) {
     case p::FrameType::kManifestResult:
       torchfeed::parse_manifest(std::string(payload.begin(), payload.end()));
       return 0;
-    case p::FrameType::kFetchHeader: {
-      p::FetchHeader header = p::decode_fetch_header(payload);
+    case p::FrameType::kFetchHeader:
+    case p::FrameType::kSignedFetchHeader: {
+      p::FetchHeader header =
+          p::decode_fetch_header(payload, static_cast<p::FrameType>(type));
       require(p::encode_fetch_header(header) == original);
       torchfeed::parse_manifest(header.manifest);
       return header.payload_size;
+    }
+    case p::FrameType::kSignedManifestResult: {
+      p::SignedManifest result = p::decode_signed_manifest_result(payload);
+      require(p::encode_signed_manifest_result(result) == original);
+      torchfeed::parse_manifest(result.manifest);
+      return 0;
     }
     case p::FrameType::kError: {
       p::ErrorMessage error = p::decode_error(payload);

@@ -18,9 +18,8 @@ std::string text(const protocol::Bytes& payload) {
 
 }  // namespace
 
-protocol::Hello handshake(Connection& c) {
-  c.write_all(protocol::encode_hello(
-      {protocol::kVersion, kSoftware, kLibTorchVersion}));
+protocol::Hello handshake(Connection& c, uint16_t version) {
+  c.write_all(protocol::encode_hello({version, kSoftware, kLibTorchVersion}));
   protocol::Frame frame = c.read_frame(protocol::kMaxResponsePayload);
   if (is(frame, protocol::FrameType::kError)) {
     throw_remote(protocol::decode_error(frame.payload));
@@ -30,11 +29,11 @@ protocol::Hello handshake(Connection& c) {
                         protocol::frame_type_name(frame.type));
   }
   protocol::Hello hello = protocol::decode_hello(frame.payload);
-  if (hello.protocol != protocol::kVersion) {
+  if (hello.protocol != version) {
     throw ProtocolError("the server at " + c.peer() +
                         " speaks protocol version " +
                         std::to_string(hello.protocol) + ", this client " +
-                        std::to_string(protocol::kVersion));
+                        std::to_string(version));
   }
   return hello;
 }

@@ -18,7 +18,8 @@ namespace torchfeed::detail {
 // Sends HELLO (this client's software and LibTorch) and reads SERVER_HELLO:
 // RemoteError for an ERROR, ProtocolError for anything else or another
 // protocol version.
-protocol::Hello handshake(Connection& connection);
+protocol::Hello handshake(Connection& connection,
+                          uint16_t version = protocol::kVersion);
 
 // NotFoundError for NOT_FOUND, else RemoteError.
 [[noreturn]] void throw_remote(const protocol::ErrorMessage& error);

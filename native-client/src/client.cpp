@@ -154,7 +154,20 @@ detail::Connection& Client::connection() {
   auto c = std::make_unique<detail::Connection>(
       host_, port_, options_.connect_timeout, options_.read_timeout,
       options_.cancellation, options_.tls);
-  server_hello_ = detail::handshake(*c);
+  if (!options_.trust_key) {
+    server_hello_ = detail::handshake(*c);
+  } else {  // version 2: a signing server signs what it sends
+    try {
+      server_hello_ = detail::handshake(*c, protocol::kSignedVersion);
+    } catch (const RemoteError& e) {
+      if (e.code() != static_cast<uint16_t>(protocol::ErrorCode::kUnsupported))
+        throw;
+      throw SignatureError(
+          "the server does not speak protocol version 2 and cannot send "
+          "signed manifests, which --trust-key requires (" +
+          std::string(e.what()) + ")");
+    }
+  }
   connection_ = std::move(c);
   return *connection_;
 }
@@ -167,7 +180,8 @@ const protocol::Hello& Client::server_hello() {
 }
 
 protocol::Frame Client::call(const protocol::Bytes& request,
-                             protocol::FrameType answer) {
+                             protocol::FrameType answer,
+                             std::optional<protocol::FrameType> alternative) {
   protocol::Frame frame;
   try {
     detail::Connection& c = connection();
@@ -178,7 +192,8 @@ protocol::Frame Client::call(const protocol::Bytes& request,
       if (error.fatal) disconnect();
       detail::throw_remote(error);
     }
-    if (frame.type != static_cast<uint8_t>(answer)) {
+    if (frame.type != static_cast<uint8_t>(answer) &&
+        !(alternative && frame.type == static_cast<uint8_t>(*alternative))) {
       throw ProtocolError(
           "expected " +
           protocol::frame_type_name(static_cast<uint8_t>(answer)) +
@@ -206,9 +221,24 @@ Listing Client::list() {
 Manifest Client::manifest(const std::string& name, uint32_t version) {
   protocol::Frame frame =
       call(protocol::encode_manifest_request({name, version}),
-           protocol::FrameType::kManifestResult);
-  return parse_manifest(
-      std::string(frame.payload.begin(), frame.payload.end()));
+           protocol::FrameType::kManifestResult,
+           protocol::FrameType::kSignedManifestResult);
+  std::string document;
+  std::optional<protocol::Signature> signature;
+  if (frame.type ==
+      static_cast<uint8_t>(protocol::FrameType::kSignedManifestResult)) {
+    protocol::SignedManifest result =
+        protocol::decode_signed_manifest_result(frame.payload);
+    document = std::move(result.manifest);
+    signature = result.signature;
+  } else {
+    document.assign(frame.payload.begin(), frame.payload.end());
+  }
+  if (options_.trust_key) {
+    return check_signed_manifest(*options_.trust_key, name, version, document,
+                                 signature);
+  }
+  return parse_manifest(document);
 }
 
 Download Client::fetch(const std::string& name, uint32_t version) {
@@ -279,10 +309,15 @@ FetchResult Client::transfer(const std::string& name, uint32_t version,
       result.offsets.push_back(held);
       protocol::Frame frame =
           call(protocol::encode_fetch({wanted.name, wanted.version, held, 0}),
-               protocol::FrameType::kFetchHeader);
+               protocol::FrameType::kFetchHeader,
+               protocol::FrameType::kSignedFetchHeader);
       try {  // the payload follows the frame: any failure loses the framing
-        protocol::FetchHeader header =
-            protocol::decode_fetch_header(frame.payload);
+        protocol::FetchHeader header = protocol::decode_fetch_header(
+            frame.payload, static_cast<protocol::FrameType>(frame.type));
+        if (options_.trust_key) {  // before any byte is read
+          check_signed_header(*options_.trust_key, wanted.name, wanted.version,
+                              header);
+        }
         check_header(header, wanted, held);
         std::string announced = protocol::to_hex(header.sha256);
         if (announced != sha256) {  // the version's file was replaced

@@ -64,6 +64,11 @@ constexpr const char* kUsage =
     "                            and naming the server (default: plaintext)\n"
     "  --tls-server-name NAME    with --tls-ca: the name the certificate must\n"
     "                            have (and SNI), instead of the --server host\n"
+    "  --trust-key FILE          refuse any model whose manifest is not "
+    "signed\n"
+    "                            by this Ed25519 public key (PEM, as "
+    "written\n"
+    "                            by openssl pkey -pubout)\n"
     "  --connect-timeout SECONDS default 10\n"
     "  --read-timeout SECONDS    give up when the server sends nothing for "
     "this\n"
@@ -88,6 +93,7 @@ struct Args {
   bool load_current = false;
   double connect_timeout = 10;
   double read_timeout = 60;
+  std::string trust_key;
 };
 
 double parse_seconds(const std::string& option, const std::string& text) {
@@ -134,6 +140,8 @@ Args parse_args(int argc, char** argv) {
       args.tls_server_name = next();
     } else if (arg == "-o" || arg == "--output") {
       args.output = next();
+    } else if (arg == "--trust-key") {
+      args.trust_key = next();
     } else if (arg == "--connect-timeout") {
       args.connect_timeout = parse_seconds(arg, next());
     } else if (arg == "--read-timeout") {
@@ -564,6 +572,10 @@ int run(const Args& args) {
   };
   options.tls.ca_file = args.tls_ca;
   options.tls.server_name = args.tls_server_name;
+  if (!args.trust_key.empty()) {
+    options.trust_key = std::make_shared<const torchfeed::TrustKey>(
+        torchfeed::TrustKey::load(args.trust_key));
+  }
   if (args.command == "watch") return watch(host, port, args, options);
   torchfeed::Client client(host, port, options);
   if (args.command == "list") return list(client, args);

@@ -163,6 +163,10 @@ std::string frame_type_name(uint8_t type) {
       return "NOTICE";
     case FrameType::kReceiptOk:
       return "RECEIPT_OK";
+    case FrameType::kSignedManifestResult:
+      return "SIGNED_MANIFEST_RESULT";
+    case FrameType::kSignedFetchHeader:
+      return "SIGNED_FETCH_HEADER";
     case FrameType::kError:
       return "ERROR";
   }
@@ -216,14 +220,27 @@ Bytes encode_json(FrameType type, const std::string& document) {
 }
 
 Bytes encode_fetch_header(const FetchHeader& header) {
-  return Writer(FrameType::kFetchHeader)
-      .str(header.name)
+  Writer out(header.signature ? FrameType::kSignedFetchHeader
+                              : FrameType::kFetchHeader);
+  out.str(header.name)
       .u32(header.version)
       .u64(header.total_size)
       .u64(header.offset)
       .u64(header.payload_size)
       .raw(header.sha256.data(), header.sha256.size())
-      .json(header.manifest)
+      .json(header.manifest);
+  if (header.signature) {
+    out.raw(header.signature->key_id.data(), kKeyIdSize)
+        .raw(header.signature->signature.data(), kSignatureSize);
+  }
+  return out.finish();
+}
+
+Bytes encode_signed_manifest_result(const SignedManifest& result) {
+  return Writer(FrameType::kSignedManifestResult)
+      .json(result.manifest)
+      .raw(result.signature.key_id.data(), kKeyIdSize)
+      .raw(result.signature.signature.data(), kSignatureSize)
       .finish();
 }
 
@@ -296,8 +313,9 @@ FetchRequest decode_fetch(const Bytes& payload) {
   return request;
 }
 
-FetchHeader decode_fetch_header(const Bytes& payload) {
-  Reader in(payload, "FETCH_HEADER");
+FetchHeader decode_fetch_header(const Bytes& payload, FrameType type) {
+  const bool is_signed = type == FrameType::kSignedFetchHeader;
+  Reader in(payload, is_signed ? "SIGNED_FETCH_HEADER" : "FETCH_HEADER");
   FetchHeader header;
   header.name = in.str();
   header.version = in.u32();
@@ -306,8 +324,24 @@ FetchHeader decode_fetch_header(const Bytes& payload) {
   header.payload_size = in.u64();
   in.raw(header.sha256.data(), header.sha256.size());
   header.manifest = in.json();
+  if (is_signed) {
+    Signature signature;
+    in.raw(signature.key_id.data(), kKeyIdSize);
+    in.raw(signature.signature.data(), kSignatureSize);
+    header.signature = signature;
+  }
   in.done();
   return header;
+}
+
+SignedManifest decode_signed_manifest_result(const Bytes& payload) {
+  Reader in(payload, "SIGNED_MANIFEST_RESULT");
+  SignedManifest result;
+  result.manifest = in.json();
+  in.raw(result.signature.key_id.data(), kKeyIdSize);
+  in.raw(result.signature.signature.data(), kSignatureSize);
+  in.done();
+  return result;
 }
 
 ErrorMessage decode_error(const Bytes& payload) {
@@ -359,14 +393,24 @@ void decode_receipt_ok(const Bytes& payload) {
   Reader(payload, "RECEIPT_OK").done();
 }
 
-std::string to_hex(const std::array<uint8_t, kSha256Size>& sha256) {
+namespace {
+std::string hex_of(const uint8_t* data, size_t n) {
   static const char kDigits[] = "0123456789abcdef";
   std::string hex;
-  for (uint8_t b : sha256) {
-    hex += kDigits[b >> 4];
-    hex += kDigits[b & 15];
+  for (size_t i = 0; i < n; ++i) {
+    hex += kDigits[data[i] >> 4];
+    hex += kDigits[data[i] & 15];
   }
   return hex;
+}
+}  // namespace
+
+std::string to_hex(const std::array<uint8_t, kSha256Size>& sha256) {
+  return hex_of(sha256.data(), sha256.size());
+}
+
+std::string to_hex(const std::array<uint8_t, kKeyIdSize>& key_id) {
+  return hex_of(key_id.data(), key_id.size());
 }
 
 std::array<uint8_t, kSha256Size> from_hex(const std::string& hex) {

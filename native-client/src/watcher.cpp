@@ -176,6 +176,7 @@ void Watcher::Impl::take_baseline() {
       current_[name] = {latest.version, latest.sha256, false};
     } catch (const RemoteError& e) {  // e.g. not a model yet: its first
       if (e.fatal()) throw;           // version will be loaded
+    } catch (const SignatureError&) {  // reported when it is loaded
     }
   }
   baseline_taken_ = true;
@@ -235,6 +236,9 @@ void Watcher::Impl::update(detail::NoticeChannel& channel, Client& client,
     return;  // not a model (yet), or no version left
   } catch (const RemoteError& e) {
     if (e.fatal()) throw;
+    listener_->failed(name, kLatest, one_line(e.what()), false);
+    return;
+  } catch (const SignatureError& e) {  // no version to send a receipt for
     listener_->failed(name, kLatest, one_line(e.what()), false);
     return;
   }

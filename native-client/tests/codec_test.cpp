@@ -90,6 +90,54 @@ TEST(GoldenFrames, ServerHello) {
             g.frame);
 }
 
+TEST(GoldenFrames, HelloAndServerHelloOfVersion2) {
+  Golden g = golden("01-hello-v2.bin");
+  proto::Hello hello = proto::decode_hello(g.payload);
+  EXPECT_EQ(hello.protocol, proto::kSignedVersion);
+  EXPECT_EQ(proto::encode_hello(hello), g.frame);
+  Golden s = golden("81-server-hello-v2.bin");
+  proto::Hello server = proto::decode_hello(s.payload);
+  EXPECT_EQ(server.protocol, proto::kSignedVersion);
+  EXPECT_EQ(proto::encode_hello(server, proto::FrameType::kServerHello),
+            s.frame);
+}
+
+// The signature itself is checked with OpenSSL in signing_test.cpp.
+TEST(GoldenFrames, SignedManifestResult) {
+  Golden g = golden("88-signed-manifest-result.bin");
+  EXPECT_EQ(g.header.type, 0x88);
+  proto::SignedManifest r = proto::decode_signed_manifest_result(g.payload);
+  EXPECT_EQ(r.manifest, kManifestJson);  // the very bytes of 0x83's document
+  EXPECT_EQ(proto::to_hex(r.signature.key_id), "9c91f2df37384405");
+  EXPECT_EQ(proto::encode_signed_manifest_result(r), g.frame);
+  EXPECT_TRUE(g.after.empty());
+}
+
+TEST(GoldenFrames, SignedFetchHeader) {
+  Golden g = golden("89-signed-fetch-header.bin");
+  EXPECT_EQ(g.header.type, 0x89);
+  proto::FetchHeader h = proto::decode_fetch_header(
+      g.payload, proto::FrameType::kSignedFetchHeader);
+  EXPECT_EQ(h.name, "toynet");
+  EXPECT_EQ(h.payload_size, 17u);
+  EXPECT_EQ(proto::to_hex(h.sha256), kSha256);
+  EXPECT_EQ(h.manifest, kManifestJson);
+  ASSERT_TRUE(h.signature.has_value());
+  EXPECT_EQ(proto::to_hex(h.signature->key_id), "9c91f2df37384405");
+  EXPECT_EQ(text(g.after), "hello, torchfeed\n");
+  EXPECT_EQ(proto::encode_fetch_header(h), g.frame);
+  // The signed frame is the unsigned one plus 72 bytes: read as unsigned, or
+  // an unsigned one read as signed, it is malformed.
+  EXPECT_THROW(proto::decode_fetch_header(g.payload), tf::ProtocolError);
+  EXPECT_THROW(
+      proto::decode_fetch_header(golden("84-fetch-header.bin").payload,
+                                 proto::FrameType::kSignedFetchHeader),
+      tf::ProtocolError);
+  EXPECT_THROW(proto::decode_signed_manifest_result(
+                   golden("83-manifest-result.bin").payload),
+               tf::ProtocolError);
+}
+
 TEST(GoldenFrames, List) {
   Golden g = golden("02-list.bin");
   EXPECT_EQ(g.header.type, 0x02);
@@ -316,7 +364,9 @@ TEST(GoldenFrames, EveryFileIsCovered) {
       "85-subscribed.bin",     "86-notice-published.bin",
       "86-notice-removed.bin", "86-notice-alias.bin",
       "87-receipt-ok.bin",     "ff-error.bin",
-      "ff-error-fatal.bin"};
+      "ff-error-fatal.bin",    "01-hello-v2.bin",
+      "81-server-hello-v2.bin", "88-signed-manifest-result.bin",
+      "89-signed-fetch-header.bin"};
   std::set<std::string> found;
   DIR* dir = opendir(kFrames.c_str());
   ASSERT_NE(dir, nullptr) << kFrames;

@@ -496,3 +496,26 @@ TEST(LibTorch210, ToynetSavedBy210LoadsHere) {
   CliRun run = cli("verify toynet-2.10 " + server_arg());
   EXPECT_EQ(run.status, 0) << run.out << run.err;
 }
+
+// --- --trust-key against this server, which signs nothing (sign_test.cpp
+// has the signing one) -----------------------------------------------------
+
+TEST(signature, AnUnsignedServerIsRefusedByAClientWithATrustKey) {
+  const std::string key =
+      tf::testing::kFixtures + "/protocol/signing-test-key.pub.pem";
+  CliRun run = cli("manifest toynet " + server_arg() + " --trust-key " + key);
+  EXPECT_EQ(run.status, 1);
+  EXPECT_EQ(run.err,
+            "torchfeed-client: refusing toynet: the server sent its manifest "
+            "unsigned and --trust-key requires a signature (start the server "
+            "with --signing-key)\n");
+  tf::Options options = quick();
+  options.trust_key =
+      std::make_shared<const tf::TrustKey>(tf::TrustKey::load(key));
+  tf::Client client("127.0.0.1", server_port(), options);
+  EXPECT_THROW(client.fetch("toynet"), tf::SignatureError);
+  EXPECT_EQ(tf::Client("127.0.0.1", server_port(), quick())
+                .manifest("toynet")
+                .name,
+            "toynet");  // without a key: served as before
+}

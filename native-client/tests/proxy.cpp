@@ -193,6 +193,7 @@ void Proxy::downstream(int client, int server, int index) {
   bool cut = index < rules_.cut_connections && rules_.cut_after != kNever;
   uint64_t forwarded = 0;  // raw payload bytes on this connection
   while (read_frame(server, &type, &payload)) {
+    if (rules_.tamper) rules_.tamper(type, payload);
     auto rewrite = [&](const std::string& doc) {
       return rules_.rewrite_json ? rules_.rewrite_json(doc) : doc;
     };
@@ -205,11 +206,13 @@ void Proxy::downstream(int client, int server, int index) {
       std::string doc = rewrite(std::string(payload.begin(), payload.end()));
       payload.assign(doc.begin(), doc.end());
     }
-    if (type != static_cast<uint8_t>(proto::FrameType::kFetchHeader)) {
+    if (type != static_cast<uint8_t>(proto::FrameType::kFetchHeader) &&
+        type != static_cast<uint8_t>(proto::FrameType::kSignedFetchHeader)) {
       if (!write_all(client, frame(type, payload))) break;
       continue;
     }
-    proto::FetchHeader header = proto::decode_fetch_header(payload);
+    proto::FetchHeader header = proto::decode_fetch_header(
+        payload, static_cast<proto::FrameType>(type));
     header.manifest = rewrite(header.manifest);
     if (!write_all(client, proto::encode_fetch_header(header))) break;
     uint64_t position = header.offset;

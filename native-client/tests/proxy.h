@@ -1,6 +1,7 @@
 // A TCP proxy for tests, between a client and a real torchfeed server. It
 // reads the server's frames, so it can cut a transfer after N payload bytes,
-// flip a payload byte, or rewrite the JSON documents the server sends; and it
+// flip a payload byte, tamper with a frame, or rewrite the JSON documents the
+// server sends; and it
 // records the HELLO and FETCH requests the client sends.
 #pragma once
 
@@ -34,6 +35,9 @@ class Proxy {
     // Called with the type of every frame from the server; what it returns
     // (whole frames) goes to the client before that frame.
     std::function<protocol::Bytes(uint8_t type)> inject_before;
+    // Applied first to the payload of every frame from the server (it must
+    // keep the frame's layout), e.g. to flip a byte of a signature.
+    std::function<void(uint8_t type, protocol::Bytes& payload)> tamper;
   };
 
   Proxy(uint16_t server_port, Rules rules);

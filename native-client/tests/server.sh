@@ -2,8 +2,10 @@
 # Starts and stops the real torchfeed servers the end-to-end tests run against
 # (the CTest fixtures "torchfeed_server" and "watch_server").
 #
-#   server.sh start STATE JAR FIXTURES [NAME...]
-#       copies the fixture models NAME... (default: every one of
+#   server.sh start [--signing-key FILE] STATE JAR FIXTURES [NAME...]
+#       with --signing-key, the server signs its manifests with FILE (an
+#       Ed25519 private key, openssl genpkey -algorithm ed25519); copies the
+#       fixture models NAME... (default: every one of
 #       FIXTURES/models, and FIXTURES/models-2.10/toynet as toynet-2.10) into
 #       the repository STATE/repo/NAME/1/model.pt; starts `java -jar JAR serve`
 #       on ephemeral TCP and HTTP ports of 127.0.0.1 with a random admin token;
@@ -18,7 +20,8 @@
 #       STATE/pki/server.key (restart keeps TLS).
 #   server.sh restart STATE
 #       stops that server and starts it again on the same ports with the same
-#       repository and token (its clients see their connections drop).
+#       repository, token and signing key (its clients see their connections
+#       drop).
 #   server.sh stop STATE
 #       stops that server (by the pid it wrote) and its validation worker.
 set -euo pipefail
@@ -63,6 +66,9 @@ launch() {
   if [ -d "$state/pki" ]; then
     tls=(--tls-cert "$state/pki/server.pem" --tls-key "$state/pki/server.key")
   fi
+  if [ -f "$state/signing_key" ]; then
+    raw+=(--signing-key "$(cat "$state/signing_key")")
+  fi
   TORCHFEED_ADMIN_TOKEN=$(cat "$state/token") setsid java -jar "$jar" serve \
     --models "$state/repo" --port "$tcp_port" --http-port "$http_port" \
     --bind 127.0.0.1 --cache-dir "$state/cache" "${raw[@]}" "${tls[@]}" \
@@ -103,6 +109,11 @@ start() {
     tls=yes
     shift
   fi
+  local signing_key=""
+  if [ "$1" = --signing-key ]; then
+    signing_key=$(realpath "$2")
+    shift 2
+  fi
   local state=$1 jar=$2 fixtures=$3
   shift 3
   if [ ! -f "$jar" ]; then
@@ -129,6 +140,7 @@ start() {
   if [ "$tls" = yes ]; then
     "$fixtures/tls/make-test-pki.sh" "$state/pki"
   fi
+  if [ -n "$signing_key" ]; then echo "$signing_key" >"$state/signing_key"; fi
   launch "$state" 0 0
 }
 
@@ -140,7 +152,7 @@ restart() {
 }
 
 case "${1:-}" in
-  start) [ $# -ge 4 ] || { echo "usage: $0 start STATE JAR FIXTURES [NAME...]" >&2; exit 1; }
+  start) [ $# -ge 4 ] || { echo "usage: $0 start [--signing-key FILE] STATE JAR FIXTURES [NAME...]" >&2; exit 1; }
          shift; start "$@" ;;
   start-tls) [ $# -ge 4 ] || { echo "usage: $0 start-tls STATE JAR FIXTURES [NAME...]" >&2; exit 1; }
          shift; start --tls "$@" ;;
@@ -148,6 +160,6 @@ case "${1:-}" in
            restart "$2" ;;
   stop) [ $# -eq 2 ] || { echo "usage: $0 stop STATE" >&2; exit 1; }
         stop "$2" ;;
-  *) echo "usage: $0 start|start-tls STATE JAR FIXTURES [NAME...] | restart STATE | stop STATE" >&2
+  *) echo "usage: $0 start [--signing-key FILE] STATE JAR FIXTURES [NAME...] | start-tls STATE JAR FIXTURES [NAME...] | restart STATE | stop STATE" >&2
      exit 1 ;;
 esac

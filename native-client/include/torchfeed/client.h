@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@
 #include "torchfeed/manifest.h"
 #include "torchfeed/options.h"
 #include "torchfeed/protocol.h"
+#include "torchfeed/signing.h"
 #include "torchfeed/watcher.h"
 
 namespace torchfeed {
@@ -100,8 +102,10 @@ class Client {
  private:
   detail::Connection& connection();
   void disconnect();
+  // The answer: a frame of type `answer` or `alternative` (a signed one).
   protocol::Frame call(const protocol::Bytes& request,
-                       protocol::FrameType answer);
+                       protocol::FrameType answer,
+                       std::optional<protocol::FrameType> alternative = {});
   FetchResult transfer(const std::string& name, uint32_t version, bool loadable,
                        detail::Sink& sink);
   FetchResult receive(const Manifest& wanted, bool loadable, detail::Sink& sink,

@@ -10,6 +10,7 @@
 //     RemoteError               the server answered with an ERROR frame
 //       NotFoundError           ... with code NOT_FOUND
 //     ChecksumError             the bytes do not hash to the announced sha256
+//     SignatureError            --trust-key: a manifest not signed by that key
 //     UnsupportedArchiveError   the archive is too new for this LibTorch
 //     LoadError                 LibTorch could not load the bytes
 //     CancelledError            Cancellation::cancel() (or Watcher::stop())
@@ -63,6 +64,13 @@ class NotFoundError : public RemoteError {
 };
 
 class ChecksumError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A client with a trust key refused a manifest (signing.h): unsigned, signed
+// by another key, altered, or not the manifest of what was asked or sent.
+class SignatureError : public Error {
  public:
   using Error::Error;
 };

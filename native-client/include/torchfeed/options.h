@@ -17,6 +17,8 @@ namespace detail {
 class Connection;
 }  // namespace detail
 
+class TrustKey;  // signing.h
+
 // Cancels, from any thread, the work of every Client (and Watcher) whose
 // Options carry it: the connections they use are shut down, their waits end,
 // and every call in progress or made later throws CancelledError. Final.
@@ -65,6 +67,9 @@ struct Options {
   // May be empty; see Cancellation.
   std::shared_ptr<Cancellation> cancellation;
   TlsOptions tls;
+  // May be empty. Set: every manifest must be signed by this key (signing.h),
+  // else SignatureError before anything is written or loaded.
+  std::shared_ptr<const TrustKey> trust_key;
 };
 
 }  // namespace torchfeed

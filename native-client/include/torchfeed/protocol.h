@@ -1,5 +1,6 @@
-// The torchfeed TCP protocol, version 1 (docs/protocol.md): a pure codec,
-// no sockets. Every frame is
+// The torchfeed TCP protocol, versions 1 and 2 (docs/protocol.md): a pure
+// codec, no sockets. Version 2 adds the signed answers SIGNED_MANIFEST_RESULT
+// and SIGNED_FETCH_HEADER (section 5.10). Every frame is
 //
 //   +------+--------------+=================+
 //   | type | length (u32) | payload (length)|   big-endian
@@ -16,6 +17,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,9 +26,13 @@ namespace torchfeed::protocol {
 using Bytes = std::vector<uint8_t>;
 
 constexpr uint16_t kVersion = 1;
+// Version 1 plus signed manifests: sent by a client that checks signatures.
+constexpr uint16_t kSignedVersion = 2;
 constexpr char kMagic[] = "TFED";
 constexpr size_t kFrameHeaderSize = 5;
 constexpr size_t kSha256Size = 32;
+constexpr size_t kKeyIdSize = 8;
+constexpr size_t kSignatureSize = 64;  // Ed25519
 // Largest payload a client accepts (a manifest of a very large model).
 constexpr uint32_t kMaxResponsePayload = 64u << 20;
 // Largest payload the server accepts by default (--max-frame).
@@ -46,6 +52,8 @@ enum class FrameType : uint8_t {
   kSubscribed = 0x85,
   kNotice = 0x86,  // answers no request: a catalog event (manifest.h Event)
   kReceiptOk = 0x87,
+  kSignedManifestResult = 0x88,  // protocol version 2
+  kSignedFetchHeader = 0x89,     // protocol version 2
   kError = 0xFF,
 };
 
@@ -91,6 +99,20 @@ struct FetchRequest {
   uint64_t length = 0;  // 0 = to the end
 };
 
+// An Ed25519 signature of exactly the bytes of a manifest document as sent,
+// and the id of the key (the first 8 bytes of the SHA-256 of the raw 32-byte
+// public key).
+struct Signature {
+  std::array<uint8_t, kKeyIdSize> key_id{};
+  std::array<uint8_t, kSignatureSize> signature{};
+};
+
+// SIGNED_MANIFEST_RESULT: the manifest document and its signature.
+struct SignedManifest {
+  std::string manifest;  // the JSON document, byte for byte as signed
+  Signature signature;
+};
+
 struct FetchHeader {
   std::string name;
   uint32_t version = 0;
@@ -99,6 +121,8 @@ struct FetchHeader {
   uint64_t payload_size = 0;                  // raw bytes that follow the frame
   std::array<uint8_t, kSha256Size> sha256{};  // of the whole file
   std::string manifest;  // MANIFEST_RESULT JSON of that version
+  // Present in a SIGNED_FETCH_HEADER: the signature of `manifest`.
+  std::optional<Signature> signature;
 };
 
 // The outcome a RECEIPT reports.
@@ -131,7 +155,9 @@ Bytes encode_list();
 Bytes encode_manifest_request(const ManifestRequest& request);
 Bytes encode_fetch(const FetchRequest& request);
 Bytes encode_json(FrameType type, const std::string& document);
+// FETCH_HEADER, or SIGNED_FETCH_HEADER when header.signature is set.
 Bytes encode_fetch_header(const FetchHeader& header);
+Bytes encode_signed_manifest_result(const SignedManifest& result);
 Bytes encode_error(const ErrorMessage& error);
 // SUBSCRIBE, and SUBSCRIBED (the same layout): no names = every model.
 Bytes encode_subscribe(const std::vector<std::string>& names,
@@ -143,13 +169,19 @@ Hello decode_hello(const Bytes& payload);  // also checks the magic
 void decode_list(const Bytes& payload);    // checks that it is empty
 ManifestRequest decode_manifest_request(const Bytes& payload);
 FetchRequest decode_fetch(const Bytes& payload);
-FetchHeader decode_fetch_header(const Bytes& payload);
+// FETCH_HEADER, or SIGNED_FETCH_HEADER (then with its signature).
+FetchHeader decode_fetch_header(const Bytes& payload,
+                                FrameType type = FrameType::kFetchHeader);
+SignedManifest decode_signed_manifest_result(const Bytes& payload);
 ErrorMessage decode_error(const Bytes& payload);
 // SUBSCRIBE or SUBSCRIBED (type only names the message in errors).
 std::vector<std::string> decode_subscribe(
     const Bytes& payload, FrameType type = FrameType::kSubscribe);
 Receipt decode_receipt(const Bytes& payload);  // status 0 or 1, else malformed
 void decode_receipt_ok(const Bytes& payload);  // checks that it is empty
+
+// Lower-case hex of a key id, e.g. "9c91f2df37384405".
+std::string to_hex(const std::array<uint8_t, kKeyIdSize>& key_id);
 
 // Lower-case hex of a sha256, and back (ProtocolError if not 64 hex digits).
 std::string to_hex(const std::array<uint8_t, kSha256Size>& sha256);

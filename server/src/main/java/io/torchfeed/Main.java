@@ -6,6 +6,7 @@ import io.torchfeed.cli.InspectCommand;
 import io.torchfeed.cli.ListCommand;
 import io.torchfeed.cli.ManifestCommand;
 import io.torchfeed.cli.ServeCommand;
+import io.torchfeed.cli.SigningKeyCommand;
 import io.torchfeed.cli.ValidateWorkerCommand;
 import io.torchfeed.cli.VerifyCommand;
 import io.torchfeed.cli.WatchCommand;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
     description = "Serves TorchScript models to LibTorch clients over TCP.",
     subcommands = {
         ServeCommand.class, InspectCommand.class, ListCommand.class, ManifestCommand.class, FetchCommand.class,
-        VerifyCommand.class, WatchCommand.class, ValidateWorkerCommand.class, CommandLine.HelpCommand.class})
+        VerifyCommand.class, WatchCommand.class, SigningKeyCommand.class, ValidateWorkerCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
   public static void main(String[] args) {

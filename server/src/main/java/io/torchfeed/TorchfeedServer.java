@@ -11,12 +11,14 @@ import io.torchfeed.repository.ModelRepository;
 import io.torchfeed.repository.RepositoryWatcher;
 import io.torchfeed.repository.RepositoryLoader;
 import io.torchfeed.repository.RepositoryScanner;
+import io.torchfeed.signing.ManifestSigner;
 import io.torchfeed.transport.ServerTls;
 import io.torchfeed.transport.http.CatalogPage;
 import io.torchfeed.transport.http.HttpServer;
 import io.torchfeed.transport.http.HttpSettings;
 import io.torchfeed.transport.http.LiveRoutes;
 import io.torchfeed.transport.http.RouteContribution;
+import io.torchfeed.transport.http.SigningRoutes;
 import io.torchfeed.transport.tcp.ClientRegistry;
 import io.torchfeed.transport.tcp.RawServer;
 import io.torchfeed.transport.tcp.TcpServer;
@@ -59,6 +61,7 @@ public final class TorchfeedServer implements AutoCloseable {
   private TcpServer tcp;
   private HttpServer http;
   private RawServer raw;
+  private Optional<ManifestSigner> signer = Optional.empty();
 
   public TorchfeedServer(ServerConfig config) {
     this.config = config;
@@ -76,8 +79,11 @@ public final class TorchfeedServer implements AutoCloseable {
   }
 
   private void open() throws IOException {
-    // TLS first: a bad certificate, key or password stops the start before anything listens
+    // TLS and the signing key first: a bad certificate, key, password or key file stops the start before anything
+    // listens or is validated.
     Optional<ServerTls> tls = config.tls().map(ServerTls::load);
+    signer = config.signingKey().map(ManifestSigner::load);
+    signer.ifPresent(s -> log.info("signing manifests with Ed25519 key {}", s.publicKey().keyIdHex()));
     RepositoryScanner scanner = new RepositoryScanner(config.models(), log::warn);
     validator = new WorkerValidator(WorkerValidator.Settings.defaults()
         .withFileTimeout(config.validationTimeout()).withExtraJvmOptions(config.workerJvmOptions()));
@@ -102,13 +108,14 @@ public final class TorchfeedServer implements AutoCloseable {
         Version.LIBTORCH);
     tcp = new TcpServer(worker, new TcpSettings(new InetSocketAddress(config.bind(), config.port()),
         config.maxFrameBytes(), config.idleTimeout(), config.maxConnections()).withTls(tls), catalog, hello, clients,
-        events, metrics);
+        events, metrics, signer);
     metrics.tcpConnections(tcp::activeConnections);
 
     // HTTP opens before the first scan so that /healthz answers during a long one; /readyz and the API answer
     // 503 until it is done. The catalog page, /v1/clients and the /v1/events WebSocket join the API's routes.
     live = new LiveRoutes(clients, events);
-    List<RouteContribution> routes = List.of(new CatalogPage(), live);
+    List<RouteContribution> routes = List.of(new CatalogPage(), live,
+        new SigningRoutes(catalog, repository::ready, signer));
     // An upload waits for its validation without any I/O: the idle timeout must not close it meanwhile.
     Duration httpIdle = max(config.idleTimeout(), config.validationTimeout().multipliedBy(2));
     http = new HttpServer(worker, new HttpSettings(new InetSocketAddress(config.bind(), config.http().port()),
@@ -144,6 +151,11 @@ public final class TorchfeedServer implements AutoCloseable {
 
   public InetSocketAddress httpAddress() {
     return http.address();
+  }
+
+  /** The key manifests are signed with; empty when the server signs nothing. */
+  public Optional<ManifestSigner> signer() {
+    return signer;
   }
 
   public Metrics metrics() {

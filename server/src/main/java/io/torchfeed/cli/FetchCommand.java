@@ -21,6 +21,9 @@ public final class FetchCommand implements Callable<Integer> {
   @Mixin
   ServerOptions server;
 
+  @Mixin
+  TrustOptions trust;
+
   @Parameters(paramLabel = "NAME[:VERSION]")
   String model;
 
@@ -31,7 +34,7 @@ public final class FetchCommand implements Callable<Integer> {
   public Integer call() {
     ProgressBar progress = new ProgressBar(System.err);
     FileDownload.Result result;
-    try (TorchfeedClient client = server.connect(false)) {
+    try (TorchfeedClient client = server.connect(false, trust.key())) {
       result = new FileDownload(client).download(ModelId.parse(model), output, progress);
     } finally {
       progress.finish();

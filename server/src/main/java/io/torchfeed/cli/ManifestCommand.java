@@ -21,6 +21,9 @@ public final class ManifestCommand implements Callable<Integer> {
   @Mixin
   ServerOptions server;
 
+  @Mixin
+  TrustOptions trust;
+
   @Parameters(paramLabel = "NAME[:VERSION]")
   String model;
 
@@ -30,7 +33,7 @@ public final class ManifestCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Manifest manifest;
-    try (TorchfeedClient client = server.connect(false)) {
+    try (TorchfeedClient client = server.connect(false, trust.key())) {
       manifest = client.manifest(ModelId.parse(model));
     }
     print(spec.commandLine().getOut(), manifest, json);

@@ -136,6 +136,11 @@ public final class ServeCommand implements Callable<Integer> {
   /** The environment variable holding the keystore password (never an option: command lines are visible). */
   static final String KEYSTORE_PASSWORD_ENV = "TORCHFEED_TLS_KEYSTORE_PASSWORD";
 
+  @Option(names = "--signing-key", paramLabel = "FILE",
+      description = "Sign every manifest sent with this Ed25519 private key (PEM PKCS#8, as written by "
+          + "openssl genpkey -algorithm ed25519 -out FILE); clients check it with --trust-key. Default: unsigned.")
+  Path signingKey;
+
   @Override
   public Integer call() throws Exception {
     ServerConfig serverConfig = toConfig();
@@ -177,7 +182,7 @@ public final class ServeCommand implements Callable<Integer> {
     return new ServerConfig(models, bind, port, raw, maxFrame, idleTimeout, maxConnections, validationTimeout,
         cacheDir != null ? cacheDir : ServerConfig.defaultCacheDir(), workerJvmOptions, settle, rescanInterval, keep,
         allowShapeChange, new ServerConfig.Http(httpPort, Optional.ofNullable(adminToken), maxUpload),
-        followSymlinks, tls());
+        followSymlinks, tls(), Optional.ofNullable(signingKey));
   }
 
   /** Which TLS options go together; the files themselves are read when the server starts. */

@@ -4,8 +4,10 @@ import io.torchfeed.Version;
 import io.torchfeed.client.ClientTls;
 import io.torchfeed.client.ServerAddress;
 import io.torchfeed.client.TorchfeedClient;
+import io.torchfeed.signing.TrustKey;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /** {@code --server HOST:PORT}, timeouts and {@code --tls-ca}, shared by the client commands. */
@@ -29,10 +31,16 @@ public final class ServerOptions {
   Path tlsCa;
 
   TorchfeedClient connect(boolean loadsModels) {
+    return connect(loadsModels, Optional.empty());
+  }
+
+  /** With a trust key, manifests and fetches must be signed by it ({@link TrustOptions}). */
+  TorchfeedClient connect(boolean loadsModels, Optional<TrustKey> trustKey) {
     ServerAddress address = ServerAddress.parse(server);
     if (tlsCa != null) {
       address = address.withTls(ClientTls.trusting(tlsCa));
     }
-    return TorchfeedClient.connect(address, connectTimeout, readTimeout, loadsModels ? Version.LIBTORCH : "");
+    return TorchfeedClient.connect(address, connectTimeout, readTimeout, loadsModels ? Version.LIBTORCH : "",
+        trustKey);
   }
 }

@@ -31,6 +31,9 @@ public final class VerifyCommand implements Callable<Integer> {
   @Mixin
   ServerOptions server;
 
+  @Mixin
+  TrustOptions trust;
+
   @Parameters(paramLabel = "NAME[:VERSION]")
   String model;
 
@@ -38,7 +41,7 @@ public final class VerifyCommand implements Callable<Integer> {
   public Integer call() {
     ProgressBar progress = new ProgressBar(System.err);
     MemoryDownload.Result fetched;
-    try (TorchfeedClient client = server.connect(true)) {
+    try (TorchfeedClient client = server.connect(true, trust.key())) {
       fetched = new MemoryDownload(client).download(ModelId.parse(model), progress);
     } finally {
       progress.finish();

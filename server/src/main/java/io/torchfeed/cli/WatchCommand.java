@@ -34,6 +34,9 @@ public final class WatchCommand implements Callable<Integer> {
   @Mixin
   ServerOptions server;
 
+  @Mixin
+  TrustOptions trust;
+
   @Parameters(paramLabel = "NAME", arity = "0..*", description = "Models to follow (default: every model).")
   List<String> names = List.of();
 
@@ -46,7 +49,7 @@ public final class WatchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     LibTorchInspector inspector = new LibTorchInspector();
-    ModelWatcher watcher = new ModelWatcher(() -> server.connect(true), names,
+    ModelWatcher watcher = new ModelWatcher(() -> server.connect(true, trust.key()), names,
         (manifest, bytes) -> check(inspector, manifest, bytes))
         .loadCurrent(loadCurrent)
         .listener(new Printer(out, err, inspector.libtorchVersion()));

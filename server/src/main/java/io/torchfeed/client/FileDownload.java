@@ -27,6 +27,8 @@ import java.util.HexFormat;
  *       size; otherwise it is started over.
  *   <li>The sha256 of the whole file (kept bytes first, then the new ones as they arrive) must match the server's
  *       header; then the file is synced and renamed over {@code FILE} in one step.
+ *   <li>With a trust key ({@link TorchfeedClient#trustKey()}) the manifest and the header must be signed by it; a
+ *       refused header leaves no new {@code .part} behind.
  * </ul>
  */
 public final class FileDownload {
@@ -54,7 +56,16 @@ public final class FileDownload {
         channel.truncate(offset);
         channel.position(offset);
         OutputStream sink = new DigestOutputStream(Channels.newOutputStream(channel), digest);
-        header = client.fetch(exact, offset, 0, sink, progress);
+        try {
+          header = client.fetch(exact, offset, 0, sink, progress);
+        } catch (UntrustedManifestException e) {
+          if (offset == 0) {  // nothing of ours was there: leave nothing behind
+            channel.close();
+            Files.deleteIfExists(part);
+            Files.deleteIfExists(marker);
+          }
+          throw e;
+        }
         sink.flush();
         channel.force(true);
       }

@@ -2,6 +2,7 @@ package io.torchfeed.client;
 
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
+import io.torchfeed.signing.TrustKey;
 import io.torchfeed.model.ModelRejectedException;
 import io.torchfeed.validation.LibTorchInspector;
 import io.torchfeed.validation.LibTorchInspector.LoadedModule;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Comparator;
 import java.util.Objects;
 import java.util.stream.Stream;
@@ -88,6 +90,19 @@ public final class ModelClient implements AutoCloseable {
     LibTorchInspector libtorch = new LibTorchInspector();
     TorchfeedClient connection =
         TorchfeedClient.connect(address, connectTimeout, readTimeout, libtorch.libtorchVersion());
+    return new ModelClient(connection, libtorch, MEMORY_LIMIT, tempRoot());
+  }
+
+  /**
+   * Connects and exchanges the hello; every model loaded must have a manifest signed by {@code trustKey}
+   * (docs/protocol.md, section 5.10), else {@link #load} throws {@link UntrustedManifestException} and loads
+   * nothing.
+   */
+  public static ModelClient connect(ServerAddress address, Duration connectTimeout, Duration readTimeout,
+      TrustKey trustKey) {
+    LibTorchInspector libtorch = new LibTorchInspector();
+    TorchfeedClient connection = TorchfeedClient.connect(address, connectTimeout, readTimeout,
+        libtorch.libtorchVersion(), Optional.of(trustKey));
     return new ModelClient(connection, libtorch, MEMORY_LIMIT, tempRoot());
   }
 

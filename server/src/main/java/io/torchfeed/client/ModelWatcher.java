@@ -40,6 +40,8 @@ import java.util.function.Supplier;
  *   <li>If the connection fails, it reconnects (1 s, doubling to 30 s), subscribes again, and loads whatever
  *       changed in the meantime.
  *   <li>With no notice for a minute it resends SUBSCRIBE, so a server that vanished is noticed.
+ *   <li>With a connector whose clients have a trust key, a version whose manifest is not signed by it is not
+ *       loaded: a failed receipt names the reason, and the version loaded before stays loaded.
  * </ul>
  *
  * <p>Everything runs on the thread that calls {@link #run()}, loader and listener included. Not reusable.
@@ -248,6 +250,9 @@ public final class ModelWatcher implements AutoCloseable {
       if (e.code() != ErrorCode.NOT_FOUND) {
         listener.failed(id, e.getMessage(), false);
       }
+      return;
+    } catch (UntrustedManifestException e) {  // no version to send a receipt for: only the manifest was asked for
+      listener.failed(id, e.getMessage(), false);
       return;
     }
     Manifest have = loaded.get(name);

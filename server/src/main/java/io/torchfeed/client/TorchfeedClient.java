@@ -5,8 +5,9 @@ import io.torchfeed.event.Event;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
 import io.torchfeed.model.ModelListing;
-import io.torchfeed.protocol.Hello;
+import io.torchfeed.protocol.ErrorCode;
 import io.torchfeed.protocol.ErrorMessage;
+import io.torchfeed.protocol.Hello;
 import io.torchfeed.protocol.FetchHeader;
 import io.torchfeed.protocol.FetchRequest;
 import io.torchfeed.protocol.Frame;
@@ -25,6 +26,7 @@ import io.torchfeed.protocol.ReceiptOk;
 import io.torchfeed.protocol.ServerHello;
 import io.torchfeed.protocol.SubscribeRequest;
 import io.torchfeed.protocol.Subscribed;
+import io.torchfeed.signing.TrustKey;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -71,17 +73,31 @@ public final class TorchfeedClient implements AutoCloseable {
   private final ServerHello serverHello;
   private final int readTimeoutMillis;
   private final ArrayDeque<Event> notices = new ArrayDeque<>();
+  private final Optional<TrustKey> trustKey;
+  private final Optional<SignatureCheck> check;
 
-  private TorchfeedClient(Socket socket, String libtorch) throws IOException {
+  private TorchfeedClient(Socket socket, String libtorch, Optional<TrustKey> trustKey) throws IOException {
     this.socket = socket;
     this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
     this.out = new BufferedOutputStream(socket.getOutputStream());
     this.readTimeoutMillis = socket.getSoTimeout();
-    send(new Hello(Protocol.VERSION, "torchfeed-java/" + Version.SOFTWARE, libtorch));
+    this.trustKey = trustKey;
+    this.check = trustKey.map(SignatureCheck::new);
+    // A client that checks signatures speaks version 2, in which a signing server signs what it sends.
+    int version = trustKey.isPresent() ? Protocol.SIGNED_VERSION : Protocol.VERSION;
+    send(new Hello(version, "torchfeed-java/" + Version.SOFTWARE, libtorch));
     if (!(socket instanceof javax.net.ssl.SSLSocket)) {
       refuseTls();
     }
-    this.serverHello = expect(ServerHello.class);
+    try {
+      this.serverHello = expect(ServerHello.class);
+    } catch (RemoteException e) {
+      if (trustKey.isPresent() && e.code() == ErrorCode.UNSUPPORTED) {
+        throw new UntrustedManifestException("the server does not speak protocol version 2 and cannot send "
+            + "signed manifests, which --trust-key requires (" + e.getMessage() + ")");
+      }
+      throw e;
+    }
   }
 
   /** A TLS record (an alert or a handshake) where SERVER_HELLO should be: the server wants TLS. */
@@ -114,6 +130,19 @@ public final class TorchfeedClient implements AutoCloseable {
    */
   public static TorchfeedClient connect(ServerAddress address, Duration connectTimeout, Duration readTimeout,
       String libtorch) {
+    return connect(address, connectTimeout, readTimeout, libtorch, Optional.empty());
+  }
+
+  /**
+   * Connects and exchanges the hello; with a trust key, every manifest and fetch must be signed by that key
+   * (docs/protocol.md, section 5.10), or {@link #manifest} and {@link #fetch} throw {@link
+   * UntrustedManifestException} before anything is written.
+   *
+   * @param libtorch the LibTorch version this client loads models with, or empty
+   * @param trustKey the key manifests must be signed with; empty: signatures are not asked for
+   */
+  public static TorchfeedClient connect(ServerAddress address, Duration connectTimeout, Duration readTimeout,
+      String libtorch, Optional<TrustKey> trustKey) {
     Socket socket = new Socket();
     try {
       socket.setTcpNoDelay(true);
@@ -125,7 +154,7 @@ public final class TorchfeedClient implements AutoCloseable {
         connected = address.tls().get().handshake(socket, address);
       }
       connected.setSoTimeout((int) readTimeout.toMillis());
-      return new TorchfeedClient(connected, libtorch);
+      return new TorchfeedClient(connected, libtorch, trustKey);
     } catch (ClientException e) {
       closeQuietly(socket);
       throw e;
@@ -150,12 +179,24 @@ public final class TorchfeedClient implements AutoCloseable {
     return serverHello;
   }
 
+  /** The key this client requires manifests to be signed with, if any. */
+  public Optional<TrustKey> trustKey() {
+    return trustKey;
+  }
+
   public ModelListing list() {
     return call(new ListRequest(), ListResult.class).listing();
   }
 
+  /**
+   * MANIFEST.
+   *
+   * @throws UntrustedManifestException with a trust key, when the manifest is not signed by it or is not the
+   *     manifest of {@code id}
+   */
   public Manifest manifest(ModelId id) {
-    return call(new ManifestRequest(id.wireName(), id.version()), ManifestResult.class).manifest();
+    ManifestResult result = call(new ManifestRequest(id.wireName(), id.version()), ManifestResult.class);
+    return check.map(c -> c.manifest(id, result)).orElseGet(result::manifest);
   }
 
   /**
@@ -163,9 +204,19 @@ public final class TorchfeedClient implements AutoCloseable {
    *
    * @param length bytes wanted, 0 for "to the end"
    * @param progress told the running count of payload bytes received; may be null
+   * @throws UntrustedManifestException with a trust key, when the header is not signed by it or does not match
+   *     its signed manifest: then nothing was written to {@code sink} (the bytes were read and dropped)
    */
   public FetchHeader fetch(ModelId id, long offset, long length, OutputStream sink, Progress progress) {
     FetchHeader header = call(new FetchRequest(id.wireName(), id.version(), offset, length), FetchHeader.class);
+    if (check.isPresent()) {
+      try {
+        check.get().fetchHeader(id, header);
+      } catch (UntrustedManifestException e) {
+        drop(header.payloadSize());
+        throw e;
+      }
+    }
     byte[] chunk = new byte[256 * 1024];
     long remaining = header.payloadSize();
     try {
@@ -187,6 +238,22 @@ public final class TorchfeedClient implements AutoCloseable {
       throw broken("fetch of " + id + " interrupted: " + e.getMessage(), e);
     }
     return header;
+  }
+
+  /** Reads and drops the raw bytes of a refused FETCH, so that the connection stays usable. */
+  private void drop(long count) {
+    byte[] chunk = new byte[64 * 1024];
+    try {
+      for (long remaining = count; remaining > 0; ) {
+        int n = in.read(chunk, 0, (int) Math.min(chunk.length, remaining));
+        if (n < 0) {
+          throw new EOFException("connection closed with " + remaining + " payload bytes missing");
+        }
+        remaining -= n;
+      }
+    } catch (IOException e) {
+      throw broken("connection to the server failed: " + e.getMessage(), e);
+    }
   }
 
   /**

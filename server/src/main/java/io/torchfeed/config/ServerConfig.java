@@ -24,9 +24,10 @@ import java.util.Optional;
  * @param rescanInterval     periodic rescan of the repository (file-system events make it prompt)
  * @param keep               versions kept on disk per model after a publish (0 = all)
  * @param allowShapeChange   accept versions whose parameters or buffers differ from the latest
- * @param followSymlinks     serve model files whose real path is outside the repository (symbolic links)
  * @param http               the HTTP API
+ * @param followSymlinks     serve model files whose real path is outside the repository (symbolic links)
  * @param tls                TLS on the TCP protocol, HTTP and raw ports; none = plaintext (docs/protocol.md 8)
+ * @param signingKey         a PEM PKCS#8 Ed25519 private key file to sign manifests with; none: nothing is signed
  */
 public record ServerConfig(
     Path models,
@@ -45,7 +46,8 @@ public record ServerConfig(
     boolean allowShapeChange,
     Http http,
     boolean followSymlinks,
-    Optional<Tls> tls) {
+    Optional<Tls> tls,
+    Optional<Path> signingKey) {
 
   /** Without {@code followSymlinks}: symbolic links out of the repository are not served. */
   public ServerConfig(Path models, String bind, int port, Optional<Raw> raw, int maxFrameBytes, Duration idleTimeout,
@@ -55,19 +57,27 @@ public record ServerConfig(
         workerJvmOptions, settle, rescanInterval, keep, allowShapeChange, http, false);
   }
 
-  /** Without TLS. */
+  /** Without TLS and without signing. */
   public ServerConfig(Path models, String bind, int port, Optional<Raw> raw, int maxFrameBytes, Duration idleTimeout,
       int maxConnections, Duration validationTimeout, Path cacheDir, List<String> workerJvmOptions, Duration settle,
       Duration rescanInterval, int keep, boolean allowShapeChange, Http http, boolean followSymlinks) {
     this(models, bind, port, raw, maxFrameBytes, idleTimeout, maxConnections, validationTimeout, cacheDir,
-        workerJvmOptions, settle, rescanInterval, keep, allowShapeChange, http, followSymlinks, Optional.empty());
+        workerJvmOptions, settle, rescanInterval, keep, allowShapeChange, http, followSymlinks, Optional.empty(),
+        Optional.empty());
   }
 
   /** This configuration with TLS on every port. */
   public ServerConfig withTls(Tls newTls) {
     return new ServerConfig(models, bind, port, raw, maxFrameBytes, idleTimeout, maxConnections, validationTimeout,
         cacheDir, workerJvmOptions, settle, rescanInterval, keep, allowShapeChange, http, followSymlinks,
-        Optional.of(newTls));
+        Optional.of(newTls), signingKey);
+  }
+
+  /** This configuration signing manifests with the Ed25519 key in {@code keyFile}. */
+  public ServerConfig withSigningKey(Path keyFile) {
+    return new ServerConfig(models, bind, port, raw, maxFrameBytes, idleTimeout, maxConnections, validationTimeout,
+        cacheDir, workerJvmOptions, settle, rescanInterval, keep, allowShapeChange, http, followSymlinks, tls,
+        Optional.of(keyFile));
   }
 
   /**

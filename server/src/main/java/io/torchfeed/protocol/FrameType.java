@@ -2,7 +2,7 @@ package io.torchfeed.protocol;
 
 import java.util.Optional;
 
-/** The frame types of protocol version 1 and their wire codes (docs/protocol.md, section 2). */
+/** The frame types of the protocol and their wire codes (docs/protocol.md, section 2; 0x88 and 0x89: version 2). */
 public enum FrameType {
   HELLO(0x01),
   LIST(0x02),
@@ -17,6 +17,8 @@ public enum FrameType {
   SUBSCRIBED(0x85),
   NOTICE(0x86),
   RECEIPT_OK(0x87),
+  SIGNED_MANIFEST_RESULT(0x88),
+  SIGNED_FETCH_HEADER(0x89),
   ERROR(0xFF);
 
   private static final FrameType[] BY_CODE = new FrameType[256];
@@ -38,7 +40,7 @@ public enum FrameType {
     return code;
   }
 
-  /** The frame type with this wire code, or empty when protocol version 1 defines none. */
+  /** The frame type with this wire code, or empty when the protocol defines none. */
   public static Optional<FrameType> of(int code) {
     return code >= 0 && code < BY_CODE.length ? Optional.ofNullable(BY_CODE[code]) : Optional.empty();
   }

@@ -28,9 +28,9 @@ final class HelloFields {
           + ": not a torchfeed peer (expected 54 46 45 44, \"TFED\")");
     }
     int version = in.u16("protocol version");
-    if (version != Protocol.VERSION) {
+    if (version < Protocol.VERSION || version > Protocol.MAX_VERSION) {
       throw new UnsupportedProtocolException("protocol version " + version
-          + " is not supported (this side speaks " + Protocol.VERSION + ")");
+          + " is not supported (this side speaks " + Protocol.VERSION + " to " + Protocol.MAX_VERSION + ")");
     }
     return version;
   }

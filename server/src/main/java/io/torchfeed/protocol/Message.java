@@ -1,9 +1,9 @@
 package io.torchfeed.protocol;
 
 /**
- * A decoded frame of protocol version 1. Requests: {@link Hello}, {@link ListRequest}, {@link
+ * A decoded frame. Requests: {@link Hello}, {@link ListRequest}, {@link
  * ManifestRequest}, {@link FetchRequest}, {@link SubscribeRequest}, {@link LoadReceipt}. Responses: {@link
- * ServerHello}, {@link ListResult}, {@link ManifestResult}, {@link FetchHeader}, {@link Subscribed}, {@link
+ * ServerHello}, {@link ListResult}, {@link ManifestResult} and {@link FetchHeader} (signed or not), {@link Subscribed}, {@link
  * ReceiptOk}, {@link ErrorMessage}; and {@link Notice}, which the server sends to subscribers between answers.
  */
 public sealed interface Message

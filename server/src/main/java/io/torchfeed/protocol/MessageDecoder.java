@@ -4,7 +4,9 @@ import io.torchfeed.event.Event;
 import io.torchfeed.event.EventJson;
 import io.torchfeed.model.LoadStatus;
 import io.torchfeed.model.Manifest;
+import io.torchfeed.model.ManifestSignature;
 import io.torchfeed.model.ModelListing;
+import java.util.Optional;
 
 /**
  * Turns a {@link Frame} into its {@link Message}, reading the payload by the layout of the frame's type and
@@ -13,7 +15,7 @@ import io.torchfeed.model.ModelListing;
  * <p>Failures, each a {@link ProtocolException} with a one-line message:
  *
  * <ul>
- *   <li>{@link UnsupportedFrameTypeException}: a type protocol version 1 does not define (not fatal);
+ *   <li>{@link UnsupportedFrameTypeException}: a type the protocol does not define (not fatal);
  *   <li>{@link UnsupportedProtocolException}: HELLO or SERVER_HELLO with a bad magic or another protocol
  *       version (fatal);
  *   <li>{@link MalformedMessageException}: a payload that is short, has trailing bytes, bad UTF-8, bad
@@ -39,8 +41,12 @@ public final class MessageDecoder {
       case FETCH ->
           new FetchRequest(in.str("name"), in.version("version"), in.u64("offset"), in.u64("length"));
       case LIST_RESULT -> new ListResult(in.jsonDocument(ModelListing.class));
-      case MANIFEST_RESULT -> new ManifestResult(in.jsonDocument(Manifest.class));
-      case FETCH_HEADER -> fetchHeader(in);
+      case MANIFEST_RESULT -> manifestResult(in.rest("document"), "document", Optional.empty(), in);
+      case SIGNED_MANIFEST_RESULT -> {
+        byte[] json = in.jsonBytes("manifest");
+        yield manifestResult(json, "manifest", Optional.of(signature(in)), in);
+      }
+      case FETCH_HEADER, SIGNED_FETCH_HEADER -> fetchHeader(in, type == FrameType.SIGNED_FETCH_HEADER);
       case SUBSCRIBE -> new SubscribeRequest(NameList.read(in));
       case SUBSCRIBED -> new Subscribed(NameList.read(in));
       case NOTICE -> new Notice(event(in));
@@ -52,7 +58,17 @@ public final class MessageDecoder {
     return message;
   }
 
-  private static FetchHeader fetchHeader(PayloadReader in) {
+  private static ManifestResult manifestResult(byte[] json, String field, Optional<ManifestSignature> signature,
+      PayloadReader in) {
+    return new ManifestResult(in.parse(json, Manifest.class, field), json, signature);
+  }
+
+  private static ManifestSignature signature(PayloadReader in) {
+    return new ManifestSignature(in.bytes(ManifestSignature.KEY_ID_LENGTH, "key id"),
+        in.bytes(ManifestSignature.SIGNATURE_LENGTH, "signature"));
+  }
+
+  private static FetchHeader fetchHeader(PayloadReader in, boolean signed) {
     String name = in.str("name");
     int version = in.version("version");
     long totalSize = in.u64("total size");
@@ -63,8 +79,10 @@ public final class MessageDecoder {
       throw in.malformed(problem);
     }
     byte[] sha256 = in.bytes(Protocol.SHA256_LENGTH, "sha256");
-    return new FetchHeader(name, version, totalSize, offset, payloadSize, sha256,
-        in.json(Manifest.class, "manifest"));
+    byte[] json = in.jsonBytes("manifest");
+    Manifest manifest = in.parse(json, Manifest.class, "manifest");
+    Optional<ManifestSignature> signature = signed ? Optional.of(signature(in)) : Optional.empty();
+    return new FetchHeader(name, version, totalSize, offset, payloadSize, sha256, manifest, json, signature);
   }
 
   private static Event event(PayloadReader in) {

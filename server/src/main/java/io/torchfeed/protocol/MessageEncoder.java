@@ -1,6 +1,7 @@
 package io.torchfeed.protocol;
 
 import io.torchfeed.event.EventJson;
+import io.torchfeed.model.ManifestSignature;
 
 /**
  * Turns a {@link Message} into the exact bytes of its frame (header and payload). Stateless.
@@ -26,10 +27,15 @@ public final class MessageEncoder {
     } else if (message instanceof ListResult m) {
       out.jsonDocument(m.listing());
     } else if (message instanceof ManifestResult m) {
-      out.jsonDocument(m.manifest());
+      if (m.signature().isPresent()) {
+        signature(out.jsonBytes(m.json()), m.signature().get());
+      } else {
+        out.bytes(m.json());
+      }
     } else if (message instanceof FetchHeader m) {
       out.str("name", m.name()).u32(m.version()).u64(m.totalSize()).u64(m.offset()).u64(m.payloadSize())
-          .bytes(m.sha256()).json(m.manifest());
+          .bytes(m.sha256()).jsonBytes(m.manifestJson());
+      m.signature().ifPresent(signature -> signature(out, signature));
     } else if (message instanceof SubscribeRequest m) {
       NameList.write(out, m.names());
     } else if (message instanceof Subscribed m) {
@@ -45,6 +51,10 @@ public final class MessageEncoder {
       throw new AssertionError("unhandled message " + message.type());
     }
     return out.toFrame(message.type());
+  }
+
+  private static void signature(PayloadWriter out, ManifestSignature signature) {
+    out.bytes(signature.keyId()).bytes(signature.signature());
   }
 
   /** A raw frame's bytes, whatever its type (for tests and for relaying). */

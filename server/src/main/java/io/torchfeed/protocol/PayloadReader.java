@@ -65,11 +65,21 @@ final class PayloadReader {
     return utf8(bytes(u16(field + " length"), field), field);
   }
 
-  /** A {@code json} field: u32 byte count, then that many bytes of UTF-8 JSON. */
-  <T> T json(Class<T> documentType, String field) {
+  /** A {@code json} field's bytes (u32 byte count, then that many bytes), not yet parsed. */
+  byte[] jsonBytes(String field) {
     long length = u32(field + " length");
     need(length, field);
-    return Json.read(utf8(bytes((int) length, field), field), documentType, where() + ": " + field);
+    return bytes((int) length, field);
+  }
+
+  /** The rest of the payload's bytes. */
+  byte[] rest(String field) {
+    return bytes(in.remaining(), field);
+  }
+
+  /** Parses {@code bytes} (read from this payload as {@code field}) as one JSON document. */
+  <T> T parse(byte[] bytes, Class<T> documentType, String field) {
+    return Json.read(utf8(bytes, field), documentType, where() + ("document".equals(field) ? "" : ": " + field));
   }
 
   /** The rest of the payload as one JSON document. */

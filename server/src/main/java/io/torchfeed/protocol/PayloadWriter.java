@@ -48,9 +48,8 @@ final class PayloadWriter {
     return u16(utf8.length).bytes(utf8);
   }
 
-  /** A {@code json} field: u32 byte count, then the compact UTF-8 JSON. */
-  PayloadWriter json(Object document) {
-    byte[] utf8 = Json.write(document);
+  /** A {@code json} field from the document's bytes as they are. */
+  PayloadWriter jsonBytes(byte[] utf8) {
     return u32(utf8.length).bytes(utf8);
   }
 

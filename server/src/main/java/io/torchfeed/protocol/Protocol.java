@@ -2,10 +2,20 @@ package io.torchfeed.protocol;
 
 import java.nio.charset.StandardCharsets;
 
-/** Constants of protocol version 1 (docs/protocol.md). */
+/** Constants of the protocol (docs/protocol.md), versions 1 and 2. */
 public final class Protocol {
-  /** The protocol version this codec speaks and accepts in HELLO and SERVER_HELLO. */
+  /** Protocol version 1: what a client that does not check signatures sends in HELLO. */
   public static final int VERSION = 1;
+
+  /**
+   * Protocol version 2: version 1 plus signed manifests (docs/protocol.md, section 5.10). A client that checks
+   * signatures sends it; the server then answers MANIFEST and FETCH with SIGNED_MANIFEST_RESULT and
+   * SIGNED_FETCH_HEADER when it has a signing key.
+   */
+  public static final int SIGNED_VERSION = 2;
+
+  /** The highest protocol version this codec speaks; HELLO and SERVER_HELLO carry 1 to this. */
+  public static final int MAX_VERSION = SIGNED_VERSION;
 
   /** The default TCP port. */
   public static final int DEFAULT_PORT = 7070;

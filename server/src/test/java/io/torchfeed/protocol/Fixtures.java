@@ -5,12 +5,18 @@ import io.torchfeed.model.ModelListing;
 import io.torchfeed.model.ModelSummary;
 import io.torchfeed.model.Rejection;
 import io.torchfeed.model.TensorInfo;
+import io.torchfeed.signing.ManifestSigner;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.MessageDigest;
+import java.security.spec.EdECPrivateKeySpec;
+import java.security.spec.NamedParameterSpec;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -28,7 +34,30 @@ final class Fixtures {
       List.of(new ModelSummary("toynet", List.of(1, 2), 2, java.util.Map.of("stable", 1))),
       List.of(new Rejection("broken", 1, "broken/1/model.pt", "not a TorchScript archive: empty file")));
 
+  /**
+   * The TEST-ONLY Ed25519 key of the golden signed frames: the seed generate_frames.py derives (public by
+   * construction; never trust it for anything).
+   */
+  static final String SIGNING_SEED_TEXT = "torchfeed golden frames: TEST-ONLY Ed25519 key, never trust it";
+  static final String SIGNING_KEY_ID = "9c91f2df37384405";
+
   private Fixtures() {}
+
+  /** The golden frames' signer, from the generator's fixed seed. */
+  static ManifestSigner testSigner() {
+    try {
+      byte[] seed = MessageDigest.getInstance("SHA-256").digest(SIGNING_SEED_TEXT.getBytes(StandardCharsets.US_ASCII));
+      return ManifestSigner.of(KeyFactory.getInstance("Ed25519")
+          .generatePrivate(new EdECPrivateKeySpec(NamedParameterSpec.ED25519, seed)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The document of {@link #MANIFEST} as the golden frames hold it. */
+  static byte[] manifestJson() {
+    return ManifestJson.write(MANIFEST);
+  }
 
   static byte[] sha256() {
     return HexFormat.of().parseHex(SHA256);

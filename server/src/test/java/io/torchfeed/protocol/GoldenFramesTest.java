@@ -3,9 +3,11 @@ package io.torchfeed.protocol;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.torchfeed.event.Event;
 import io.torchfeed.model.LoadStatus;
+import io.torchfeed.signing.TrustKey;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -46,6 +48,13 @@ class GoldenFramesTest {
         Arguments.of("86-notice-removed.bin", new Notice(new Event.Removed("toynet", 1)), 0),
         Arguments.of("86-notice-alias.bin", new Notice(new Event.AliasChanged("toynet", "stable", 2)), 0),
         Arguments.of("87-receipt-ok.bin", new ReceiptOk(), 0),
+        Arguments.of("01-hello-v2.bin", new Hello(2, "torchfeed-cpp/0.1.0", "1.13.1"), 0),
+        Arguments.of("81-server-hello-v2.bin", new ServerHello(2, "torchfeed/0.1.0", "2.10.0"), 0),
+        Arguments.of("88-signed-manifest-result.bin", ManifestResult.signed(Fixtures.MANIFEST,
+            Fixtures.manifestJson(), Fixtures.testSigner().sign(Fixtures.manifestJson())), 0),
+        Arguments.of("89-signed-fetch-header.bin",
+            new FetchHeader("toynet", 1, 17, 0, 17, Fixtures.sha256(), Fixtures.MANIFEST)
+                .signed(Fixtures.testSigner().sign(Fixtures.manifestJson())), 17),
         Arguments.of("ff-error.bin",
             new ErrorMessage(ErrorCode.NOT_FOUND, false, "no model named 'resnet'"), 0),
         Arguments.of("ff-error-fatal.bin", new ErrorMessage(ErrorCode.TOO_LARGE, true,
@@ -94,6 +103,24 @@ class GoldenFramesTest {
     in.get(raw);
     assertArrayEquals(Arrays.copyOfRange(Fixtures.FILE, (int) header.offset(),
         (int) (header.offset() + header.payloadSize())), raw);
+  }
+
+  @Test
+  void theGoldenSignaturesVerifyWithTheGoldenPublicKeyOverExactlyTheBytesSent() {
+    TrustKey key = TrustKey.load(Fixtures.protocolDir().resolve("signing-test-key.pub.pem"));
+    assertEquals(Fixtures.SIGNING_KEY_ID, key.keyIdHex());
+    assertEquals(Fixtures.testSigner().publicKey().keyIdHex(), key.keyIdHex());
+    ManifestResult result = (ManifestResult) MessageDecoder.decode(new FrameDecoder(1 << 20)
+        .decode(ByteBuffer.wrap(Fixtures.read("88-signed-manifest-result.bin"))));
+    assertEquals(Fixtures.SIGNING_KEY_ID, result.signature().orElseThrow().keyIdHex());
+    assertTrue(key.verifies(result.json(), result.signature().orElseThrow()));
+    ByteBuffer in = ByteBuffer.wrap(Fixtures.read("89-signed-fetch-header.bin"));
+    FetchHeader header = (FetchHeader) MessageDecoder.decode(new FrameDecoder(1 << 20).decode(in));
+    assertTrue(key.verifies(header.manifestJson(), header.signature().orElseThrow()));
+    assertEquals(17, in.remaining());
+    // the signed document is the unsigned frames' document, byte for byte
+    byte[] unsigned = Fixtures.read("83-manifest-result.bin");
+    assertArrayEquals(Arrays.copyOfRange(unsigned, Protocol.HEADER_LENGTH, unsigned.length), result.json());
   }
 
   @Test

@@ -50,6 +50,11 @@ public final class TestServer implements AutoCloseable {
         Duration.ofMillis(200), Duration.ofSeconds(10), keep, false, http);
   }
 
+  /** {@code config} with {@code serve --signing-key key}. */
+  public static ServerConfig signedWith(ServerConfig c, Path key) {
+    return c.withSigningKey(key);
+  }
+
   /** A server with every setting given; see {@link #start(Path, Path)} for the usual ones. */
   public static TestServer start(ServerConfig config) {
     try {

@@ -36,6 +36,11 @@ final class Responses {
     send(exchange, status, contentType, text.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** {@code bytes} as they are, with {@code contentType}. */
+  static void bytes(HttpServerExchange exchange, int status, String contentType, byte[] bytes) {
+    send(exchange, status, contentType, bytes);
+  }
+
   private static void send(HttpServerExchange exchange, int status, String contentType, byte[] bytes) {
     exchange.setStatusCode(status);
     exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, contentType);

@@ -3,6 +3,7 @@ package io.torchfeed.transport.tcp;
 import io.torchfeed.event.Event;
 import io.torchfeed.protocol.Hello;
 import io.torchfeed.protocol.LoadReceipt;
+import io.torchfeed.protocol.Protocol;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Instant;
@@ -38,6 +39,7 @@ final class ConnectedClient {
   private final Instant connectedAt;
   private volatile String software = "";
   private volatile String libtorch = "";
+  private volatile int protocolVersion = Protocol.VERSION;
   private volatile Subscription subscription;
   private final Map<String, ClientReceipt> receipts = new LinkedHashMap<>();
 
@@ -54,6 +56,12 @@ final class ConnectedClient {
   void greeted(Hello hello) {
     software = hello.software();
     libtorch = hello.libtorch();
+    protocolVersion = hello.protocolVersion();
+  }
+
+  /** The protocol version of this connection: the one the client's HELLO named (1 before the hello). */
+  int protocolVersion() {
+    return protocolVersion;
   }
 
   /** Replaces the subscription; {@code names} empty = every model. */

@@ -10,9 +10,11 @@ import io.torchfeed.protocol.FetchRequest;
 import io.torchfeed.protocol.ListRequest;
 import io.torchfeed.protocol.ListResult;
 import io.torchfeed.protocol.LoadReceipt;
+import io.torchfeed.protocol.ManifestJson;
 import io.torchfeed.protocol.ManifestRequest;
 import io.torchfeed.protocol.ManifestResult;
 import io.torchfeed.protocol.Message;
+import io.torchfeed.protocol.Protocol;
 import io.torchfeed.protocol.ReceiptOk;
 import io.torchfeed.protocol.SubscribeRequest;
 import io.torchfeed.protocol.Subscribed;
@@ -20,26 +22,34 @@ import io.torchfeed.protocol.UnexpectedMessageException;
 import io.torchfeed.repository.ModelCatalog;
 import io.torchfeed.repository.PinnedFile;
 import io.torchfeed.repository.ServedModel;
+import io.torchfeed.signing.ManifestSigner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Answers the requests that follow the hello: LIST, MANIFEST, FETCH from the catalog; SUBSCRIBE and RECEIPT by
  * updating the client's {@link ConnectedClient} state (a receipt is also published as an event). No I/O on the
  * socket: it returns a {@link Reply}; domain exceptions propagate to {@link ErrorMapper}.
+ *
+ * <p>With a signer, a client that spoke protocol version 2 in its HELLO gets MANIFEST and FETCH answered with
+ * SIGNED_MANIFEST_RESULT and SIGNED_FETCH_HEADER: the manifest document is written once, signed, and sent as
+ * those very bytes (docs/protocol.md, section 5.10). A version 1 client gets the unsigned frames, as before.
  */
 final class RequestHandler {
   private final ModelCatalog catalog;
   private final EventBus events;
   private final Metrics metrics;
+  private final Optional<ManifestSigner> signer;
 
-  RequestHandler(ModelCatalog catalog, EventBus events, Metrics metrics) {
+  RequestHandler(ModelCatalog catalog, EventBus events, Metrics metrics, Optional<ManifestSigner> signer) {
     this.catalog = catalog;
     this.events = events;
     this.metrics = metrics;
+    this.signer = signer;
   }
 
   Reply handle(Message request, ConnectedClient client) {
@@ -47,11 +57,10 @@ final class RequestHandler {
       return new Reply.Frame(new ListResult(catalog.listing()), false);
     }
     if (request instanceof ManifestRequest m) {
-      return new Reply.Frame(new ManifestResult(catalog.resolve(m.id()).manifest()),
-          false);
+      return new Reply.Frame(manifestResult(catalog.resolve(m.id()).manifest(), client), false);
     }
     if (request instanceof FetchRequest f) {
-      return fetch(f);
+      return fetch(f, client);
     }
     if (request instanceof SubscribeRequest s) {
       List<String> names = s.subscription();
@@ -66,7 +75,21 @@ final class RequestHandler {
     throw UnexpectedMessageException.notAccepted("a server does not accept " + request.type() + " frames");
   }
 
-  private Reply fetch(FetchRequest request) {
+  /** The signer for this client: present when the server signs and the client speaks protocol version 2. */
+  private Optional<ManifestSigner> signerFor(ConnectedClient client) {
+    return client.protocolVersion() >= Protocol.SIGNED_VERSION ? signer : Optional.empty();
+  }
+
+  private ManifestResult manifestResult(Manifest manifest, ConnectedClient client) {
+    Optional<ManifestSigner> by = signerFor(client);
+    if (by.isEmpty()) {
+      return new ManifestResult(manifest);
+    }
+    byte[] json = ManifestJson.write(manifest);
+    return ManifestResult.signed(manifest, json, by.get().sign(json));
+  }
+
+  private Reply fetch(FetchRequest request, ConnectedClient client) {
     ServedModel model = catalog.resolve(request.id());
     Manifest manifest = model.manifest();
     long size = manifest.size();
@@ -88,6 +111,10 @@ final class RequestHandler {
       }
       FetchHeader header = new FetchHeader(manifest.name(), manifest.version(), size, request.offset(), count,
           HexFormat.of().parseHex(manifest.sha256()), manifest);
+      Optional<ManifestSigner> by = signerFor(client);
+      if (by.isPresent()) {
+        header = header.signed(by.get().sign(header.manifestJson()));
+      }
       metrics.fetched(Metrics.TCP, manifest.name(), manifest.version());
       return new Reply.Stream(header, file, request.offset(), count);
     } catch (IOException | RuntimeException e) {

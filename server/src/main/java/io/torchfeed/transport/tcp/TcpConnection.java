@@ -195,14 +195,16 @@ final class TcpConnection {
     if (!(request instanceof Hello clientHello)) {
       throw UnexpectedMessageException.beforeHello(request.type());
     }
-    if (clientHello.protocolVersion() != Protocol.VERSION) {
-      throw new UnsupportedProtocolException("protocol version " + clientHello.protocolVersion()
-          + " is not supported; this server speaks " + Protocol.VERSION);
+    int version = clientHello.protocolVersion();
+    if (version < Protocol.VERSION || version > Protocol.MAX_VERSION) {
+      throw new UnsupportedProtocolException("protocol version " + version + " is not supported; this server "
+          + "speaks " + Protocol.VERSION + " to " + Protocol.MAX_VERSION);
     }
     log.debug("hello from {}: {} (LibTorch {})", peer(), clientHello.software(), clientHello.libtorch());
     greeted = true;
     client.greeted(clientHello);
-    output.add(Outbound.bytes(ByteBuffer.wrap(MessageEncoder.encode(hello))));
+    ServerHello answer = new ServerHello(version, hello.software(), hello.libtorch());
+    output.add(Outbound.bytes(ByteBuffer.wrap(MessageEncoder.encode(answer))));
   }
 
   private void queue(Reply reply) {

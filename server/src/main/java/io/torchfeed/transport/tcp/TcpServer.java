@@ -7,10 +7,12 @@ import io.torchfeed.protocol.ErrorMessage;
 import io.torchfeed.protocol.MessageEncoder;
 import io.torchfeed.protocol.ServerHello;
 import io.torchfeed.repository.ModelCatalog;
+import io.torchfeed.signing.ManifestSigner;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,12 +41,13 @@ public final class TcpServer implements AutoCloseable {
    * @param clients where connections are registered while they are open
    * @param events  catalog events to notify subscribers of; receipts clients send are published to it
    * @param metrics bytes sent, fetches and connections
+   * @param signer  signs the manifests sent to clients that speak protocol version 2; none: nothing is signed
    */
   public TcpServer(XnioWorker worker, TcpSettings settings, ModelCatalog catalog, ServerHello hello,
-      ClientRegistry clients, EventBus events, Metrics metrics) {
+      ClientRegistry clients, EventBus events, Metrics metrics, Optional<ManifestSigner> signer) {
     this.worker = worker;
     this.settings = settings;
-    this.handler = new RequestHandler(catalog, events, metrics);
+    this.handler = new RequestHandler(catalog, events, metrics, signer);
     this.hello = hello;
     this.clients = clients;
     this.notices = events.addListener(new NoticeFanOut(clients));

@@ -220,7 +220,7 @@ class TcpServerIT {
       assertTrue(wire.closedByServer());
     }
     try (WireClient wire = new WireClient(server.address())) {
-      wire.send(new Hello(2, "future/9", ""));
+      wire.send(new Hello(3, "future/9", ""));
       assertFatal(wire.readMessage(), ErrorCode.UNSUPPORTED);
       assertTrue(wire.closedByServer());
     }
