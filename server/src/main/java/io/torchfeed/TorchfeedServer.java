@@ -24,7 +24,6 @@ import io.torchfeed.validation.ArchiveFacts;
 import io.torchfeed.validation.WorkerValidator;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -97,19 +96,21 @@ public final class TorchfeedServer implements AutoCloseable {
         .getMap());
     ServerHello hello = new ServerHello(io.torchfeed.protocol.Protocol.VERSION, "torchfeed/" + Version.SOFTWARE,
         Version.LIBTORCH);
+    ServerConfig.Limits limits = config.limits();
     tcp = new TcpServer(worker, new TcpSettings(new InetSocketAddress(config.bind(), config.port()),
-        config.maxFrameBytes(), config.idleTimeout(), config.maxConnections()), catalog, hello, clients, events,
-        metrics);
+        limits.maxFrameBytes(), limits.idleTimeout(), limits.requestTimeout(), limits.writeTimeout(),
+        limits.maxConnections(), limits.maxQueuedNotices()), catalog, hello, clients, events, metrics);
     metrics.tcpConnections(tcp::activeConnections);
 
     // HTTP opens before the first scan so that /healthz answers during a long one; /readyz and the API answer
     // 503 until it is done. The catalog page, /v1/clients and the /v1/events WebSocket join the API's routes.
     live = new LiveRoutes(clients, events);
     List<RouteContribution> routes = List.of(new CatalogPage(), live);
-    // An upload waits for its validation without any I/O: the idle timeout must not close it meanwhile.
-    Duration httpIdle = max(config.idleTimeout(), config.validationTimeout().multipliedBy(2));
+    // An upload waits for its validation without any I/O: no timeout may close it meanwhile.
     http = new HttpServer(worker, new HttpSettings(new InetSocketAddress(config.bind(), config.http().port()),
-        config.http().adminToken(), config.http().maxUploadBytes(), httpIdle), repository, metrics, routes).start();
+        config.http().adminToken(), limits.maxUploadBytes(), limits.maxHttpConnections(), limits.idleTimeout(),
+        limits.requestTimeout(), limits.writeTimeout(), config.validationTimeout().multipliedBy(2)), repository,
+        metrics, routes).start();
 
     repository.start();
     watcher = new RepositoryWatcher(config.models(), repository::rescanSoon).start();
@@ -117,13 +118,9 @@ public final class TorchfeedServer implements AutoCloseable {
     if (config.raw().isPresent()) {
       ServerConfig.Raw r = config.raw().get();
       raw = new RawServer(worker, new InetSocketAddress(config.bind(), r.port()), catalog, r.model(), r.header(),
-          config.idleTimeout());
+          limits.writeTimeout());
       raw.start();
     }
-  }
-
-  private static Duration max(Duration a, Duration b) {
-    return a.compareTo(b) >= 0 ? a : b;
   }
 
   public ModelCatalog catalog() {
