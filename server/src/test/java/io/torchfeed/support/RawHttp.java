@@ -44,6 +44,73 @@ public final class RawHttp {
 
   private RawHttp() {}
 
+  /** A persistent connection: requests one after the other, each answer read before the next request. */
+  public static final class Connection implements AutoCloseable {
+    private final Socket socket;
+    private final InputStream in;
+
+    public Connection(InetSocketAddress address, int timeoutMillis) throws IOException {
+      socket = connect(address, timeoutMillis);
+      in = new java.io.BufferedInputStream(socket.getInputStream());
+    }
+
+    /** {@code GET path}, keeping the connection open (unless the server closes it). */
+    public Response get(String path) throws IOException {
+      socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      return readResponse(in);
+    }
+
+    /** Sends raw bytes (part of a request, say). */
+    public void write(byte[] bytes) throws IOException {
+      socket.getOutputStream().write(bytes);
+      socket.getOutputStream().flush();
+    }
+
+    /** True when the server closed the connection: the stream ends (or is reset) before a byte arrives. */
+    public boolean closedByServer() throws IOException {
+      try {
+        return in.read() < 0;
+      } catch (java.net.SocketException e) {
+        return true;
+      }
+    }
+
+    /**
+     * Waits up to {@code millis} for the server to close the connection: true if it did (or reset it), false if
+     * nothing came. Must not be called while an answer is expected (its first byte would be lost).
+     */
+    public boolean closedWithin(int millis) throws IOException {
+      int timeout = socket.getSoTimeout();
+      socket.setSoTimeout(millis);
+      try {
+        int b = in.read();
+        if (b >= 0) {
+          throw new IOException("unexpected byte " + b + " from the server");
+        }
+        return true;
+      } catch (java.net.SocketTimeoutException e) {
+        return false;
+      } catch (java.net.SocketException e) {
+        return true;
+      } finally {
+        if (!socket.isClosed()) {
+          socket.setSoTimeout(timeout);
+        }
+      }
+    }
+
+    public Socket socket() {
+      return socket;
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+
   /** A connected socket with a read timeout of {@code timeoutMillis}. */
   public static Socket connect(InetSocketAddress address, int timeoutMillis) throws IOException {
     Socket socket = new Socket();

@@ -3,6 +3,8 @@ package io.torchfeed.transport.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.code_intelligence.jazzer.api.BugDetectors;
+import com.code_intelligence.jazzer.api.SilentCloseable;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -47,6 +49,7 @@ class UploadFuzzTest {
   private static TestServer server;
   private static HttpApi http;
   private static String toynetSha256;
+  private static volatile int httpPort = -1;
 
   @BeforeAll
   static void start() throws IOException {
@@ -56,6 +59,7 @@ class UploadFuzzTest {
     toynetSha256 = RepositorySnapshot.sha256(Fixtures.model("toynet"));
     server = TestServer.withAdmin(repo, tmp.resolve("cache"), 2, MAX_UPLOAD);
     http = new HttpApi(server);
+    httpPort = server.httpAddress().getPort();
   }
 
   @AfterAll
@@ -63,11 +67,21 @@ class UploadFuzzTest {
     if (server != null) {
       server.close();
     }
-    org.apache.commons.io.FileUtils.deleteDirectory(tmp.toFile());
+    if (tmp != null) {
+      org.apache.commons.io.FileUtils.deleteDirectory(tmp.toFile());
+    }
   }
 
   @FuzzTest(maxDuration = "5m")
   void uploadIsPublishedOrRefused(byte[] input) throws IOException {
+    // Jazzer's SSRF detector (reset when fuzzing starts): the only connections expected are to this server
+    try (SilentCloseable onlyThisServer = BugDetectors.allowNetworkConnections((host, port) ->
+        Set.of("localhost", "127.0.0.1").contains(host) && port == httpPort)) {
+      upload(input);
+    }
+  }
+
+  private static void upload(byte[] input) throws IOException {
     int choice = input.length == 0 ? 0 : input[input.length - 1] & 0xFF;
     RawHttp.Framing framing = FRAMINGS[choice & 3];
     String name = name(input, choice);
