@@ -201,6 +201,23 @@ class TcpLimitsIT {
   }
 
   @Test
+  void theRawPortDisconnectsAClientThatStopsReadingAfterTheWriteTimeout() throws Exception {
+    ServerConfig config = TestServer.config(repo, tmp.resolve("cache"), Optional.of(TestServer.raw("big",
+        RawHeader.NONE)), TestServer.limits().withWriteTimeout(Duration.ofSeconds(2)), 0,
+        new ServerConfig.Http(0, Optional.empty()));
+    try (TestServer server = TestServer.start(config)) {
+      PinnedFile file = server.server().catalog().current().resolve(ModelId.parse("big")).file();
+      int references = file.references();
+      try (java.net.Socket stalled = RawDownload.connect(server.server().rawAddress().orElseThrow(), 4096)) {
+        awaitTrue(() -> file.references() > references, "the raw transfer to start");
+        awaitTrue(() -> file.references() == references, "the stalled transfer's file to be released");
+        long received = stalled.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+        assertTrue(received < Files.size(big), received + " bytes: the transfer was cut short");
+      }
+    }
+  }
+
+  @Test
   void aSubscriberWithMoreThanTheConfiguredNoticesWaitingIsDroppedWithAFatalUnavailable() throws Exception {
     try (TestServer server = server(TestServer.limits().withMaxQueuedNotices(5));
         WireClient healthy = new WireClient(server.address()).hello();
