@@ -27,7 +27,6 @@ import io.torchfeed.validation.ArchiveFacts;
 import io.torchfeed.validation.WorkerValidator;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -106,9 +105,11 @@ public final class TorchfeedServer implements AutoCloseable {
         .getMap());
     ServerHello hello = new ServerHello(io.torchfeed.protocol.Protocol.VERSION, "torchfeed/" + Version.SOFTWARE,
         Version.LIBTORCH);
+    ServerConfig.Limits limits = config.limits();
     tcp = new TcpServer(worker, new TcpSettings(new InetSocketAddress(config.bind(), config.port()),
-        config.maxFrameBytes(), config.idleTimeout(), config.maxConnections()).withTls(tls), catalog, hello, clients,
-        events, metrics, signer);
+        limits.maxFrameBytes(), limits.idleTimeout(), limits.requestTimeout(), limits.writeTimeout(),
+        limits.maxConnections(), limits.maxQueuedNotices()).withTls(tls), catalog, hello, clients, events, metrics,
+        signer);
     metrics.tcpConnections(tcp::activeConnections);
 
     // HTTP opens before the first scan so that /healthz answers during a long one; /readyz and the API answer
@@ -116,11 +117,11 @@ public final class TorchfeedServer implements AutoCloseable {
     live = new LiveRoutes(clients, events);
     List<RouteContribution> routes = List.of(new CatalogPage(), live,
         new SigningRoutes(catalog, repository::ready, signer));
-    // An upload waits for its validation without any I/O: the idle timeout must not close it meanwhile.
-    Duration httpIdle = max(config.idleTimeout(), config.validationTimeout().multipliedBy(2));
+    // An upload waits for its validation without any I/O: no timeout may close it meanwhile.
     http = new HttpServer(worker, new HttpSettings(new InetSocketAddress(config.bind(), config.http().port()),
-        config.http().adminToken(), config.http().maxUploadBytes(), httpIdle, tls), repository, metrics, routes)
-        .start();
+        config.http().adminToken(), limits.maxUploadBytes(), limits.maxHttpConnections(), limits.idleTimeout(),
+        limits.requestTimeout(), limits.writeTimeout(), config.validationTimeout().multipliedBy(2), tls), repository,
+        metrics, routes).start();
 
     repository.start();
     watcher = new RepositoryWatcher(config.models(), repository::rescanSoon).start();
@@ -128,13 +129,9 @@ public final class TorchfeedServer implements AutoCloseable {
     if (config.raw().isPresent()) {
       ServerConfig.Raw r = config.raw().get();
       raw = new RawServer(worker, new InetSocketAddress(config.bind(), r.port()), catalog, r.model(), r.header(),
-          config.idleTimeout(), tls);
+          limits.writeTimeout(), tls);
       raw.start();
     }
-  }
-
-  private static Duration max(Duration a, Duration b) {
-    return a.compareTo(b) >= 0 ? a : b;
   }
 
   public ModelCatalog catalog() {

@@ -43,16 +43,18 @@ class IdleConnectionsIT {
   }
 
   /**
-   * A server whose TCP and HTTP idle timeouts are both 2 s. HTTP's is the larger of the idle timeout and twice the
-   * validation timeout (an upload waits for its validation without I/O), so the validation timeout is 1 s: the
+   * A server whose idle and request timeouts are both 2 s: the silent TCP connections are idle, the HTTP ones,
+   * stuck in their request line, have a request in progress. Undertow's backstop (no I/O at all) is at least twice
+   * the validation timeout (an upload waits for its validation without I/O), so the validation timeout is 1 s: the
    * manifest cache the {@code @BeforeAll} server filled means nothing is validated.
    */
   private static TestServer shortTimeouts() {
-    ServerConfig c = TestServer.config(repo, tmp.resolve("cache"), Optional.empty(), Duration.ofSeconds(2), 0,
-        new ServerConfig.Http(0, Optional.empty(), ServerConfig.Http.DEFAULT_MAX_UPLOAD));
-    return TestServer.start(new ServerConfig(c.models(), c.bind(), c.port(), c.raw(), c.maxFrameBytes(),
-        c.idleTimeout(), c.maxConnections(), Duration.ofSeconds(1), c.cacheDir(), c.workerJvmOptions(), c.settle(),
-        c.rescanInterval(), c.keep(), c.allowShapeChange(), c.http()));
+    ServerConfig c = TestServer.config(repo, tmp.resolve("cache"), Optional.empty(), TestServer.limits()
+        .withIdleTimeout(Duration.ofSeconds(2)).withRequestTimeout(Duration.ofSeconds(2)), 0,
+        new ServerConfig.Http(0, Optional.empty()));
+    return TestServer.start(new ServerConfig(c.models(), c.bind(), c.port(), c.raw(), c.limits(),
+        Duration.ofSeconds(1), c.cacheDir(), c.workerJvmOptions(), c.settle(), c.rescanInterval(), c.keep(),
+        c.allowShapeChange(), c.http()));
   }
 
   @Test

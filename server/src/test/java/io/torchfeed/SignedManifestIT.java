@@ -73,7 +73,7 @@ class SignedManifestIT {
     Path repository = tmp.resolve("repo");
     Fixtures.copy(Fixtures.model("toynet"), repository.resolve("toynet/1/model.pt"));
     ServerConfig config = TestServer.config(repository, tmp.resolve("cache"), Optional.empty(),
-        Duration.ofMinutes(1), 0, new ServerConfig.Http(0, Optional.empty(), ServerConfig.Http.DEFAULT_MAX_UPLOAD));
+        TestServer.limits(), 0, new ServerConfig.Http(0, Optional.empty()));
     signed = TestServer.start(TestServer.signedWith(config, keyA));
     unsigned = TestServer.start(config);  // the same repository and cache: no second validation
     toynet = Fixtures.golden("toynet");

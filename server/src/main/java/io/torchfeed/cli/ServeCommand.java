@@ -51,17 +51,39 @@ public final class ServeCommand implements Callable<Integer> {
   String rawHeader;
 
   @Option(names = "--max-frame", paramLabel = "BYTES", defaultValue = "65536",
-      description = "Largest request frame payload (default: ${DEFAULT-VALUE}).")
+      description = "Largest TCP request frame payload (default: ${DEFAULT-VALUE}).")
   int maxFrame;
 
   @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "5m",
       converter = DurationConverter.class,
-      description = "Close connections without progress for this long (default: ${DEFAULT-VALUE}).")
+      description = "Close connections with no request in progress and nothing to send for this long "
+          + "(default: ${DEFAULT-VALUE}).")
   Duration idleTimeout;
 
+  @Option(names = "--request-timeout", paramLabel = "DURATION", defaultValue = "1m",
+      converter = DurationConverter.class,
+      description = "A request that has started must arrive whole within this (TCP frame, HTTP request head); "
+          + "an HTTP request body must not stall for longer (default: ${DEFAULT-VALUE}).")
+  Duration requestTimeout;
+
+  @Option(names = "--write-timeout", paramLabel = "DURATION", defaultValue = "2m",
+      converter = DurationConverter.class,
+      description = "Disconnect a client that takes none of the bytes sent to it for this long "
+          + "(default: ${DEFAULT-VALUE}).")
+  Duration writeTimeout;
+
   @Option(names = "--max-connections", paramLabel = "N", defaultValue = "10000",
-      description = "Concurrent protocol connections (default: ${DEFAULT-VALUE}).")
+      description = "Concurrent TCP protocol connections (default: ${DEFAULT-VALUE}).")
   int maxConnections;
+
+  @Option(names = "--max-http-connections", paramLabel = "N", defaultValue = "10000",
+      description = "Concurrent HTTP connections; requests on more are answered 503 (default: ${DEFAULT-VALUE}).")
+  int maxHttpConnections;
+
+  @Option(names = "--max-queued-notices", paramLabel = "N", defaultValue = "1000",
+      description = "Undelivered notices a TCP subscriber may have before it is dropped as too slow "
+          + "(default: ${DEFAULT-VALUE}).")
+  int maxQueuedNotices;
 
   @Option(names = "--validation-timeout", paramLabel = "DURATION", defaultValue = "2m",
       converter = DurationConverter.class,
@@ -179,10 +201,17 @@ public final class ServeCommand implements Callable<Integer> {
     }
     Optional<ServerConfig.Raw> raw = rawPort == null ? Optional.empty()
         : Optional.of(new ServerConfig.Raw(rawPort, ModelId.parse(rawModel), header));
-    return new ServerConfig(models, bind, port, raw, maxFrame, idleTimeout, maxConnections, validationTimeout,
+    ServerConfig.Limits limits;
+    try {
+      limits = new ServerConfig.Limits(maxConnections, maxHttpConnections, maxFrame, maxUpload, maxQueuedNotices,
+          idleTimeout, requestTimeout, writeTimeout);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    return new ServerConfig(models, bind, port, raw, limits, validationTimeout,
         cacheDir != null ? cacheDir : ServerConfig.defaultCacheDir(), workerJvmOptions, settle, rescanInterval, keep,
-        allowShapeChange, new ServerConfig.Http(httpPort, Optional.ofNullable(adminToken), maxUpload),
-        followSymlinks, tls(), Optional.ofNullable(signingKey));
+        allowShapeChange, new ServerConfig.Http(httpPort, Optional.ofNullable(adminToken)), followSymlinks, tls(),
+        Optional.ofNullable(signingKey));
   }
 
   /** Which TLS options go together; the files themselves are read when the server starts. */

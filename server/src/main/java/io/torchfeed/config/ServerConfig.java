@@ -14,9 +14,7 @@ import java.util.Optional;
  * @param bind               address to listen on
  * @param port               TCP protocol port (0 = any free port)
  * @param raw                the raw port, if enabled
- * @param maxFrameBytes      largest request frame payload
- * @param idleTimeout        connections without progress for this long are closed
- * @param maxConnections     concurrent protocol connections
+ * @param limits             connections, sizes and timeouts of both transports
  * @param validationTimeout  time limit for validating one file
  * @param cacheDir           where manifests are cached
  * @param workerJvmOptions   JVM options of the validation worker process
@@ -34,9 +32,7 @@ public record ServerConfig(
     String bind,
     int port,
     Optional<Raw> raw,
-    int maxFrameBytes,
-    Duration idleTimeout,
-    int maxConnections,
+    Limits limits,
     Duration validationTimeout,
     Path cacheDir,
     List<String> workerJvmOptions,
@@ -50,34 +46,122 @@ public record ServerConfig(
     Optional<Path> signingKey) {
 
   /** Without {@code followSymlinks}: symbolic links out of the repository are not served. */
-  public ServerConfig(Path models, String bind, int port, Optional<Raw> raw, int maxFrameBytes, Duration idleTimeout,
-      int maxConnections, Duration validationTimeout, Path cacheDir, List<String> workerJvmOptions, Duration settle,
+  public ServerConfig(Path models, String bind, int port, Optional<Raw> raw, Limits limits,
+      Duration validationTimeout, Path cacheDir, List<String> workerJvmOptions, Duration settle,
       Duration rescanInterval, int keep, boolean allowShapeChange, Http http) {
-    this(models, bind, port, raw, maxFrameBytes, idleTimeout, maxConnections, validationTimeout, cacheDir,
-        workerJvmOptions, settle, rescanInterval, keep, allowShapeChange, http, false);
+    this(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, settle, rescanInterval,
+        keep, allowShapeChange, http, false);
   }
 
   /** Without TLS and without signing. */
-  public ServerConfig(Path models, String bind, int port, Optional<Raw> raw, int maxFrameBytes, Duration idleTimeout,
-      int maxConnections, Duration validationTimeout, Path cacheDir, List<String> workerJvmOptions, Duration settle,
+  public ServerConfig(Path models, String bind, int port, Optional<Raw> raw, Limits limits,
+      Duration validationTimeout, Path cacheDir, List<String> workerJvmOptions, Duration settle,
       Duration rescanInterval, int keep, boolean allowShapeChange, Http http, boolean followSymlinks) {
-    this(models, bind, port, raw, maxFrameBytes, idleTimeout, maxConnections, validationTimeout, cacheDir,
-        workerJvmOptions, settle, rescanInterval, keep, allowShapeChange, http, followSymlinks, Optional.empty(),
-        Optional.empty());
+    this(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, settle, rescanInterval,
+        keep, allowShapeChange, http, followSymlinks, Optional.empty(), Optional.empty());
+  }
+
+  /** The same configuration with other limits. */
+  public ServerConfig withLimits(Limits other) {
+    return new ServerConfig(models, bind, port, raw, other, validationTimeout, cacheDir, workerJvmOptions, settle,
+        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, signingKey);
   }
 
   /** This configuration with TLS on every port. */
   public ServerConfig withTls(Tls newTls) {
-    return new ServerConfig(models, bind, port, raw, maxFrameBytes, idleTimeout, maxConnections, validationTimeout,
-        cacheDir, workerJvmOptions, settle, rescanInterval, keep, allowShapeChange, http, followSymlinks,
-        Optional.of(newTls), signingKey);
+    return new ServerConfig(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, settle,
+        rescanInterval, keep, allowShapeChange, http, followSymlinks, Optional.of(newTls), signingKey);
   }
 
   /** This configuration signing manifests with the Ed25519 key in {@code keyFile}. */
   public ServerConfig withSigningKey(Path keyFile) {
-    return new ServerConfig(models, bind, port, raw, maxFrameBytes, idleTimeout, maxConnections, validationTimeout,
-        cacheDir, workerJvmOptions, settle, rescanInterval, keep, allowShapeChange, http, followSymlinks, tls,
-        Optional.of(keyFile));
+    return new ServerConfig(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, settle,
+        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, Optional.of(keyFile));
+  }
+
+  /**
+   * Every limit a client can run into, each with a safe default ({@link #DEFAULTS}; README, Configuration). Model
+   * and alias names have a fixed limit, {@link ModelId#MAX_NAME_LENGTH}.
+   *
+   * @param maxConnections      concurrent TCP protocol connections; the next one gets a fatal ERROR UNAVAILABLE
+   * @param maxHttpConnections  concurrent HTTP connections, counted from their first request; a request on a
+   *                            connection beyond them is answered 503 and the connection closed
+   * @param maxFrameBytes       largest TCP request frame payload; a larger one is a fatal ERROR TOO_LARGE
+   * @param maxUploadBytes      largest HTTP upload; a larger one is 413
+   * @param maxQueuedNotices    undelivered NOTICE frames a TCP subscriber may have before it is dropped
+   * @param idleTimeout         a connection with no request in progress and nothing to send for this long is
+   *                            closed (a TCP subscriber waiting for notices is not idle)
+   * @param requestTimeout      a request that has started arriving must arrive whole within this (a TCP frame,
+   *                            an HTTP request head), and an HTTP request body must not stall for longer
+   * @param writeTimeout        a client that takes none of the bytes sent to it for this long is disconnected
+   */
+  public record Limits(int maxConnections, int maxHttpConnections, int maxFrameBytes, long maxUploadBytes,
+      int maxQueuedNotices, Duration idleTimeout, Duration requestTimeout, Duration writeTimeout) {
+    public static final Limits DEFAULTS = new Limits(10_000, 10_000, 64 * 1024, 4L << 30, 1000,
+        Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofMinutes(2));
+
+    public Limits {
+      positive("maxConnections", maxConnections);
+      positive("maxHttpConnections", maxHttpConnections);
+      positive("maxFrameBytes", maxFrameBytes);
+      positive("maxUploadBytes", maxUploadBytes);
+      positive("maxQueuedNotices", maxQueuedNotices);
+      positive("idleTimeout", idleTimeout);
+      positive("requestTimeout", requestTimeout);
+      positive("writeTimeout", writeTimeout);
+    }
+
+    public Limits withMaxConnections(int n) {
+      return new Limits(n, maxHttpConnections, maxFrameBytes, maxUploadBytes, maxQueuedNotices, idleTimeout,
+          requestTimeout, writeTimeout);
+    }
+
+    public Limits withMaxHttpConnections(int n) {
+      return new Limits(maxConnections, n, maxFrameBytes, maxUploadBytes, maxQueuedNotices, idleTimeout,
+          requestTimeout, writeTimeout);
+    }
+
+    public Limits withMaxFrameBytes(int n) {
+      return new Limits(maxConnections, maxHttpConnections, n, maxUploadBytes, maxQueuedNotices, idleTimeout,
+          requestTimeout, writeTimeout);
+    }
+
+    public Limits withMaxUploadBytes(long n) {
+      return new Limits(maxConnections, maxHttpConnections, maxFrameBytes, n, maxQueuedNotices, idleTimeout,
+          requestTimeout, writeTimeout);
+    }
+
+    public Limits withMaxQueuedNotices(int n) {
+      return new Limits(maxConnections, maxHttpConnections, maxFrameBytes, maxUploadBytes, n, idleTimeout,
+          requestTimeout, writeTimeout);
+    }
+
+    public Limits withIdleTimeout(Duration d) {
+      return new Limits(maxConnections, maxHttpConnections, maxFrameBytes, maxUploadBytes, maxQueuedNotices, d,
+          requestTimeout, writeTimeout);
+    }
+
+    public Limits withRequestTimeout(Duration d) {
+      return new Limits(maxConnections, maxHttpConnections, maxFrameBytes, maxUploadBytes, maxQueuedNotices,
+          idleTimeout, d, writeTimeout);
+    }
+
+    public Limits withWriteTimeout(Duration d) {
+      return new Limits(maxConnections, maxHttpConnections, maxFrameBytes, maxUploadBytes, maxQueuedNotices,
+          idleTimeout, requestTimeout, d);
+    }
+
+    private static void positive(String name, long value) {
+      if (value <= 0) {
+        throw new IllegalArgumentException(name + " must be positive, not " + value);
+      }
+    }
+
+    private static void positive(String name, Duration value) {
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, not " + value);
+      }
+    }
   }
 
   /**
@@ -108,19 +192,15 @@ public record ServerConfig(
    *
    * @param port            the HTTP port (0 = any free port)
    * @param adminToken      bearer token of the mutating endpoints; none = read-only
-   * @param maxUploadBytes  the largest model upload
    */
-  public record Http(int port, Optional<String> adminToken, long maxUploadBytes) {
-    public static final long DEFAULT_MAX_UPLOAD = 4L << 30;
-
+  public record Http(int port, Optional<String> adminToken) {
     public Http {
       adminToken = adminToken.filter(token -> !token.isEmpty());
     }
 
     @Override
     public String toString() {
-      return "Http[port=" + port + ", adminToken=" + (adminToken.isPresent() ? "(set)" : "(none)")
-          + ", maxUploadBytes=" + maxUploadBytes + "]";
+      return "Http[port=" + port + ", adminToken=" + (adminToken.isPresent() ? "(set)" : "(none)") + "]";
     }
   }
 

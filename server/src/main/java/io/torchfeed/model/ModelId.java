@@ -12,19 +12,17 @@ import java.util.regex.Pattern;
  */
 public record ModelId(String name, int version, String alias) {
   public static final int LATEST = 0;
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+  /** The longest model or alias name, a fixed limit (names are directory names in the repository). */
+  public static final int MAX_NAME_LENGTH = 128;
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0," + (MAX_NAME_LENGTH - 1) + "}");
 
   public ModelId {
-    if (!isValidName(name)) {
-      throw new InvalidRequestException("invalid model name '" + printable(name)
-          + "': use 1-128 of A-Z a-z 0-9 . _ - starting with a letter or digit");
-    }
+    checkName("model name", name);
     if (version < 0) {
       throw new InvalidRequestException("invalid version " + Integer.toUnsignedString(version));
     }
-    if (alias != null && !isValidName(alias)) {
-      throw new InvalidRequestException("invalid alias '" + printable(alias)
-          + "': use 1-128 of A-Z a-z 0-9 . _ - starting with a letter or digit");
+    if (alias != null) {
+      checkName("alias", alias);
     }
     if (alias != null && version != LATEST) {
       throw new InvalidRequestException("give a version or an alias, not both");
@@ -33,6 +31,18 @@ public record ModelId(String name, int version, String alias) {
 
   public ModelId(String name, int version) {
     this(name, version, null);
+  }
+
+  private static void checkName(String what, String name) {
+    if (isValidName(name)) {
+      return;
+    }
+    if (name != null && name.length() > MAX_NAME_LENGTH) {
+      throw new InvalidRequestException("invalid " + what + " '" + printable(name.substring(0, 16)) + "...': "
+          + name.length() + " characters, at most " + MAX_NAME_LENGTH + " are allowed");
+    }
+    throw new InvalidRequestException("invalid " + what + " '" + printable(name) + "': use 1-" + MAX_NAME_LENGTH
+        + " of A-Z a-z 0-9 . _ - starting with a letter or digit");
   }
 
   public static boolean isValidName(String name) {

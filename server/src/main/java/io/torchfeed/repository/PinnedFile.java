@@ -63,6 +63,11 @@ public final class PinnedFile {
     }
   }
 
+  /** References held now: the catalog's (until retired) and one per stream in progress; 0 once closed. */
+  public int references() {
+    return refs.get();
+  }
+
   /** Drops the catalog's own reference; the descriptor closes when the last stream releases it. */
   public void retire() {
     release();

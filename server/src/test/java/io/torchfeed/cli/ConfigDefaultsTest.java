@@ -1,6 +1,8 @@
 package io.torchfeed.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.torchfeed.config.ServerConfig;
 import java.io.IOException;
@@ -33,11 +35,11 @@ class ConfigDefaultsTest {
 
     ServerConfig fromFile = parse(Map.of(), "--config", config);
     assertEquals(7100, fromFile.port());
-    assertEquals(Duration.ofSeconds(10), fromFile.idleTimeout());
+    assertEquals(Duration.ofSeconds(10), fromFile.limits().idleTimeout());
 
     ServerConfig fromEnv = parse(Map.of("TORCHFEED_PORT", "7200", "TORCHFEED_CONFIG", config));
     assertEquals(7200, fromEnv.port());
-    assertEquals(5, fromEnv.maxConnections());
+    assertEquals(5, fromEnv.limits().maxConnections());
 
     ServerConfig fromCli = parse(Map.of("TORCHFEED_PORT", "7200"), "--config", config, "--port", "7300");
     assertEquals(7300, fromCli.port());
@@ -45,6 +47,32 @@ class ConfigDefaultsTest {
     ServerConfig defaults = parse(Map.of());
     assertEquals(7070, defaults.port());
     assertEquals(Path.of("models"), defaults.models());
-    assertEquals(Duration.ofMinutes(5), defaults.idleTimeout());
+    assertEquals(Duration.ofMinutes(5), defaults.limits().idleTimeout());
+  }
+
+  @Test
+  void everyLimitHasTheDocumentedDefault() {
+    assertEquals(ServerConfig.Limits.DEFAULTS, parse(Map.of()).limits());
+  }
+
+  @Test
+  void everyLimitCanBeSetFromTheFileTheEnvironmentOrTheCommandLine() throws IOException {
+    Path file = Files.writeString(dir.resolve("limits.properties"),
+        "max-http-connections=7\nrequest-timeout=3s\nmax-queued-notices=9\n");
+    ServerConfig.Limits limits = parse(Map.of("TORCHFEED_WRITE_TIMEOUT", "4s", "TORCHFEED_MAX_UPLOAD", "1MiB"),
+        "--config", file.toString(), "--max-frame", "1024", "--max-connections", "3", "--idle-timeout", "2s")
+        .limits();
+    assertEquals(new ServerConfig.Limits(3, 7, 1024, 1L << 20, 9, Duration.ofSeconds(2), Duration.ofSeconds(3),
+        Duration.ofSeconds(4)), limits);
+  }
+
+  @Test
+  void aLimitThatIsNotPositiveIsRefused() {
+    for (String[] args : new String[][] {{"--max-http-connections", "0"}, {"--request-timeout", "0s"},
+        {"--max-queued-notices", "-1"}, {"--max-frame", "0"}}) {
+      CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class,
+          () -> parse(Map.of(), args), String.join(" ", args));
+      assertTrue(e.getMessage().contains("must be positive"), e.getMessage());
+    }
   }
 }

@@ -11,7 +11,6 @@ import io.torchfeed.support.TestPki;
 import io.torchfeed.support.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
@@ -34,8 +33,8 @@ class TlsCliIT {
     pki = TestPki.create(tmp.resolve("pki"));
     Path repo = tmp.resolve("repo");
     Fixtures.copy(Fixtures.model("toynet"), repo.resolve("toynet").resolve("1").resolve("model.pt"));
-    server = TestServer.start(TestServer.config(repo, tmp.resolve("cache"), Optional.empty(), Duration.ofMinutes(1),
-        0, new ServerConfig.Http(0, Optional.empty(), ServerConfig.Http.DEFAULT_MAX_UPLOAD)).withTls(pki.rsa()));
+    server = TestServer.start(TestServer.config(repo, tmp.resolve("cache"), Optional.empty(), TestServer.limits(),
+        0, new ServerConfig.Http(0, Optional.empty())).withTls(pki.rsa()));
   }
 
   @AfterAll

@@ -155,11 +155,11 @@ class ModelWatcherIT {
       first.close();
       Fixtures.copy(Fixtures.model("toynet"), repo.resolve("toynet").resolve("2").resolve("model.pt"));
       waitUntil(() -> !disconnects.isEmpty(), "the watcher to notice");
-      ServerConfig config = new ServerConfig(repo, "127.0.0.1", port, Optional.empty(), 64 * 1024,
-          Duration.ofMinutes(1), 1000, Duration.ofMinutes(2), tmp.resolve("cache"),
+      ServerConfig config = new ServerConfig(repo, "127.0.0.1", port, Optional.empty(), TestServer.limits(),
+          Duration.ofMinutes(2), tmp.resolve("cache"),
           List.of("-Xmx256m", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"), Duration.ofMillis(200),
           Duration.ofSeconds(10), 0, false,
-          new ServerConfig.Http(0, Optional.empty(), ServerConfig.Http.DEFAULT_MAX_UPLOAD));
+          new ServerConfig.Http(0, Optional.empty()));
       try (TestServer second = TestServer.start(config)) {
         waitUntil(() -> loads.size() == 2, "the load of version 2 after reconnecting");
         assertEquals(new ModelId("toynet", 2), loads.get(1).manifest().id());

@@ -32,20 +32,25 @@ public final class TestServer implements AutoCloseable {
 
   public static TestServer start(Path repository, Path cacheDir, Optional<ServerConfig.Raw> raw,
       Duration idleTimeout) {
-    return start(config(repository, cacheDir, raw, idleTimeout, 0,
-        new ServerConfig.Http(0, Optional.empty(), ServerConfig.Http.DEFAULT_MAX_UPLOAD)));
+    return start(config(repository, cacheDir, raw, limits().withIdleTimeout(idleTimeout), 0,
+        new ServerConfig.Http(0, Optional.empty())));
   }
 
   /** A server whose HTTP API accepts changes with {@link #TOKEN}, keeping {@code keep} versions (0 = all). */
   public static TestServer withAdmin(Path repository, Path cacheDir, int keep, long maxUploadBytes) {
-    return start(config(repository, cacheDir, Optional.empty(), Duration.ofMinutes(1), keep,
-        new ServerConfig.Http(0, Optional.of(TOKEN), maxUploadBytes)));
+    return start(config(repository, cacheDir, Optional.empty(), limits().withMaxUploadBytes(maxUploadBytes), keep,
+        new ServerConfig.Http(0, Optional.of(TOKEN))));
+  }
+
+  /** The usual test limits: the defaults, but 1000 TCP connections and a 1 min idle timeout. */
+  public static ServerConfig.Limits limits() {
+    return ServerConfig.Limits.DEFAULTS.withMaxConnections(1000).withIdleTimeout(Duration.ofMinutes(1));
   }
 
   /** The usual test settings: loopback, ephemeral ports, a settle window of 200 ms. */
   public static ServerConfig config(Path repository, Path cacheDir, Optional<ServerConfig.Raw> raw,
-      Duration idleTimeout, int keep, ServerConfig.Http http) {
-    return new ServerConfig(repository, "127.0.0.1", 0, raw, 64 * 1024, idleTimeout, 1000,
+      ServerConfig.Limits limits, int keep, ServerConfig.Http http) {
+    return new ServerConfig(repository, "127.0.0.1", 0, raw, limits,
         Duration.ofMinutes(2), cacheDir, List.of("-Xmx256m", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"),
         Duration.ofMillis(200), Duration.ofSeconds(10), keep, false, http);
   }

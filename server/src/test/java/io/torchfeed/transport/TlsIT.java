@@ -76,8 +76,8 @@ class TlsIT {
     Path repo = tmp.resolve("repo");
     Fixtures.copy(Fixtures.model("toynet"), repo.resolve("toynet").resolve("1").resolve("model.pt"));
     server = TestServer.start(TestServer.config(repo, tmp.resolve("cache"),
-        Optional.of(TestServer.raw("toynet", RawHeader.U32)), IDLE, 0,
-        new ServerConfig.Http(0, Optional.of(TestServer.TOKEN), ServerConfig.Http.DEFAULT_MAX_UPLOAD))
+        Optional.of(TestServer.raw("toynet", RawHeader.U32)), TestServer.limits().withIdleTimeout(IDLE), 0,
+        new ServerConfig.Http(0, Optional.of(TestServer.TOKEN)))
         .withTls(pki.rsa()));
     https = httpsClient(pki.sslContext(pki.ca()));
   }
@@ -244,8 +244,8 @@ class TlsIT {
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    return TestServer.start(TestServer.config(repo, tmp.resolve("cache-" + name), Optional.empty(), IDLE, 0,
-        new ServerConfig.Http(0, Optional.empty(), ServerConfig.Http.DEFAULT_MAX_UPLOAD)).withTls(tls));
+    return TestServer.start(TestServer.config(repo, tmp.resolve("cache-" + name), Optional.empty(), TestServer.limits().withIdleTimeout(IDLE), 0,
+        new ServerConfig.Http(0, Optional.empty())).withTls(tls));
   }
 
   private static ServerAddress tls(String host, int port) {

@@ -4,11 +4,14 @@ import io.torchfeed.metrics.Metrics;
 import io.torchfeed.repository.ModelRepository;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.BlockingHandler;
+import io.undertow.server.handlers.BlockingReadTimeoutHandler;
+import java.time.Duration;
 
 /**
  * The endpoints of docs/http.md that this package owns, each composed of small handlers: {@code ready} (503
  * until the first scan is done), {@code admin} (the bearer token) and {@code blocking} (a worker thread, with its
- * own {@link ErrorHandler} because an exception there never comes back to the router).
+ * own {@link ErrorHandler} because an exception there never comes back to the router, and the request timeout
+ * as the longest a request body may stall: the client is then disconnected and its upload deleted).
  */
 final class ApiRoutes implements RouteContribution {
   private final ModelRepository repository;
@@ -16,13 +19,16 @@ final class ApiRoutes implements RouteContribution {
   private final AdminAuth auth;
   private final UploadArea uploads;
   private final long maxUploadBytes;
+  private final Duration bodyStall;
 
-  ApiRoutes(ModelRepository repository, Metrics metrics, AdminAuth auth, UploadArea uploads, long maxUploadBytes) {
+  ApiRoutes(ModelRepository repository, Metrics metrics, AdminAuth auth, UploadArea uploads, long maxUploadBytes,
+      Duration bodyStall) {
     this.repository = repository;
     this.metrics = metrics;
     this.auth = auth;
     this.uploads = uploads;
     this.maxUploadBytes = maxUploadBytes;
+    this.bodyStall = bodyStall;
   }
 
   @Override
@@ -54,7 +60,8 @@ final class ApiRoutes implements RouteContribution {
     };
   }
 
-  private static HttpHandler blocking(HttpHandler next) {
-    return new BlockingHandler(new ErrorHandler(next));
+  private HttpHandler blocking(HttpHandler next) {
+    return new BlockingHandler(BlockingReadTimeoutHandler.builder().readTimeout(bodyStall)
+        .nextHandler(new ErrorHandler(next)).build());
   }
 }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xnio.channels.ReadTimeoutException;
 
 /**
  * The one place where exceptions become HTTP errors (docs/http.md, Conventions): the HTTP layer's own
@@ -36,11 +37,13 @@ final class ErrorMapper {
       new Rule(ModelNotFoundException.class, 404),
       new Rule(ConflictException.class, 409),
       new Rule(InvalidRequestException.class, 400),
+      new Rule(ReadTimeoutException.class, 408),
       new Rule(ValidatorUnavailableException.class, 503));
 
   private static final Map<Integer, String> TYPES = Map.ofEntries(
       Map.entry(400, "BAD_REQUEST"), Map.entry(401, "UNAUTHORIZED"), Map.entry(403, "FORBIDDEN"),
-      Map.entry(404, "NOT_FOUND"), Map.entry(405, "METHOD_NOT_ALLOWED"), Map.entry(409, "CONFLICT"),
+      Map.entry(404, "NOT_FOUND"), Map.entry(405, "METHOD_NOT_ALLOWED"), Map.entry(408, "REQUEST_TIMEOUT"),
+      Map.entry(409, "CONFLICT"),
       Map.entry(413, "TOO_LARGE"), Map.entry(416, "RANGE_NOT_SATISFIABLE"), Map.entry(422, "UNPROCESSABLE"),
       Map.entry(500, "INTERNAL"), Map.entry(503, "UNAVAILABLE"));
 

@@ -6,16 +6,24 @@ import io.undertow.Handlers;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xnio.Options;
 import org.xnio.XnioWorker;
 
 /**
  * The HTTP API (docs/http.md, default port 7071) on Undertow, sharing the server's XNIO worker: its I/O threads
  * answer reads and stream model bytes, its task threads run uploads and repository changes. The handler chain is
- * {@link ErrorHandler} around 100-continue support around the {@link Router}, which holds {@link ApiRoutes} and
- * the routes other parts of the server contribute. With TLS configured the port speaks HTTPS only.
+ * {@link ErrorHandler} around the {@link ConnectionLimit} around 100-continue support around the {@link Router},
+ * which holds {@link ApiRoutes} and the routes other parts of the server contribute. With TLS configured the port speaks HTTPS only.
+ *
+ * <p>Timeouts (docs/http.md, Limits): Undertow's {@code NO_REQUEST_TIMEOUT} is the idle timeout (no request in
+ * progress), {@code REQUEST_PARSE_TIMEOUT} the request timeout for the request head, XNIO's {@code WRITE_TIMEOUT}
+ * the write timeout; request bodies are read with the request timeout as their stall limit ({@link ApiRoutes}).
+ * Undertow's {@code IDLE_TIMEOUT} (no I/O at all) is only a backstop, at least the processing timeout.
  */
 public final class HttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
@@ -47,17 +55,21 @@ public final class HttpServer implements AutoCloseable {
       uploads.clean();
     }
     Router router = new Router();
-    new ApiRoutes(repository, metrics, auth, uploads, settings.maxUploadBytes()).addTo(router);
+    new ApiRoutes(repository, metrics, auth, uploads, settings.maxUploadBytes(), settings.requestTimeout())
+        .addTo(router);
     contributions.forEach(contribution -> contribution.addTo(router));
-    int idleMillis = (int) Math.min(Integer.MAX_VALUE, settings.idleTimeout().toMillis());
+    Duration backstop = Collections.max(List.of(settings.idleTimeout(), settings.requestTimeout(),
+        settings.writeTimeout(), settings.processingTimeout()));
     undertow = Undertow.builder()
         .setWorker(worker)
         .addListener(listener())
-        .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, idleMillis)
-        .setServerOption(UndertowOptions.IDLE_TIMEOUT, idleMillis)
-        // neither of the above closes a connection whose request head stops half-way (slowloris)
-        .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, idleMillis)
-        .setHandler(new ErrorHandler(Handlers.httpContinueRead(router.handler())))
+        .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, millis(settings.idleTimeout()))
+        // NO_REQUEST_TIMEOUT does not close a connection whose request head stops half-way (slowloris)
+        .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, millis(settings.requestTimeout()))
+        .setSocketOption(Options.WRITE_TIMEOUT, millis(settings.writeTimeout()))
+        .setServerOption(UndertowOptions.IDLE_TIMEOUT, millis(backstop))
+        .setHandler(new ErrorHandler(new ConnectionLimit(settings.maxConnections(),
+            Handlers.httpContinueRead(router.handler()))))
         .build();
     undertow.start();
     log.info("HTTP API listening on port {}{} ({})", address().getPort(), settings.tls().isPresent() ? " (HTTPS)" : "",
@@ -76,6 +88,10 @@ public final class HttpServer implements AutoCloseable {
     return listener.setType(Undertow.ListenerType.HTTPS)
         .setSslContext(settings.tls().get().context())
         .setOverrideSocketOptions(settings.tls().get().xnioOptions());
+  }
+
+  private static int millis(Duration duration) {
+    return (int) Math.min(Integer.MAX_VALUE, duration.toMillis());
   }
 
   public InetSocketAddress address() {

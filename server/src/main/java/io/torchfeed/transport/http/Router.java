@@ -14,6 +14,11 @@ import java.util.stream.Collectors;
  * Undertow's {@link RoutingHandler} with what the API needs around it: a path no route matches is 404, a known
  * path with another method is 405 with {@code Allow}, both as {@link HttpException}s (so they get the one error
  * body), and every GET route answers HEAD too. Path parameters stay out of the query parameters.
+ *
+ * <p>A path with an encoded {@code ?} ({@code %3F}) is refused with 400 before routing: Undertow's
+ * {@link PathTemplate} stops matching at a {@code ?} in the decoded path, so {@code /v1/models/toynet%3Fx/content}
+ * would be answered as {@code /v1/models/toynet}, and {@code PUT .../aliases/stable%3Fx} would set {@code stable}
+ * (found by {@code UploadFuzzTest}). No model or alias name contains one.
  */
 public final class Router {
   private final RoutingHandler routes = new RoutingHandler(false);
@@ -55,7 +60,12 @@ public final class Router {
   }
 
   HttpHandler handler() {
-    return routes;
+    return exchange -> {
+      if (exchange.getRelativePath().indexOf('?') >= 0) {
+        throw HttpException.badRequest("invalid path: an encoded '?' (%3F) is not allowed in a path");
+      }
+      routes.handleRequest(exchange);
+    };
   }
 
   private String allowed(String path) {

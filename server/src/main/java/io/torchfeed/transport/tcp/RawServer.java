@@ -19,7 +19,7 @@ import org.xnio.channels.AcceptingChannel;
 
 /**
  * The raw port for the simplest clients (off by default): on every connection, send one model's bytes, optionally
- * behind a size header, and close. Nothing is read from the client; one that takes no bytes for the idle timeout
+ * behind a size header, and close. Nothing is read from the client; one that takes no bytes for the write timeout
  * is disconnected. With TLS (when the server has it, every port has it) the bytes follow the handshake.
  */
 public final class RawServer implements AutoCloseable {

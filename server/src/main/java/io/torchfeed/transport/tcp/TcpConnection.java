@@ -44,6 +44,11 @@ import org.xnio.channels.StreamSourceChannel;
  * <p>A subscribed connection also receives NOTICE frames ({@link #notice}), queued on its own I/O thread behind
  * whatever is already queued, so they only ever go out between whole frames. At most {@code maxQueuedNotices}
  * may wait; a subscriber that falls further behind is dropped with a fatal ERROR (docs/protocol.md 5.8).
+ *
+ * <p>One timer per connection enforces whichever of the idle, request and write timeouts runs in its current
+ * state ({@link ConnectionTimeouts}): an idle connection is closed, a request frame that does not arrive whole in
+ * time is answered with a fatal ERROR BAD_REQUEST, and a client that stops taking bytes is disconnected, which
+ * releases the pinned file of a FETCH in progress.
  */
 final class TcpConnection {
   private static final Logger log = LoggerFactory.getLogger(TcpConnection.class);
@@ -57,7 +62,6 @@ final class TcpConnection {
   private final RequestHandler handler;
   private final ServerHello hello;
   private final Metrics metrics;
-  private final long idleNanos;
   private final Runnable onClosed;
   private final ClientRegistry clients;
   private final ConnectedClient client;
@@ -68,8 +72,9 @@ final class TcpConnection {
   private boolean greeted;
   private boolean closeWhenSent;
   private int queuedNotices;
-  private volatile long lastActivity = System.nanoTime();
-  private XnioExecutor.Key idleCheck;
+  private final ConnectionTimeouts timeouts;
+  private XnioExecutor.Key timer;
+  private long timerDue;
 
   TcpConnection(StreamConnection connection, TcpSettings settings, RequestHandler handler, ServerHello hello,
       ClientRegistry clients, Metrics metrics, Runnable onClosed) {
@@ -80,7 +85,8 @@ final class TcpConnection {
     this.handler = handler;
     this.hello = hello;
     this.metrics = metrics;
-    this.idleNanos = settings.idleTimeout().toNanos();
+    this.timeouts = new ConnectionTimeouts(settings.idleTimeout(), settings.requestTimeout(),
+        settings.writeTimeout(), System.nanoTime());
     this.onClosed = onClosed;
     this.clients = clients;
     this.client = new ConnectedClient(clients.nextId(), connection.getPeerAddress(), Instant.now());
@@ -97,7 +103,7 @@ final class TcpConnection {
     source.getReadSetter().set(channel -> pump());
     sink.getWriteSetter().set(channel -> pump());
     connection.getCloseSetter().set(c -> closed());
-    scheduleIdleCheck(idleNanos);
+    armTimer();
     source.resumeReads();
   }
 
@@ -108,6 +114,8 @@ final class TcpConnection {
           if (!drain()) {
             source.suspendReads();
             sink.resumeWrites();
+            timeouts.waitingToWrite(System.nanoTime());
+            armTimer();
             return;
           }
           if (closeWhenSent) {
@@ -131,9 +139,11 @@ final class TcpConnection {
         if (n == 0) {
           sink.suspendWrites();
           source.resumeReads();
+          timeouts.waitingToRead(System.nanoTime(), partialRequest());
+          armTimer();
           return;
         }
-        touch();
+        timeouts.read(System.nanoTime());
       }
     } catch (IOException | RuntimeException e) {
       log.debug("connection {} closed: {}", peer(), e.toString());
@@ -148,7 +158,7 @@ final class TcpConnection {
       Outbound head = output.peek();
       long written = head.writeTo(sink, budget);
       if (written > 0) {
-        touch();
+        timeouts.wrote(System.nanoTime());
         metrics.sent(Metrics.TCP, written);
         budget -= written;
       }
@@ -244,9 +254,6 @@ final class TcpConnection {
       dropAsTooSlow();
       return;
     }
-    if (output.isEmpty()) {
-      touch();
-    }
     queuedNotices++;
     output.add(Outbound.notice(ByteBuffer.wrap(frame), () -> queuedNotices--));
     pump();
@@ -268,33 +275,66 @@ final class TcpConnection {
     pump();
   }
 
-  private void touch() {
-    lastActivity = System.nanoTime();
+  /** Schedules the timer for the running timeout, unless it is due before that anyway. */
+  private void armTimer() {
+    long deadline = timeouts.deadline();
+    if (timer != null && timerDue - deadline <= 0) {
+      return;
+    }
+    schedule(deadline);
   }
 
-  private void scheduleIdleCheck(long delayNanos) {
-    idleCheck = connection.getIoThread().executeAfter(this::checkIdle, Math.max(1, delayNanos),
+  private void schedule(long due) {
+    if (timer != null) {
+      timer.remove();
+    }
+    timerDue = due;
+    timer = connection.getIoThread().executeAfter(this::checkTimeouts, Math.max(1, due - System.nanoTime()),
         TimeUnit.NANOSECONDS);
   }
 
-  private void checkIdle() {
-    long idleFor = System.nanoTime() - lastActivity;
+  private void checkTimeouts() {
+    timer = null;
     if (!connection.isOpen()) {
       return;
     }
-    if (waitingForNotices()) {
-      scheduleIdleCheck(idleNanos);
-    } else if (idleFor >= idleNanos) {
-      log.debug("closing {}: no progress for {} s", peer(), TimeUnit.NANOSECONDS.toSeconds(idleFor));
-      close();
-    } else {
-      scheduleIdleCheck(idleNanos - idleFor);
+    long now = System.nanoTime();
+    if (now - timeouts.deadline() < 0) {
+      schedule(timeouts.deadline());
+      return;
     }
+    switch (timeouts.kind()) {
+      case WRITE -> {
+        log.debug("closing {}: it took no bytes for {} ms", peer(), TimeUnit.NANOSECONDS.toMillis(
+            timeouts.writeNanos()));
+        close();
+      }
+      case REQUEST -> {
+        log.debug("closing {}: a request frame did not arrive whole in time", peer());
+        queueError(new ErrorMessage(ErrorCode.BAD_REQUEST, true, "the request frame did not arrive whole within "
+            + TimeUnit.NANOSECONDS.toMillis(timeouts.requestNanos()) + " ms (the server's --request-timeout)"),
+            true);
+        pump();
+      }
+      case IDLE -> {
+        if (waitingForNotices()) {
+          schedule(now + timeouts.idleNanos());
+        } else {
+          log.debug("closing {}: idle for {} ms", peer(), TimeUnit.NANOSECONDS.toMillis(timeouts.idleNanos()));
+          close();
+        }
+      }
+    }
+  }
+
+  /** Part of a request frame is in, the rest is awaited. */
+  private boolean partialRequest() {
+    return input.position() > 0 || decoder.hasPartialFrame();
   }
 
   /** A subscriber with nothing to send and no request half received is waiting, not idle. */
   private boolean waitingForNotices() {
-    return client.subscribed() && output.isEmpty() && input.position() == 0;
+    return client.subscribed() && output.isEmpty() && !partialRequest();
   }
 
   private void close() {
@@ -302,8 +342,8 @@ final class TcpConnection {
   }
 
   private void closed() {
-    if (idleCheck != null) {
-      idleCheck.remove();
+    if (timer != null) {
+      timer.remove();
     }
     while (!output.isEmpty()) {
       output.poll().release();

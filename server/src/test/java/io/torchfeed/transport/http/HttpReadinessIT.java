@@ -62,7 +62,8 @@ class HttpReadinessIT {
             new RepositoryLoader(new RepositoryScanner(root, w -> { }), facts, new NoValidator(), cache, Duration.ZERO),
             facts, cache, new ModelRepository.Settings(0, false, Duration.ofMinutes(1)));
         HttpServer server = new HttpServer(worker, new HttpSettings(new InetSocketAddress("127.0.0.1", 0),
-            Optional.of("token"), 1024, Duration.ofMinutes(1)), repository, new Metrics(), List.of(clients))
+            Optional.of("token"), 1024, 100, Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofMinutes(1),
+            Duration.ofMinutes(1)), repository, new Metrics(), List.of(clients))
             .start()) {
       HttpApi http = new HttpApi(path -> URI.create("http://127.0.0.1:" + server.address().getPort() + path));
 

@@ -5,25 +5,18 @@ import static io.torchfeed.support.HttpApi.describe;
 import static io.torchfeed.support.HttpApi.json;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.HttpApi;
-import io.torchfeed.support.RepositorySnapshot;
 import io.torchfeed.support.TestServer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.Socket;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.SortedMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,8 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The repository behind the HTTP API: {@code --keep} pruning after uploads, the upload size limit, and hot
- * reload of a version copied in slowly. The server keeps 2 versions and accepts uploads up to 1 MiB.
+ * The repository behind the HTTP API: {@code --keep} pruning after uploads and hot reload of a version copied in
+ * slowly. The server keeps 2 versions and accepts uploads up to 1 MiB. (The upload size limit is
+ * {@code HttpLimitsIT}'s.)
  */
 class HttpRepositoryIT {
   private static final long MAX_UPLOAD = 1 << 20;
@@ -84,67 +78,6 @@ class HttpRepositoryIT {
     assertEquals(List.of(1, 3, 4), versionsOnDisk("toynet"), "2 is pruned, 1 is still aliased");
     assertEquals(List.of(1, 3, 4), versionsServed("toynet"));
     assertEquals(404, http.get("/v1/models/toynet/versions/2").statusCode());
-  }
-
-  @Test
-  void anUploadOverTheLimitIs413AndLeavesNothingBehind() throws IOException {
-    SortedMap<String, String> before = RepositorySnapshot.of(repo, UploadArea.DIRECTORY);
-    String declared = upload("Content-Length: " + (MAX_UPLOAD + 1) + "\r\nExpect: 100-continue\r\n", 0);
-    assertTrue(declared.startsWith("HTTP/1.1 413 "), declared);
-    assertTrue(declared.contains("\"type\":\"TOO_LARGE\""), declared);
-    assertTrue(!declared.contains("100 Continue"), "refused before the body is sent: " + declared);
-
-    String streamed = upload("Transfer-Encoding: chunked\r\n", 2 * MAX_UPLOAD);
-    assertTrue(streamed.startsWith("HTTP/1.1 413 "), streamed);
-    assertTrue(streamed.contains("\"type\":\"TOO_LARGE\""), streamed);
-
-    assertEquals(before, RepositorySnapshot.of(repo, UploadArea.DIRECTORY));
-    assertEquals(Map.of(), RepositorySnapshot.files(repo.resolve(UploadArea.DIRECTORY)));
-    assertEquals(404, http.get("/v1/models/big").statusCode());
-  }
-
-  /**
-   * Sends {@code POST /v1/models/big/versions} with the extra header lines {@code headers} and then
-   * {@code chunked} zero bytes in 64 KiB chunks (none if 0), stopping at the first write that fails (the server
-   * stops reading past the limit and closes), and returns what the server answered. A raw socket, because
-   * java.net.http waits forever when it sends Expect: 100-continue and gets a final answer instead.
-   */
-  private static String upload(String headers, long chunked) throws IOException {
-    try (Socket socket = new Socket("127.0.0.1", server.httpAddress().getPort())) {
-      socket.setSoTimeout(30_000);
-      OutputStream out = socket.getOutputStream();
-      out.write(("POST /v1/models/big/versions HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + ADMIN[1]
-          + "\r\n" + headers + "\r\n").getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      byte[] chunk = new byte[64 * 1024];
-      try {
-        for (long sent = 0; sent < chunked; sent += chunk.length) {
-          out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-          out.write(chunk);
-          out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
-        }
-        if (chunked > 0) {
-          out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        }
-        out.flush();
-      } catch (IOException e) {
-        // the server closed the connection after its answer
-      }
-      return new String(readAvailable(socket.getInputStream()), StandardCharsets.UTF_8);
-    }
-  }
-
-  private static byte[] readAvailable(InputStream in) {
-    java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
-    byte[] buffer = new byte[8192];
-    try {
-      for (int n; (n = in.read(buffer)) > 0; ) {
-        answer.write(buffer, 0, n);
-      }
-    } catch (IOException e) {
-      // a reset after the answer
-    }
-    return answer.toByteArray();
   }
 
   @Test

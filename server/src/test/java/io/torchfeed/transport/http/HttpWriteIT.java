@@ -266,6 +266,19 @@ class HttpWriteIT {
     assertNoUploadsLeft();
   }
 
+  /** Undertow's route templates stop at a '?' in the decoded path: %3F must not reach them (UploadFuzzTest). */
+  @Test
+  void anEncodedQuestionMarkInAPathIsABadRequestNotAnotherRoute() {
+    SortedMap<String, String> before = snapshot();
+    assertError(400, "BAD_REQUEST", upload("toynet%3F", Fixtures.model("toynet"), ""));
+    assertError(400, "BAD_REQUEST", http.put("/v1/models/toynet/aliases/qmark%3Fx", "{\"version\":1}", ADMIN));
+    assertError(400, "BAD_REQUEST", http.get("/v1/models/toynet%3F/versions/1"));
+    assertError(400, "BAD_REQUEST", http.delete("/v1/models/toynet%3F/versions/1", ADMIN));
+    assertFalse(json(http.get("/v1/models/toynet")).path("aliases").has("qmark"));
+    assertEquals(before, snapshot());
+    assertNoUploadsLeft();
+  }
+
   @Test
   void aDeletedVersionsFileIsClosedOnceItsDownloadsEnd() throws Exception {
     Path file = Fixtures.model("toynet");
