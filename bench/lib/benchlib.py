@@ -256,6 +256,18 @@ def iperf3(seconds):
     return received["bytes"] / received["seconds"] / MB, port
 
 
+def sha256_command():
+    return ["openssl", "speed", "-mr", "-evp", "sha256", "-seconds", "1", "-bytes", "1048576"]
+
+
+def sha256_rate():
+    """SHA-256 on one core, in memory (OpenSSL, the library the native client hashes with): MB/s."""
+    for line in run(sha256_command()).splitlines():
+        if line.startswith("+F:"):
+            return float(line.split(":")[3]) / MB
+    raise RuntimeError("no +F line from openssl speed -mr")
+
+
 # --- measuring --------------------------------------------------------------------------------------------------
 
 def alternate(reps, measures):

@@ -50,6 +50,7 @@ void BufferSha256::restart(const uint8_t* data, size_t size) {
   wait_idle(lock);
   hash_.reset();
   data_ = data;
+  size_ = size;
   ready_ = hashed_ = 0;
   error_ = nullptr;
   if (size >= kMinThreaded && !thread_.joinable()) {
@@ -63,15 +64,18 @@ void BufferSha256::advance(uint64_t ready) {
     ready_ = hashed_ = ready;
     return;
   }
+  bool wake;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ready_ = ready;
+    wake = waiting_ && (ready_ - hashed_ >= kBatch || ready_ == size_);
   }
-  work_.notify_one();
+  if (wake) work_.notify_one();
 }
 
 std::array<uint8_t, 32> BufferSha256::digest() {
   std::unique_lock<std::mutex> lock(mutex_);
+  work_.notify_one();  // the last bytes, if less than a batch
   wait_idle(lock);
   if (error_) std::rethrow_exception(error_);
   return hash_.digest();
@@ -80,7 +84,9 @@ std::array<uint8_t, 32> BufferSha256::digest() {
 void BufferSha256::run() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
+    waiting_ = true;
     work_.wait(lock, [this] { return stop_ || hashed_ < ready_; });
+    waiting_ = false;
     if (stop_) return;
     uint64_t from = hashed_;
     uint64_t to = ready_;

@@ -30,10 +30,12 @@ class Sha256 {
 // about as fast as SHA-256 runs on one core, and hashing in line would add
 // the two. advance(n) says bytes [0, n) are in place; digest() waits until
 // they are all hashed. Buffers under kMinThreaded bytes are hashed in line
-// by advance(), without a thread.
+// by advance(), without a thread. The thread is woken once a kBatch of bytes
+// is waiting (or at the end), not at every recv().
 class BufferSha256 {
  public:
   static constexpr size_t kMinThreaded = size_t{4} << 20;
+  static constexpr uint64_t kBatch = uint64_t{1} << 20;
 
   BufferSha256() = default;
   ~BufferSha256();
@@ -54,12 +56,14 @@ class BufferSha256 {
 
   Sha256 hash_;
   const uint8_t* data_ = nullptr;
+  uint64_t size_ = 0;
   std::mutex mutex_;
   std::condition_variable work_;  // ready_ moved on, or stop_
   std::condition_variable idle_;  // busy_ went false
   uint64_t ready_ = 0;
   uint64_t hashed_ = 0;
-  bool busy_ = false;  // the thread is hashing, outside the lock
+  bool busy_ = false;     // the thread is hashing, outside the lock
+  bool waiting_ = false;  // the thread waits for work
   bool stop_ = false;
   std::exception_ptr error_;
   std::thread thread_;  // started by restart() for a large buffer
