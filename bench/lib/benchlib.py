@@ -164,14 +164,14 @@ class Torchfeed:
         subprocess.run([str(LIB / "torchfeed.sh"), "stop", str(self.state)], check=False)
 
 
-def native_fetch_command(address, name, parallel=1):
-    command = [CLIENT, "fetch", name, "--to-memory", "--server", address]
+def native_fetch_command(address, name, parallel=1, *options):
+    command = [CLIENT, "fetch", name, "--to-memory", "--server", address, *options]
     return command + (["--parallel", str(parallel)] if parallel > 1 else [])
 
 
-def native_fetch(address, name, parallel=1):
+def native_fetch(address, name, parallel=1, *options):
     """torchfeed-client fetch --to-memory: (bytes in all, seconds) as the client measured them."""
-    out = run(native_fetch_command(address, name, parallel))
+    out = run(native_fetch_command(address, name, parallel, *options))
     m = re.search(r"\((\d+) bytes.*?, ([0-9.]+) s, [0-9.]+ MB/s", out)
     if not m:
         raise RuntimeError(f"unexpected output of torchfeed-client: {out!r}")

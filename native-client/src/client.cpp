@@ -42,12 +42,16 @@ namespace {
 // receiving thread by a thread of its own (detail::BufferSha256).
 class MemorySink final : public detail::Sink {
  public:
+  explicit MemorySink(bool hash_on_thread) : hash_on_thread_(hash_on_thread) {}
+
   void start(uint64_t total, uint64_t held) override {
     if (buffer.data() == nullptr || buffer.size() != total) {
       hash_.restart(nullptr, 0);  // before the old buffer is freed
       buffer = Buffer(static_cast<size_t>(total));
     }
-    if (held == 0) hash_.restart(buffer.data(), buffer.size());
+    if (held == 0) {
+      hash_.restart(buffer.data(), buffer.size(), hash_on_thread_);
+    }
     position_ = held;
   }
 
@@ -67,6 +71,7 @@ class MemorySink final : public detail::Sink {
 
  private:
   uint64_t position_ = 0;
+  bool hash_on_thread_;
   detail::BufferSha256 hash_;  // declared last: stopped before buffer goes
 };
 
@@ -229,7 +234,7 @@ Manifest Client::manifest(const std::string& name, uint32_t version) {
 }
 
 Download Client::fetch(const std::string& name, uint32_t version) {
-  MemorySink sink;
+  MemorySink sink(options_.hash_on_thread);
   Download download;
   static_cast<FetchResult&>(download) = transfer(name, version, false, sink);
   download.bytes = std::move(sink.buffer);
@@ -237,7 +242,7 @@ Download Client::fetch(const std::string& name, uint32_t version) {
 }
 
 Download Client::fetch_loadable(const std::string& name, uint32_t version) {
-  MemorySink sink;
+  MemorySink sink(options_.hash_on_thread);
   Download download;
   static_cast<FetchResult&>(download) = transfer(name, version, true, sink);
   download.bytes = std::move(sink.buffer);

@@ -45,7 +45,7 @@ void BufferSha256::wait_idle(std::unique_lock<std::mutex>& lock) {
   idle_.wait(lock, [this] { return !busy_ && hashed_ == ready_; });
 }
 
-void BufferSha256::restart(const uint8_t* data, size_t size) {
+void BufferSha256::restart(const uint8_t* data, size_t size, bool threaded) {
   std::unique_lock<std::mutex> lock(mutex_);
   wait_idle(lock);
   hash_.reset();
@@ -53,20 +53,21 @@ void BufferSha256::restart(const uint8_t* data, size_t size) {
   size_ = size;
   ready_ = hashed_ = 0;
   error_ = nullptr;
-  if (size >= kMinThreaded && !thread_.joinable()) {
+  threaded_ = threaded && size >= kMinThreaded;
+  if (threaded_ && !thread_.joinable()) {
     thread_ = std::thread([this] { run(); });
   }
 }
 
 void BufferSha256::advance(uint64_t ready) {
-  if (!thread_.joinable()) {  // a small buffer: in line
-    hash_.update(data_ + ready_, ready - ready_);
-    ready_ = hashed_ = ready;
-    return;
-  }
   bool wake;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (!threaded_) {  // a small buffer, or asked to: in line
+      hash_.update(data_ + ready_, ready - ready_);
+      ready_ = hashed_ = ready;
+      return;
+    }
     ready_ = ready;
     wake = waiting_ && (ready_ - hashed_ >= kBatch || ready_ == size_);
   }

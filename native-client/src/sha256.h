@@ -42,9 +42,10 @@ class BufferSha256 {
   BufferSha256(const BufferSha256&) = delete;
   BufferSha256& operator=(const BufferSha256&) = delete;
 
-  // Starts over on data[0, size), nothing hashed yet. data must outlive the
-  // next restart() or the destructor.
-  void restart(const uint8_t* data, size_t size);
+  // Starts over on data[0, size), nothing hashed yet; on the thread if
+  // `threaded` and size >= kMinThreaded. data must outlive the next
+  // restart() or the destructor.
+  void restart(const uint8_t* data, size_t size, bool threaded = true);
   // Bytes [0, ready) of the buffer are final (ready never goes back).
   void advance(uint64_t ready);
   // The SHA-256 of bytes [0, ready), once all are hashed.
@@ -57,6 +58,7 @@ class BufferSha256 {
   Sha256 hash_;
   const uint8_t* data_ = nullptr;
   uint64_t size_ = 0;
+  bool threaded_ = false;  // this round is hashed on thread_
   std::mutex mutex_;
   std::condition_variable work_;  // ready_ moved on, or stop_
   std::condition_variable idle_;  // busy_ went false

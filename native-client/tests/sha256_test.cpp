@@ -54,6 +54,17 @@ TEST(BufferSha256, LargeBufferOnItsThreadMatchesInLine) {
   EXPECT_EQ(threaded(hash, bytes), in_line(bytes));
 }
 
+TEST(BufferSha256, LargeBufferInLineWhenAsked) {
+  std::vector<uint8_t> bytes = random_bytes(BufferSha256::kMinThreaded + 7);
+  BufferSha256 hash;
+  hash.restart(bytes.data(), bytes.size(), false);
+  for (uint64_t ready = 0; ready < bytes.size();) {
+    ready = std::min<uint64_t>(bytes.size(), ready + 65536);
+    hash.advance(ready);
+  }
+  EXPECT_EQ(torchfeed::protocol::to_hex(hash.digest()), in_line(bytes));
+}
+
 TEST(BufferSha256, RestartDropsWhatWasHashed) {
   std::vector<uint8_t> bytes = random_bytes(BufferSha256::kMinThreaded + 1);
   BufferSha256 hash;

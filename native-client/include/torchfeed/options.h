@@ -52,6 +52,10 @@ struct Options {
   std::function<void(uint64_t, uint64_t)> progress;
   // May be empty; see Cancellation.
   std::shared_ptr<Cancellation> cancellation;
+  // A fetch into memory of 4 MiB or more is hashed (sha256) on a thread of
+  // its own while it arrives, so receiving and hashing use two cores; false
+  // hashes on the receiving thread, after each read (one core, slower).
+  bool hash_on_thread = true;
 };
 
 }  // namespace torchfeed
