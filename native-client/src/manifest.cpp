@@ -1,9 +1,9 @@
 #include "torchfeed/manifest.h"
 
 #include <limits>
-#include <type_traits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "torchfeed/errors.h"
 
@@ -39,10 +39,11 @@ bool fits(const Json& value) {
              static_cast<uint64_t>(std::numeric_limits<T>::max());
     }
     int64_t v = value.get<int64_t>();
-    return v >= 0 ? static_cast<uint64_t>(v) <=
-                        static_cast<uint64_t>(std::numeric_limits<T>::max())
-                  : std::is_signed_v<T> &&
-                        v >= static_cast<int64_t>(std::numeric_limits<T>::min());
+    return v >= 0
+               ? static_cast<uint64_t>(v) <=
+                     static_cast<uint64_t>(std::numeric_limits<T>::max())
+               : std::is_signed_v<T> &&
+                     v >= static_cast<int64_t>(std::numeric_limits<T>::min());
   } else if constexpr (IsVector<T>::value) {
     if (!value.is_array()) return false;
     for (const Json& item : value) {

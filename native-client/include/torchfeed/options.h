@@ -70,6 +70,10 @@ struct Options {
   // May be empty. Set: every manifest must be signed by this key (signing.h),
   // else SignatureError before anything is written or loaded.
   std::shared_ptr<const TrustKey> trust_key;
+  // A fetch into memory of 4 MiB or more is hashed (sha256) on a thread of
+  // its own while it arrives, so receiving and hashing use two cores; false
+  // hashes on the receiving thread, after each read (one core, slower).
+  bool hash_on_thread = true;
 };
 
 }  // namespace torchfeed
