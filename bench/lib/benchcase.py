@@ -174,3 +174,93 @@ def wait_for(predicate, timeout, what, interval=0.05):
         if time.monotonic() > deadline:
             raise RuntimeError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(interval)
+
+
+class EventStream:
+    """The server's /v1/events WebSocket (docs/http.md, Events), read on a thread of its own.
+
+    Every text message is kept as (time.monotonic() when it was read whole, parsed JSON) in `events`. A minimal
+    RFC 6455 client: the server's frames are unmasked; ours (a pong, the close) are masked, as the RFC requires.
+    """
+
+    def __init__(self, http_address):
+        import base64
+        import socket
+        import threading
+
+        host, port = http_address.rsplit(":", 1)
+        self._sock = socket.create_connection((host, int(port)), timeout=30)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self._sock.sendall((f"GET /v1/events HTTP/1.1\r\nHost: {http_address}\r\nUpgrade: websocket\r\n"
+                            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                           .encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self._sock.recv(1)
+            if not chunk:
+                raise ConnectionError("the server closed /v1/events during the handshake")
+            head += chunk
+        if not head.startswith(b"HTTP/1.1 101"):
+            raise RuntimeError(f"/v1/events: {head.decode(errors='replace').splitlines()[0]}")
+        self._sock.settimeout(None)
+        self.events = []
+        self.error = None
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _exactly(self, n):
+        data = b""
+        while len(data) < n:
+            chunk = self._sock.recv(n - len(data))
+            if not chunk:
+                raise ConnectionError("/v1/events closed")
+            data += chunk
+        return data
+
+    def _send(self, opcode, payload=b""):
+        import struct
+        mask = os.urandom(4)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self._sock.sendall(struct.pack(">BB", 0x80 | opcode, 0x80 | len(payload)) + mask + masked)
+
+    def _read(self):
+        import struct
+        message = b""
+        try:
+            while True:
+                b0, b1 = self._exactly(2)
+                length = b1 & 0x7F
+                if length == 126:
+                    length = struct.unpack(">H", self._exactly(2))[0]
+                elif length == 127:
+                    length = struct.unpack(">Q", self._exactly(8))[0]
+                mask = self._exactly(4) if b1 & 0x80 else None
+                payload = self._exactly(length)
+                if mask:
+                    payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+                opcode = b0 & 0x0F
+                if opcode == 0x9:
+                    self._send(0xA, payload)
+                elif opcode == 0x8:
+                    return
+                elif opcode in (0x0, 0x1):
+                    message += payload
+                    if b0 & 0x80:
+                        at = time.monotonic()
+                        with self._lock:
+                            self.events.append((at, json.loads(message)))
+                        message = b""
+        except OSError as e:
+            self.error = e
+
+    def snapshot(self):
+        with self._lock:
+            return list(self.events)
+
+    def close(self):
+        try:
+            self._send(0x8)
+        except OSError:
+            pass
+        self._sock.close()
