@@ -19,8 +19,9 @@ const char* const kSoftware = "torchfeed-cpp/" TORCHFEED_CLIENT_VERSION;
 
 namespace detail {
 
-// Where the bytes of a transfer go. Before each FETCH_HEADER's bytes,
-// start(): the file has `total` bytes and the first `held` are kept.
+// Where the bytes of a transfer go, and their hash. Before each
+// FETCH_HEADER's bytes, start(): the file has `total` bytes and the first
+// `held` are kept and hashed; held == 0 starts the hash over.
 class Sink {
  public:
   virtual ~Sink() = default;
@@ -29,19 +30,24 @@ class Sink {
   virtual std::pair<uint8_t*, size_t> space(uint64_t wanted) = 0;
   // The next n bytes have been written at space().first.
   virtual void commit(size_t n) = 0;
+  // The SHA-256 of every byte committed since start(_, 0).
+  virtual std::array<uint8_t, 32> digest() = 0;
 };
 
 }  // namespace detail
 
 namespace {
 
-// Receives straight into one buffer of the file's size.
+// Receives straight into one buffer of the file's size, hashed behind the
+// receiving thread by a thread of its own (detail::BufferSha256).
 class MemorySink final : public detail::Sink {
  public:
   void start(uint64_t total, uint64_t held) override {
     if (buffer.data() == nullptr || buffer.size() != total) {
+      hash_.restart(nullptr, 0);  // before the old buffer is freed
       buffer = Buffer(static_cast<size_t>(total));
     }
+    if (held == 0) hash_.restart(buffer.data(), buffer.size());
     position_ = held;
   }
 
@@ -50,12 +56,18 @@ class MemorySink final : public detail::Sink {
                                            wanted, buffer.size() - position_))};
   }
 
-  void commit(size_t n) override { position_ += n; }
+  void commit(size_t n) override {
+    position_ += n;
+    hash_.advance(position_);
+  }
+
+  std::array<uint8_t, 32> digest() override { return hash_.digest(); }
 
   Buffer buffer;
 
  private:
   uint64_t position_ = 0;
+  detail::BufferSha256 hash_;  // declared last: stopped before buffer goes
 };
 
 // Writes to a temporary file next to the target; finish() syncs it and
@@ -76,6 +88,7 @@ class FileSink final : public detail::Sink {
   }
 
   void start(uint64_t /*total*/, uint64_t held) override {
+    if (held == 0) hash_.reset();
     if (::ftruncate(fd_, static_cast<off_t>(held)) != 0 ||
         ::lseek(fd_, static_cast<off_t>(held), SEEK_SET) < 0) {
       fail(temp_);
@@ -88,6 +101,7 @@ class FileSink final : public detail::Sink {
   }
 
   void commit(size_t n) override {
+    hash_.update(chunk_.data(), n);
     for (size_t done = 0; done < n;) {
       ssize_t w = ::write(fd_, chunk_.data() + done, n - done);
       if (w < 0 && errno == EINTR) continue;
@@ -95,6 +109,8 @@ class FileSink final : public detail::Sink {
       done += static_cast<size_t>(w);
     }
   }
+
+  std::array<uint8_t, 32> digest() override { return hash_.digest(); }
 
   void finish() {
     if (::fsync(fd_) != 0) fail(temp_);
@@ -113,6 +129,7 @@ class FileSink final : public detail::Sink {
   std::string path_;
   std::string temp_;
   std::vector<uint8_t> chunk_;
+  detail::Sha256 hash_;
   int fd_ = -1;
   bool finished_ = false;
 };
@@ -270,7 +287,6 @@ FetchResult Client::transfer(const std::string& name, uint32_t version,
   if (loadable) check_format_version(wanted);
   const std::string id = id_of(wanted.name, wanted.version);
   FetchResult result;
-  detail::Sha256 hash;
   std::string sha256 = wanted.sha256;
   uint64_t held = 0;
   auto delay = options_.retry_backoff;
@@ -288,8 +304,7 @@ FetchResult Client::transfer(const std::string& name, uint32_t version,
         if (announced != sha256) {  // the version's file was replaced
           sha256 = announced;
           if (held > 0) {
-            held = 0;
-            hash.reset();
+            held = 0;  // the sink starts its hash over
             throw ConnectionError(id +
                                   " changed on the server during the "
                                   "transfer; starting over");
@@ -302,7 +317,6 @@ FetchResult Client::transfer(const std::string& name, uint32_t version,
         while (held < header.total_size) {
           auto [data, room] = sink.space(header.total_size - held);
           size_t got = c.read_some(data, room);
-          hash.update(data, got);
           sink.commit(got);
           held += got;
           if (options_.progress) options_.progress(held, header.total_size);
@@ -311,7 +325,7 @@ FetchResult Client::transfer(const std::string& name, uint32_t version,
         disconnect();
         throw;
       }
-      std::string actual = protocol::to_hex(hash.digest());
+      std::string actual = protocol::to_hex(sink.digest());
       if (actual != sha256) {
         throw ChecksumError("checksum mismatch for " + id +
                             ": the bytes received hash to " + actual +

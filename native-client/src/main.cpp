@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <limits>
 #include <memory>
@@ -37,6 +38,17 @@ constexpr const char* kUsage =
     "                            download a model; sha256 checked, FILE "
     "written\n"
     "                            atomically (temporary file + rename)\n"
+    "  fetch NAME[:VERSION] --to-memory [--parallel N]\n"
+    "                            download into memory only, check the "
+    "sha256,\n"
+    "                            write nothing; print the time from "
+    "connecting\n"
+    "                            to the sha256 checked and the rate (MB/s, "
+    "10^6\n"
+    "                            bytes a second): a benchmark of the "
+    "transfer;\n"
+    "                            N clients at once, each on its own "
+    "connection\n"
     "  verify NAME[:VERSION]     load the model with this client's LibTorch "
     "and\n"
     "                            compare its parameters and buffers with the\n"
@@ -54,6 +66,10 @@ constexpr const char* kUsage =
     "                            verify: the manifest as this LibTorch sees "
     "it\n"
     "  -o, --output FILE         fetch: where to write the model\n"
+    "  --to-memory               fetch: keep the model in memory, write "
+    "nothing\n"
+    "  --parallel N              fetch --to-memory: N clients at once "
+    "(default 1)\n"
     "  --load-current            watch: also load the current versions at "
     "start\n"
     "  --once                    watch: exit 0 after the first new version "
@@ -79,9 +95,22 @@ struct Args {
   bool help = false;
   bool once = false;
   bool load_current = false;
+  bool to_memory = false;  // fetch
+  int parallel = 1;        // fetch --to-memory
   double connect_timeout = 10;
   double read_timeout = 60;
 };
+
+// A decimal number in [min, max], or UsageError(message).
+uint32_t parse_number(const std::string& text, uint32_t min, uint32_t max,
+                      const std::string& message) {
+  if (!text.empty() && text.size() <= 10 &&
+      text.find_first_not_of("0123456789") == std::string::npos) {
+    unsigned long long v = std::stoull(text);
+    if (v >= min && v <= max) return static_cast<uint32_t>(v);
+  }
+  throw UsageError(message);
+}
 
 double parse_seconds(const std::string& option, const std::string& text) {
   try {
@@ -119,10 +148,15 @@ Args parse_args(int argc, char** argv) {
       args.once = true;
     } else if (arg == "--load-current") {
       args.load_current = true;
+    } else if (arg == "--to-memory") {
+      args.to_memory = true;
     } else if (arg == "--server") {
       args.server = next();
     } else if (arg == "-o" || arg == "--output") {
       args.output = next();
+    } else if (arg == "--parallel") {
+      args.parallel = static_cast<int>(parse_number(
+          next(), 1, 1024, "invalid --parallel: expected 1-1024 clients"));
     } else if (arg == "--connect-timeout") {
       args.connect_timeout = parse_seconds(arg, next());
     } else if (arg == "--read-timeout") {
@@ -165,8 +199,17 @@ Args parse_args(int argc, char** argv) {
     }
     args.model = positional[1];
   }
-  if (args.command == "fetch" && args.output.empty()) {
-    throw UsageError("fetch needs -o FILE");
+  if (args.to_memory && args.command != "fetch") {
+    throw UsageError("--to-memory is for fetch only");
+  }
+  if (args.parallel > 1 && !args.to_memory) {
+    throw UsageError("--parallel is for fetch --to-memory only");
+  }
+  if (args.to_memory && !args.output.empty()) {
+    throw UsageError("fetch takes either -o FILE or --to-memory");
+  }
+  if (args.command == "fetch" && args.output.empty() && !args.to_memory) {
+    throw UsageError("fetch needs -o FILE or --to-memory");
   }
   if (args.command != "fetch" && !args.output.empty()) {
     throw UsageError("-o is for fetch only");
@@ -175,17 +218,6 @@ Args parse_args(int argc, char** argv) {
     throw UsageError("--json is for list, manifest and verify");
   }
   return args;
-}
-
-// A decimal number in [min, max], or UsageError(message).
-uint32_t parse_number(const std::string& text, uint32_t min, uint32_t max,
-                      const std::string& message) {
-  if (!text.empty() && text.size() <= 10 &&
-      text.find_first_not_of("0123456789") == std::string::npos) {
-    unsigned long long v = std::stoull(text);
-    if (v >= min && v <= max) return static_cast<uint32_t>(v);
-  }
-  throw UsageError(message);
 }
 
 // HOST:PORT, [V6]:PORT or HOST (port 7070).
@@ -355,6 +387,53 @@ int fetch(torchfeed::Client& client, const Args& args, ProgressBar& bar) {
               args.output.c_str(),
               static_cast<unsigned long long>(r.manifest.size), resumed.c_str(),
               r.manifest.sha256.c_str());
+  return 0;
+}
+
+// fetch --to-memory: the file in one buffer, hashed as it arrives and
+// checked (ChecksumError otherwise), then dropped; with --parallel N, N
+// clients at once, each on its own connection and thread. The time runs from
+// before the connections are opened to the last sha256 checked, so it holds
+// the handshakes, the MANIFEST and FETCH round trips, the transfers and the
+// hashes: what a program loading a model from memory waits.
+int fetch_to_memory(const std::string& host, uint16_t port,
+                    const torchfeed::Options& options, const Args& args) {
+  auto [name, version] = parse_model(args.model);
+  std::vector<torchfeed::FetchResult> results(args.parallel);
+  std::vector<uint64_t> sizes(args.parallel);
+  std::vector<std::exception_ptr> errors(args.parallel);
+  std::vector<std::thread> threads;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < args.parallel; ++i) {
+    threads.emplace_back([&, i, name = name, version = version] {
+      try {
+        torchfeed::Client client(host, port, options);
+        torchfeed::Download download = client.fetch(name, version);
+        sizes[i] = download.bytes.size();
+        results[i] = std::move(download);  // the bytes are freed here
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  for (const std::exception_ptr& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+  uint64_t bytes = 0;
+  for (uint64_t size : sizes) bytes += size;
+  std::string clients = args.parallel > 1
+                            ? ", " + std::to_string(args.parallel) + " clients"
+                            : "";
+  std::printf("%s -> memory%s (%llu bytes%s, sha256 %s, %.6f s, %.1f MB/s)\n",
+              id_of(results[0].manifest).c_str(), clients.c_str(),
+              static_cast<unsigned long long>(bytes),
+              args.parallel > 1 ? " in all" : "",
+              results[0].manifest.sha256.c_str(), seconds,
+              seconds > 0 ? static_cast<double>(bytes) / seconds / 1e6 : 0.0);
   return 0;
 }
 
@@ -549,6 +628,10 @@ int run(const Args& args) {
     bar(done, total);
   };
   if (args.command == "watch") return watch(host, port, args, options);
+  if (args.to_memory) {
+    options.progress = nullptr;  // nothing but the transfer
+    return fetch_to_memory(host, port, options, args);
+  }
   torchfeed::Client client(host, port, options);
   if (args.command == "list") return list(client, args);
   if (args.command == "manifest") return manifest(client, args);

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #include "proxy.h"
@@ -398,6 +399,31 @@ TEST(Cli, FetchWritesTheFile) {
   EXPECT_EQ(run.out.rfind("controlflow:1 -> " + target, 0), 0u) << run.out;
 }
 
+TEST(Cli, FetchToMemoryWritesNothing) {
+  auto entries = [] {
+    std::set<std::string> names;
+    for (const auto& e : fs::directory_iterator(fs::current_path())) {
+      names.insert(e.path().filename().string());
+    }
+    return names;
+  };
+  std::set<std::string> before = entries();
+  CliRun run = cli("fetch toynet --to-memory --parallel 3 " + server_arg());
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(run.out.rfind("toynet:1 -> memory, 3 clients (772788 bytes in "
+                          "all, sha256 " +
+                              golden_manifest("toynet").sha256 + ", ",
+                          0),
+            0u)
+      << run.out;
+  EXPECT_NE(run.out.find(" MB/s)\n"), std::string::npos) << run.out;
+  EXPECT_EQ(entries(), before);  // no file written
+  CliRun one = cli("fetch toynet:1 --to-memory " + server_arg());
+  EXPECT_EQ(one.status, 0) << one.err;
+  EXPECT_EQ(one.out.rfind("toynet:1 -> memory (257596 bytes, sha256 ", 0), 0u)
+      << one.out;
+}
+
 TEST(Cli, VerifyReportsDifferences) {
   Proxy proxy(server_port(),
               {Proxy::kNever, 0, Proxy::kNever,
@@ -425,8 +451,11 @@ TEST(Cli, FailuresAreOneLineAndExitOne) {
   EXPECT_EQ(missing.status, 1);
   EXPECT_EQ(missing.err, "torchfeed-client: no model named 'resnet'\n");
 
-  for (const char* args : {"", "frobnicate", "fetch toynet", "list --bogus",
-                           "manifest", "manifest toynet:0"}) {
+  for (const char* args :
+       {"", "frobnicate", "fetch toynet", "list --bogus", "manifest",
+        "manifest toynet:0", "fetch toynet --to-memory -o x",
+        "verify toynet --to-memory", "fetch toynet -o x --parallel 2",
+        "fetch toynet --to-memory --parallel 0"}) {
     CliRun usage = cli(args);
     EXPECT_EQ(usage.status, 1) << args;
     EXPECT_EQ(usage.out, "") << args;
@@ -438,7 +467,8 @@ TEST(Cli, FailuresAreOneLineAndExitOne) {
   EXPECT_EQ(help.out.rfind("usage: torchfeed-client", 0), 0u);
 }
 
-// --- the raw port -------------------------------------------------------------
+// --- the raw port
+// -------------------------------------------------------------
 
 // The simplest receiver there is, written as someone would without torchfeed:
 // read until the server closes, then torch::jit::load from a stringstream.
@@ -449,8 +479,8 @@ TEST(RawPort, AClientThatReadsUntilCloseLoadsTheModel) {
   ASSERT_GE(fd, 0);
   sockaddr_in to{};
   to.sin_family = AF_INET;
-  to.sin_port = htons(static_cast<uint16_t>(
-      std::stoi(address.substr(address.rfind(':') + 1))));
+  to.sin_port = htons(
+      static_cast<uint16_t>(std::stoi(address.substr(address.rfind(':') + 1))));
   to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)), 0);
   std::string bytes;
