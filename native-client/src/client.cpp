@@ -1,9 +1,11 @@
 #include "torchfeed/client.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -38,16 +40,63 @@ class Sink {
 
 namespace {
 
+// Faults in a new buffer's pages on a thread of its own, ahead of the bytes
+// received (MADV_POPULATE_WRITE: pages allocated and mapped, contents left
+// alone), so that the receiving thread only copies: on first touch each 4 KiB
+// page costs a fault, which made the receiving thread about half as fast as
+// receiving into a reused buffer. Without it (Linux < 5.14) the receiving
+// thread faults the pages in itself, as before.
+class Prefault {
+ public:
+  static constexpr size_t kMinSize = size_t{4} << 20;
+  static constexpr uintptr_t kStep = uintptr_t{8} << 20;
+
+  Prefault() = default;
+  ~Prefault() { stop(); }
+  Prefault(const Prefault&) = delete;
+  Prefault& operator=(const Prefault&) = delete;
+
+  void start(uint8_t* data, size_t size) {
+    stop();
+    if (size < kMinSize) return;
+    stop_ = false;
+    thread_ = std::thread([this, data, size] {
+      uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+      uintptr_t end = reinterpret_cast<uintptr_t>(data) + size;
+      for (uintptr_t p = reinterpret_cast<uintptr_t>(data) & ~(page - 1);
+           p < end && !stop_.load(std::memory_order_relaxed); p += kStep) {
+        if (::madvise(reinterpret_cast<void*>(p), std::min(kStep, end - p),
+                      MADV_POPULATE_WRITE) != 0) {
+          return;
+        }
+      }
+    });
+  }
+
+  // Before the buffer is freed.
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 // Receives straight into one buffer of the file's size, hashed behind the
-// receiving thread by a thread of its own (detail::BufferSha256).
+// receiving thread by a thread of its own (detail::BufferSha256), its pages
+// faulted in ahead of it by another (Prefault).
 class MemorySink final : public detail::Sink {
  public:
   explicit MemorySink(bool hash_on_thread) : hash_on_thread_(hash_on_thread) {}
 
   void start(uint64_t total, uint64_t held) override {
     if (buffer.data() == nullptr || buffer.size() != total) {
-      hash_.restart(nullptr, 0);  // before the old buffer is freed
+      prefault_.stop();  // both before the old buffer is freed
+      hash_.restart(nullptr, 0);
       buffer = Buffer(static_cast<size_t>(total));
+      if (hash_on_thread_) prefault_.start(buffer.data(), buffer.size());
     }
     if (held == 0) {
       hash_.restart(buffer.data(), buffer.size(), hash_on_thread_);
@@ -72,6 +121,8 @@ class MemorySink final : public detail::Sink {
  private:
   uint64_t position_ = 0;
   bool hash_on_thread_;
+  // Declared after buffer: stopped before it is freed.
+  Prefault prefault_;
   detail::BufferSha256 hash_;  // declared last: stopped before buffer goes
 };
 

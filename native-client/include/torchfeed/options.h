@@ -71,8 +71,9 @@ struct Options {
   // else SignatureError before anything is written or loaded.
   std::shared_ptr<const TrustKey> trust_key;
   // A fetch into memory of 4 MiB or more is hashed (sha256) on a thread of
-  // its own while it arrives, so receiving and hashing use two cores; false
-  // hashes on the receiving thread, after each read (one core, slower).
+  // its own while it arrives, and its buffer's pages are faulted in ahead of
+  // the bytes by another, so the receiving thread only copies; false: the
+  // receiving thread faults, receives and hashes (one core, slower).
   bool hash_on_thread = true;
 };
 
