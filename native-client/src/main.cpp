@@ -247,6 +247,9 @@ Args parse_args(int argc, char** argv) {
   if (args.json && (args.command == "fetch" || watch)) {
     throw UsageError("--json is for list, manifest and verify");
   }
+  if (args.command == "list" && !args.trust_key.empty()) {
+    throw UsageError("--trust-key is for manifest, fetch, verify and watch");
+  }
   return args;
 }
 

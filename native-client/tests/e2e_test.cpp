@@ -455,7 +455,7 @@ TEST(Cli, FailuresAreOneLineAndExitOne) {
        {"", "frobnicate", "fetch toynet", "list --bogus", "manifest",
         "manifest toynet:0", "fetch toynet --to-memory -o x",
         "verify toynet --to-memory", "fetch toynet -o x --parallel 2",
-        "fetch toynet --to-memory --parallel 0"}) {
+        "fetch toynet --to-memory --parallel 0", "list --trust-key k.pem"}) {
     CliRun usage = cli(args);
     EXPECT_EQ(usage.status, 1) << args;
     EXPECT_EQ(usage.out, "") << args;

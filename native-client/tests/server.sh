@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts and stops the real torchfeed servers the end-to-end tests run against
-# (the CTest fixtures "torchfeed_server" and "watch_server").
+# (the CTest fixtures "torchfeed_server", "watch_server", "tls_server" and
+# "sign_server").
 #
 #   server.sh start [--signing-key FILE] STATE JAR FIXTURES [NAME...]
 #       with --signing-key, the server signs its manifests with FILE (an

@@ -11,6 +11,7 @@ import io.torchfeed.signing.ManifestSigner;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -72,10 +73,14 @@ public final class TcpServer implements AutoCloseable {
   private void accept(StreamConnection connection) {
     if (active.incrementAndGet() > settings.maxConnections()) {
       active.decrementAndGet();
-      // sent when the socket is writable (after the handshake, with TLS), then closed
+      // sent when the socket is writable (after the handshake, with TLS), then closed; a refused client that
+      // stalls (its handshake, or reading the refusal) is not counted, so it gets the shorter of the request and
+      // write timeouts, never the idle timeout
+      Duration patience = settings.requestTimeout().compareTo(settings.writeTimeout()) < 0
+          ? settings.requestTimeout() : settings.writeTimeout();
       new RawTransfer(connection, List.of(Outbound.bytes(ByteBuffer.wrap(MessageEncoder.encode(new ErrorMessage(
           ErrorCode.UNAVAILABLE, true, "the server is at its limit of " + settings.maxConnections()
-          + " connections; try again later"))))), settings.idleTimeout().toNanos()).start();
+          + " connections; try again later"))))), patience.toNanos()).start();
       return;
     }
     new TcpConnection(connection, settings, handler, hello, clients, metrics, active::decrementAndGet).start();
