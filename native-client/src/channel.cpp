@@ -20,7 +20,22 @@ std::string text(const protocol::Bytes& payload) {
 
 protocol::Hello handshake(Connection& c, uint16_t version) {
   c.write_all(protocol::encode_hello({version, kSoftware, kLibTorchVersion}));
-  protocol::Frame frame = c.read_frame(protocol::kMaxResponsePayload);
+  // A TLS server answers a plaintext HELLO with an alert record and closes.
+  auto refuse_tls = [&c] {
+    if (c.answered_with_tls()) {
+      throw TlsError("the server at " + c.peer() +
+                     " answered with TLS: connect with --tls-ca "
+                     "(TlsOptions::ca_file)");
+    }
+  };
+  protocol::Frame frame;
+  try {
+    frame = c.read_frame(protocol::kMaxResponsePayload);
+  } catch (const Error&) {
+    refuse_tls();
+    throw;
+  }
+  refuse_tls();
   if (is(frame, protocol::FrameType::kError)) {
     throw_remote(protocol::decode_error(frame.payload));
   }

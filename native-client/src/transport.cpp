@@ -253,7 +253,10 @@ size_t Connection::read_some(uint8_t* out, size_t max) {
   }
   for (;;) {
     ssize_t n = ::recv(fd_, out, max, 0);
-    if (n > 0) return static_cast<size_t>(n);
+    if (n > 0) {
+      if (first_byte_ < 0) first_byte_ = out[0];
+      return static_cast<size_t>(n);
+    }
     int err = errno;
     check_cancelled();
     if (n == 0) {

@@ -170,6 +170,18 @@ TEST(TlsClient, AWrongCaIsATlsError) {
   EXPECT_THROW(client.list(), tf::TlsError);
 }
 
+TEST(TlsClient, APlaintextClientOnATlsPortIsATlsError) {
+  tf::Client client("127.0.0.1", server_port());  // no TlsOptions
+  try {
+    client.list();
+    FAIL() << "a plaintext client was answered on a TLS port";
+  } catch (const tf::TlsError& e) {  // not a ConnectionError: no retrying
+    EXPECT_NE(std::string(e.what()).find("answered with TLS"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(TlsCli, VerifyOverTls) {
   CliResult run = cli({"verify", "--server", server_arg(), "--tls-ca",
                        pki("ca.pem"), "toynet:1"},
@@ -219,8 +231,9 @@ TEST(TlsCli, APlaintextClientOnTheTlsPortFailsInOneLine) {
   EXPECT_EQ(run.exit, 1);
   EXPECT_EQ(run.err.rfind("torchfeed-client: ", 0), 0u) << run.err;
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
-  EXPECT_EQ(run.err.find("sent nothing"), std::string::npos)
-      << "closed by the server, not timed out: " << run.err;
+  EXPECT_NE(run.err.find(" answered with TLS: connect with --tls-ca"),
+            std::string::npos)
+      << "refused by the server's TLS alert, not timed out: " << run.err;
 }
 
 TEST(TlsWatch, WatchOnceLoadsAVersionPublishedOverHttps) {

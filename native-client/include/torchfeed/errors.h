@@ -5,7 +5,8 @@
 //     ConnectionError           cannot connect, connection lost, timed out
 //     TlsError                  the TLS handshake failed: the server's
 //                               certificate is not trusted or names another
-//                               host, or the server does not speak TLS
+//                               host, or the server does not speak TLS;
+//                               or a plaintext client met a TLS port
 //     ProtocolError             the peer does not follow docs/protocol.md
 //     RemoteError               the server answered with an ERROR frame
 //       NotFoundError           ... with code NOT_FOUND
