@@ -237,6 +237,20 @@ public final class ModelRepository implements AutoCloseable {
     });
   }
 
+  /** Removes {@code alias} of {@code name}; the version it named stays. */
+  public void removeAlias(String name, String alias) {
+    ModelId checked = new ModelId(name, ModelId.LATEST, alias);
+    call(() -> {
+      Map<String, Integer> map = new HashMap<>(aliases.read(checked.name()));
+      if (map.remove(alias) == null) {
+        throw new ModelNotFoundException("model '" + name + "' has no alias '" + alias + "'");
+      }
+      aliases.write(name, map);
+      swap(loader.scan(catalog.current()).catalog());
+      return null;
+    });
+  }
+
   private void refuseIfAliased(String name, int version) {
     List<String> pointing = new ArrayList<>();
     aliases.read(name).forEach((alias, target) -> {

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -129,6 +130,14 @@ class ModelRepositoryIT {
     assertEquals(List.of(3, 4), List.copyOf(repository.catalog().current().versions("toynet").keySet()));
     assertTrue(events.stream().anyMatch(e -> e.kind() == CatalogEvent.Kind.ALIAS && e.version() == 4));
     assertTrue(events.stream().anyMatch(e -> e.kind() == CatalogEvent.Kind.REMOVED && e.version() == 1));
+
+    repository.removeAlias("toynet", "stable");
+    assertEquals(Map.of(), repository.catalog().current().aliases("toynet"));
+    assertTrue(events.stream().anyMatch(e -> e.kind() == CatalogEvent.Kind.ALIAS && e.alias().equals("stable")
+        && e.version() == 0), "a removed alias is an alias event with version 0");
+    assertThrows(ModelNotFoundException.class, () -> repository.removeAlias("toynet", "stable"));
+    repository.delete(new ModelId("toynet", 4));
+    assertEquals(List.of(3), List.copyOf(repository.catalog().current().versions("toynet").keySet()));
   }
 
   @Test

@@ -8,7 +8,8 @@ import io.undertow.server.HttpServerExchange;
 import java.io.IOException;
 
 /**
- * Deleting versions and pointing aliases. Both wait for the repository thread, so they run on worker threads.
+ * Deleting versions, pointing and removing aliases. They wait for the repository thread, so they run on worker
+ * threads.
  */
 final class AdminHandlers {
   private static final int MAX_BODY = 4096;
@@ -34,6 +35,12 @@ final class AdminHandlers {
     int version = versionOf(readBody(exchange));
     repository.setAlias(name, alias, version);
     Responses.json(exchange, 200, new Documents.Alias(name, alias, version));
+  }
+
+  /** {@code DELETE /v1/models/{name}/aliases/{alias}}: 204; the version it named stays. */
+  void removeAlias(HttpServerExchange exchange) {
+    repository.removeAlias(PathParams.name(exchange), PathParams.param(exchange, "alias"));
+    exchange.setStatusCode(204);
   }
 
   private static int versionOf(byte[] body) throws IOException {

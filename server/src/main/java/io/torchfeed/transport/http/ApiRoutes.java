@@ -50,7 +50,8 @@ final class ApiRoutes implements RouteContribution {
         .post("/v1/models/{name}/versions",
             ready(health, auth.require(blocking(new UploadHandler(repository, uploads, maxUploadBytes)))))
         .delete("/v1/models/{name}/versions/{v}", ready(health, auth.require(blocking(admin::delete))))
-        .put("/v1/models/{name}/aliases/{alias}", ready(health, auth.require(blocking(admin::alias))));
+        .put("/v1/models/{name}/aliases/{alias}", ready(health, auth.require(blocking(admin::alias))))
+        .delete("/v1/models/{name}/aliases/{alias}", ready(health, auth.require(blocking(admin::removeAlias))));
   }
 
   private static HttpHandler ready(HealthHandlers health, HttpHandler next) {

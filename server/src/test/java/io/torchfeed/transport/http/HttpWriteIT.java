@@ -103,6 +103,7 @@ class HttpWriteIT {
       assertEquals("Bearer realm=\"torchfeed\"", post.headers().firstValue("WWW-Authenticate").orElse(""));
       assertError(401, "UNAUTHORIZED", http.put("/v1/models/toynet/aliases/stable", "{\"version\":1}", headers));
       assertError(401, "UNAUTHORIZED", http.delete("/v1/models/toynet/versions/1", headers));
+      assertError(401, "UNAUTHORIZED", http.delete("/v1/models/toynet/aliases/stable", headers));
     }
     assertEquals(before, snapshot());
   }
@@ -197,6 +198,17 @@ class HttpWriteIT {
     assertTrue(Files.notExists(repo.resolve("aliased/1")));
     assertError(404, "NOT_FOUND", http.get("/v1/models/aliased/versions/1"));
     assertError(404, "NOT_FOUND", http.delete("/v1/models/aliased/versions/1", ADMIN));
+
+    HttpResponse<byte[]> removed = http.delete("/v1/models/aliased/aliases/stable", ADMIN);
+    assertStatus(204, removed);
+    assertEquals(0, removed.body().length);
+    assertError(404, "NOT_FOUND", http.get("/v1/models/aliased@stable/content"));
+    assertTrue(json(http.get("/v1/models/aliased")).path("aliases").isEmpty());
+    assertEquals(List.of(2), listed("aliased"), "the version the alias named stays");
+    assertError(404, "NOT_FOUND", http.delete("/v1/models/aliased/aliases/stable", ADMIN));
+    assertError(404, "NOT_FOUND", http.delete("/v1/models/resnet/aliases/stable", ADMIN));
+    assertError(400, "BAD_REQUEST", http.delete("/v1/models/aliased/aliases/.bad", ADMIN));
+    assertStatus(204, http.delete("/v1/models/aliased/versions/2", ADMIN));
   }
 
   @Test
