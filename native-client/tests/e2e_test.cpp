@@ -32,16 +32,9 @@ namespace {
 const std::string kCli = TORCHFEED_CLIENT_BIN;
 const std::string kState = TORCHFEED_SERVER_STATE;
 
-uint16_t server_port() {
-  std::string address = tf::testing::read_text(kState + "/address");
-  if (address.empty()) {
-    ADD_FAILURE() << "no " << kState << "/address: the server_start fixture "
-                  << "did not run or failed";
-    return 0;
-  }
-  return static_cast<uint16_t>(
-      std::stoi(address.substr(address.rfind(':') + 1)));
-}
+const tf::testing::ServerState kServer(kState);  // server_start
+
+uint16_t server_port() { return kServer.port(); }
 
 tf::Options quick() {
   tf::Options options;
@@ -473,14 +466,13 @@ TEST(Cli, FailuresAreOneLineAndExitOne) {
 // The simplest receiver there is, written as someone would without torchfeed:
 // read until the server closes, then torch::jit::load from a stringstream.
 TEST(RawPort, AClientThatReadsUntilCloseLoadsTheModel) {
-  std::string address = tf::testing::read_text(kState + "/raw_address");
-  ASSERT_FALSE(address.empty()) << "no " << kState << "/raw_address";
+  uint16_t raw_port = kServer.port("raw_address");
+  ASSERT_NE(raw_port, 0);
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(fd, 0);
   sockaddr_in to{};
   to.sin_family = AF_INET;
-  to.sin_port = htons(
-      static_cast<uint16_t>(std::stoi(address.substr(address.rfind(':') + 1))));
+  to.sin_port = htons(raw_port);
   to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)), 0);
   std::string bytes;

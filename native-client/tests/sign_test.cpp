@@ -28,20 +28,9 @@ const std::string kCli = TORCHFEED_CLIENT_BIN;
 const std::string kKeys = TORCHFEED_SIGN_KEYS;
 const std::string kFrames = TORCHFEED_FIXTURES "/protocol/";
 
-std::string state(const std::string& dir, const std::string& file) {
-  std::string text = tf::testing::read_text(dir + "/" + file);
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  if (text.empty()) ADD_FAILURE() << "no " << dir << "/" << file;
-  return text;
-}
+const tf::testing::ServerState kSigned(TORCHFEED_SIGN_STATE);
 
-uint16_t port_of(const std::string& dir) {
-  std::string address = state(dir, "address");
-  return static_cast<uint16_t>(
-      std::stoi(address.substr(address.rfind(':') + 1)));
-}
-
-uint16_t signed_port() { return port_of(TORCHFEED_SIGN_STATE); }
+uint16_t signed_port() { return kSigned.port(); }
 
 std::shared_ptr<const tf::TrustKey> key(const std::string& name) {
   return std::make_shared<const tf::TrustKey>(
@@ -245,7 +234,6 @@ class Lines final : public tf::WatchListener {
 }  // namespace
 
 TEST(Server, WatchSendsAFailedReceiptForABadSignatureAndKeepsThePreviousModel) {
-  const std::string dir = TORCHFEED_SIGN_STATE;
   auto tampering = std::make_shared<std::atomic<bool>>(false);
   Proxy::Rules rules;
   rules.tamper = [tampering](uint8_t type, proto::Bytes& payload) {
@@ -267,10 +255,10 @@ TEST(Server, WatchSendsAFailedReceiptForABadSignatureAndKeepsThePreviousModel) {
 
   *tampering = true;  // from now on every signature arrives altered
   std::string command = "curl -sS -o /dev/null -w '%{http_code}' -X POST -H "
-                        "'Authorization: Bearer " + state(dir, "token") +
+                        "'Authorization: Bearer " + kSigned.text("token") +
                         "' --data-binary @" +
                         tf::testing::model_file("toynet") + " 'http://" +
-                        state(dir, "http_address") +
+                        kSigned.text("http_address") +
                         "/v1/models/toynet/versions'";
   FILE* pipe = ::popen(command.c_str(), "r");
   char status[8] = {};

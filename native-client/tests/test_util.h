@@ -2,6 +2,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sha256.h"
@@ -47,6 +49,36 @@ inline std::string sha256_hex(const uint8_t* data, size_t n) {
 }
 
 // The names of test-fixtures/models/*, sorted.
+// What a server fixture of tests/server.sh left in its state directory:
+// address, http_address, raw_address (HOST:PORT), token, ...
+class ServerState {
+ public:
+  explicit ServerState(std::string dir) : dir_(std::move(dir)) {}
+
+  // The file's text without trailing newlines; a test failure when it is
+  // missing or empty (the fixture did not run, or failed).
+  std::string text(const std::string& file) const {
+    std::string text = read_text(dir_ + "/" + file);
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    if (text.empty()) {
+      ADD_FAILURE() << "no " << dir_ << "/" << file
+                    << ": the server fixture did not run or failed";
+    }
+    return text;
+  }
+
+  // The port of one of its HOST:PORT files; 0 without one.
+  uint16_t port(const std::string& file = "address") const {
+    std::string address = text(file);
+    if (address.empty()) return 0;
+    return static_cast<uint16_t>(
+        std::stoi(address.substr(address.rfind(':') + 1)));
+  }
+
+ private:
+  std::string dir_;
+};
+
 inline std::vector<std::string> fixture_models() {
   std::set<std::string> names;
   if (DIR* dir = ::opendir((kFixtures + "/models").c_str())) {

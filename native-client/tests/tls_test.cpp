@@ -27,21 +27,9 @@ const std::string kServerSh = TORCHFEED_SERVER_SH;
 const std::string kCli = TORCHFEED_CLIENT_BIN;
 constexpr milliseconds kPatience{60000};
 
-std::string state(const std::string& file) {
-  std::string text = tf::testing::read_text(kState + "/" + file);
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  if (text.empty()) {
-    ADD_FAILURE() << "no " << kState << "/" << file
-                  << ": the tls_server_start fixture did not run or failed";
-  }
-  return text;
-}
+const tf::testing::ServerState kServer(kState);  // tls_server_start
 
-uint16_t server_port() {
-  std::string address = state("address");
-  return static_cast<uint16_t>(
-      std::stoi(address.substr(address.rfind(':') + 1)));
-}
+uint16_t server_port() { return kServer.port(); }
 
 std::string server_arg() {
   return "127.0.0.1:" + std::to_string(server_port());
@@ -86,9 +74,9 @@ CliResult cli(const std::vector<std::string>& args, const std::string& tag) {
 uint32_t publish_toynet() {
   std::string command =
       "curl -sS --fail --cacert " + shell_word(pki("ca.pem")) +
-      " -X POST -H 'Authorization: Bearer " + state("token") +
+      " -X POST -H 'Authorization: Bearer " + kServer.text("token") +
       "' --data-binary @" + shell_word(tf::testing::model_file("toynet")) +
-      " 'https://" + state("http_address") + "/v1/models/toynet/versions'";
+      " 'https://" + kServer.text("http_address") + "/v1/models/toynet/versions'";
   FILE* pipe = ::popen(command.c_str(), "r");
   std::string body;
   char chunk[4096];

@@ -35,21 +35,9 @@ const std::string kServerSh = TORCHFEED_SERVER_SH;
 const std::string kCli = TORCHFEED_CLIENT_BIN;
 constexpr milliseconds kPatience{60000};
 
-std::string state(const std::string& file) {
-  std::string text = tf::testing::read_text(kState + "/" + file);
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  if (text.empty()) {
-    ADD_FAILURE() << "no " << kState << "/" << file
-                  << ": the watch_server_start fixture did not run or failed";
-  }
-  return text;
-}
+const tf::testing::ServerState kServer(kState);  // watch_server_start
 
-uint16_t server_port() {
-  std::string address = state("address");
-  return static_cast<uint16_t>(
-      std::stoi(address.substr(address.rfind(':') + 1)));
-}
+uint16_t server_port() { return kServer.port(); }
 
 std::string server_arg(uint16_t port = server_port()) {
   return "127.0.0.1:" + std::to_string(port);
@@ -72,7 +60,7 @@ struct HttpAnswer {
 // curl with these arguments (a shell word list) and the server's URL + path.
 HttpAnswer http(const std::string& args, const std::string& path) {
   std::string command = "curl -sS -w '\\n%{http_code}' " + args + " 'http://" +
-                        state("http_address") + path + "' 2>&1";
+                        kServer.text("http_address") + path + "' 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   std::string out;
   char chunk[4096];
@@ -90,7 +78,7 @@ HttpAnswer http(const std::string& args, const std::string& path) {
 }
 
 std::string bearer() {
-  return "-H 'Authorization: Bearer " + state("token") + "' ";
+  return "-H 'Authorization: Bearer " + kServer.text("token") + "' ";
 }
 
 // Uploads the fixture's model.pt as a new version of `name`: its manifest.
