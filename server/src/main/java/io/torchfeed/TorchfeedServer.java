@@ -83,7 +83,7 @@ public final class TorchfeedServer implements AutoCloseable {
     Optional<ServerTls> tls = config.tls().map(ServerTls::load);
     signer = config.signingKey().map(ManifestSigner::load);
     signer.ifPresent(s -> log.info("signing manifests with Ed25519 key {}", s.publicKey().keyIdHex()));
-    RepositoryScanner scanner = new RepositoryScanner(config.models(), log::warn);
+    RepositoryScanner scanner = new RepositoryScanner(config.models(), log::warn, config.limits().names());
     validator = new WorkerValidator(WorkerValidator.Settings.defaults()
         .withFileTimeout(config.validationTimeout()).withExtraJvmOptions(config.workerJvmOptions()));
     ManifestCache cache = new ManifestCache(config.cacheDir(), ManifestCache.identity());
@@ -91,7 +91,8 @@ public final class TorchfeedServer implements AutoCloseable {
     repository = new ModelRepository(config.models(),
         new RepositoryLoader(scanner, facts, new MeteredValidator(validator, metrics), cache, config.settle(),
             config.followSymlinks()), facts,
-        cache, new ModelRepository.Settings(config.keep(), config.allowShapeChange(), config.rescanInterval()));
+        cache, new ModelRepository.Settings(config.keep(), config.allowShapeChange(), config.rescanInterval(),
+            config.limits().names()));
     ModelCatalog catalog = repository.catalog();
     repository.addListener(event -> events.publish(event.toEvent()));
     metrics.rejectedFiles(() -> catalog.current().rejected().size());

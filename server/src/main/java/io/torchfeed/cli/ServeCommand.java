@@ -3,6 +3,7 @@ package io.torchfeed.cli;
 import io.torchfeed.TorchfeedServer;
 import io.torchfeed.config.ServerConfig;
 import io.torchfeed.model.ModelId;
+import io.torchfeed.model.NameLimit;
 import io.torchfeed.transport.tcp.RawHeader;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -84,6 +85,11 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Undelivered notices a TCP subscriber may have before it is dropped as too slow "
           + "(default: ${DEFAULT-VALUE}).")
   int maxQueuedNotices;
+
+  @Option(names = "--max-name-length", paramLabel = "N", defaultValue = "128",
+      description = "Longest model or alias name, 1 to 128; a longer one in a request is refused, a longer "
+          + "directory in the repository skipped (default: ${DEFAULT-VALUE}).")
+  int maxNameLength;
 
   @Option(names = "--validation-timeout", paramLabel = "DURATION", defaultValue = "2m",
       converter = DurationConverter.class,
@@ -204,7 +210,7 @@ public final class ServeCommand implements Callable<Integer> {
     ServerConfig.Limits limits;
     try {
       limits = new ServerConfig.Limits(maxConnections, maxHttpConnections, maxFrame, maxUpload, maxQueuedNotices,
-          idleTimeout, requestTimeout, writeTimeout);
+          idleTimeout, requestTimeout, writeTimeout, new NameLimit(maxNameLength));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

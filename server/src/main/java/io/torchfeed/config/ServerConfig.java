@@ -1,10 +1,12 @@
 package io.torchfeed.config;
 
 import io.torchfeed.model.ModelId;
+import io.torchfeed.model.NameLimit;
 import io.torchfeed.transport.tcp.RawHeader;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -80,8 +82,7 @@ public record ServerConfig(
   }
 
   /**
-   * Every limit a client can run into, each with a safe default ({@link #DEFAULTS}; README, Configuration). Model
-   * and alias names have a fixed limit, {@link ModelId#MAX_NAME_LENGTH}.
+   * Every limit a client can run into, each with a safe default ({@link #DEFAULTS}; README, Configuration).
    *
    * @param maxConnections      concurrent TCP protocol connections; the next one gets a fatal ERROR UNAVAILABLE
    * @param maxHttpConnections  concurrent HTTP connections, counted from their first request; a request on a
@@ -94,11 +95,14 @@ public record ServerConfig(
    * @param requestTimeout      a request that has started arriving must arrive whole within this (a TCP frame,
    *                            an HTTP request head), and an HTTP request body must not stall for longer
    * @param writeTimeout        a client that takes none of the bytes sent to it for this long is disconnected
+   * @param names               the longest model and alias names (at most {@link ModelId#MAX_NAME_LENGTH}); a
+   *                            longer one in a request is a BAD_REQUEST or 400, in the repository it is skipped
    */
   public record Limits(int maxConnections, int maxHttpConnections, int maxFrameBytes, long maxUploadBytes,
-      int maxQueuedNotices, Duration idleTimeout, Duration requestTimeout, Duration writeTimeout) {
+      int maxQueuedNotices, Duration idleTimeout, Duration requestTimeout, Duration writeTimeout,
+      NameLimit names) {
     public static final Limits DEFAULTS = new Limits(10_000, 10_000, 64 * 1024, 4L << 30, 1000,
-        Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofMinutes(2));
+        Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofMinutes(2), NameLimit.PROTOCOL);
 
     public Limits {
       positive("maxConnections", maxConnections);
@@ -109,46 +113,52 @@ public record ServerConfig(
       positive("idleTimeout", idleTimeout);
       positive("requestTimeout", requestTimeout);
       positive("writeTimeout", writeTimeout);
+      Objects.requireNonNull(names, "names");
     }
 
     public Limits withMaxConnections(int n) {
       return new Limits(n, maxHttpConnections, maxFrameBytes, maxUploadBytes, maxQueuedNotices, idleTimeout,
-          requestTimeout, writeTimeout);
+          requestTimeout, writeTimeout, names);
     }
 
     public Limits withMaxHttpConnections(int n) {
       return new Limits(maxConnections, n, maxFrameBytes, maxUploadBytes, maxQueuedNotices, idleTimeout,
-          requestTimeout, writeTimeout);
+          requestTimeout, writeTimeout, names);
     }
 
     public Limits withMaxFrameBytes(int n) {
       return new Limits(maxConnections, maxHttpConnections, n, maxUploadBytes, maxQueuedNotices, idleTimeout,
-          requestTimeout, writeTimeout);
+          requestTimeout, writeTimeout, names);
     }
 
     public Limits withMaxUploadBytes(long n) {
       return new Limits(maxConnections, maxHttpConnections, maxFrameBytes, n, maxQueuedNotices, idleTimeout,
-          requestTimeout, writeTimeout);
+          requestTimeout, writeTimeout, names);
     }
 
     public Limits withMaxQueuedNotices(int n) {
       return new Limits(maxConnections, maxHttpConnections, maxFrameBytes, maxUploadBytes, n, idleTimeout,
-          requestTimeout, writeTimeout);
+          requestTimeout, writeTimeout, names);
     }
 
     public Limits withIdleTimeout(Duration d) {
       return new Limits(maxConnections, maxHttpConnections, maxFrameBytes, maxUploadBytes, maxQueuedNotices, d,
-          requestTimeout, writeTimeout);
+          requestTimeout, writeTimeout, names);
     }
 
     public Limits withRequestTimeout(Duration d) {
       return new Limits(maxConnections, maxHttpConnections, maxFrameBytes, maxUploadBytes, maxQueuedNotices,
-          idleTimeout, d, writeTimeout);
+          idleTimeout, d, writeTimeout, names);
+    }
+
+    public Limits withNames(NameLimit n) {
+      return new Limits(maxConnections, maxHttpConnections, maxFrameBytes, maxUploadBytes, maxQueuedNotices,
+          idleTimeout, requestTimeout, writeTimeout, n);
     }
 
     public Limits withWriteTimeout(Duration d) {
       return new Limits(maxConnections, maxHttpConnections, maxFrameBytes, maxUploadBytes, maxQueuedNotices,
-          idleTimeout, requestTimeout, d);
+          idleTimeout, requestTimeout, d, names);
     }
 
     private static void positive(String name, long value) {

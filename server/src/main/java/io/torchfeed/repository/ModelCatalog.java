@@ -2,22 +2,34 @@ package io.torchfeed.repository;
 
 import io.torchfeed.model.ModelId;
 import io.torchfeed.model.ModelListing;
+import io.torchfeed.model.NameLimit;
 import java.util.HashSet;
 import java.util.Set;
 
 /**
  * The catalog the transports read: the current {@link Catalog}, swapped atomically when a scan finishes.
- * Versions that disappear from the new catalog have their pinned files retired (streams in flight finish).
+ * Versions that disappear from the new catalog have their pinned files retired (streams in flight finish). A
+ * name over the server's {@link NameLimit} is refused before it is looked up.
  */
 public final class ModelCatalog {
+  private final NameLimit names;
   private volatile Catalog current = Catalog.empty();
+
+  public ModelCatalog(NameLimit names) {
+    this.names = names;
+  }
+
+  /** The longest model and alias names requests may use. */
+  public NameLimit names() {
+    return names;
+  }
 
   public Catalog current() {
     return current;
   }
 
   public ServedModel resolve(ModelId id) {
-    return current.resolve(id);
+    return current.resolve(names.check(id));
   }
 
   public ModelListing listing() {

@@ -6,6 +6,7 @@ import io.torchfeed.model.ModelId;
 import io.torchfeed.model.ModelNotFoundException;
 import io.torchfeed.model.ModuleDiff;
 import io.torchfeed.model.ModuleInfo;
+import io.torchfeed.model.NameLimit;
 import io.torchfeed.model.ShapeChangeException;
 import io.torchfeed.model.TorchfeedException;
 import io.torchfeed.validation.ArchiveFacts;
@@ -50,8 +51,14 @@ public final class ModelRepository implements AutoCloseable {
    * @param keep              versions to keep on disk per model after a publish (0 = all)
    * @param allowShapeChange  accept new versions whose shape contract differs from the latest
    * @param rescanInterval    periodic rescan, the fallback for missed file-system events
+   * @param names             the longest model and alias names requests may use
    */
-  public record Settings(int keep, boolean allowShapeChange, Duration rescanInterval) {}
+  public record Settings(int keep, boolean allowShapeChange, Duration rescanInterval, NameLimit names) {
+    /** With the protocol's name length limit. */
+    public Settings(int keep, boolean allowShapeChange, Duration rescanInterval) {
+      this(keep, allowShapeChange, rescanInterval, NameLimit.PROTOCOL);
+    }
+  }
 
   private final Path root;
   private final RepositoryLoader loader;
@@ -59,7 +66,7 @@ public final class ModelRepository implements AutoCloseable {
   private final ManifestCache cache;
   private final Settings settings;
   private final AliasStore aliases;
-  private final ModelCatalog catalog = new ModelCatalog();
+  private final ModelCatalog catalog;
   private final List<Consumer<CatalogEvent>> listeners = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "torchfeed-repository");
@@ -76,6 +83,7 @@ public final class ModelRepository implements AutoCloseable {
     this.archiveFacts = archiveFacts;
     this.cache = cache;
     this.settings = settings;
+    this.catalog = new ModelCatalog(settings.names());
     this.aliases = new AliasStore(this.root, log::warn);
   }
 
@@ -142,7 +150,7 @@ public final class ModelRepository implements AutoCloseable {
    * The upload file is consumed (moved) on success and left for the caller to delete on failure.
    */
   public Manifest publish(String name, Path upload, boolean allowShapeChange) {
-    new ModelId(name, ModelId.LATEST);
+    settings.names().check(new ModelId(name, ModelId.LATEST));
     return call(() -> {
       ModuleInfo module = loader.validateCandidate(upload);
       Optional<ServedModel> latest = catalog.current().latest(name);
@@ -212,6 +220,7 @@ public final class ModelRepository implements AutoCloseable {
 
   /** Removes a version from disk and from the catalog; refused while an alias points at it. */
   public void delete(ModelId id) {
+    settings.names().check(id);
     call(() -> {
       Path dir = root.resolve(id.name()).resolve(String.valueOf(id.version()));
       if (id.version() <= 0 || !Files.isDirectory(dir)) {
@@ -226,7 +235,7 @@ public final class ModelRepository implements AutoCloseable {
 
   /** Points {@code alias} of {@code name} at a served version. */
   public void setAlias(String name, String alias, int version) {
-    ModelId checked = new ModelId(name, ModelId.LATEST, alias);
+    ModelId checked = settings.names().check(new ModelId(name, ModelId.LATEST, alias));
     call(() -> {
       catalog.current().resolve(new ModelId(checked.name(), version));
       Map<String, Integer> map = new HashMap<>(aliases.read(name));
@@ -239,7 +248,7 @@ public final class ModelRepository implements AutoCloseable {
 
   /** Removes {@code alias} of {@code name}; the version it named stays. */
   public void removeAlias(String name, String alias) {
-    ModelId checked = new ModelId(name, ModelId.LATEST, alias);
+    ModelId checked = settings.names().check(new ModelId(name, ModelId.LATEST, alias));
     call(() -> {
       Map<String, Integer> map = new HashMap<>(aliases.read(checked.name()));
       if (map.remove(alias) == null) {

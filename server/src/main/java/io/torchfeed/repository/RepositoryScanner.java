@@ -1,6 +1,7 @@
 package io.torchfeed.repository;
 
 import io.torchfeed.model.ModelId;
+import io.torchfeed.model.NameLimit;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -16,8 +17,8 @@ import java.util.regex.Pattern;
 /**
  * Lists the model files of a repository in Triton's layout: {@code <repo>/<name>/<version>/model.pt}, the version
  * a positive integer directory. Other files ({@code config.pbtxt}, labels, ...) are ignored; a directory whose
- * name is not a valid model name, and a version directory that is not a positive integer, are skipped with a
- * warning. A {@code model.pt} that is not a regular file is returned as well, so validation can reject it with a
+ * name is not a valid model name (or is longer than the server's {@link NameLimit}), and a version directory that
+ * is not a positive integer, are skipped with a warning. A {@code model.pt} that is not a regular file is returned as well, so validation can reject it with a
  * reason instead of it silently disappearing.
  */
 public final class RepositoryScanner {
@@ -26,10 +27,16 @@ public final class RepositoryScanner {
 
   private final Path root;
   private final Consumer<String> warnings;
+  private final NameLimit names;
 
   public RepositoryScanner(Path root, Consumer<String> warnings) {
+    this(root, warnings, NameLimit.PROTOCOL);
+  }
+
+  public RepositoryScanner(Path root, Consumer<String> warnings, NameLimit names) {
     this.root = root.toAbsolutePath().normalize();
     this.warnings = warnings;
+    this.names = names;
   }
 
   public Path root() {
@@ -49,6 +56,11 @@ public final class RepositoryScanner {
       }
       if (!ModelId.isValidName(name)) {
         warnings.accept("skipping '" + name + "': not a valid model name ([A-Za-z0-9][A-Za-z0-9._-]{0,127})");
+        continue;
+      }
+      if (!names.allows(name)) {
+        warnings.accept("skipping '" + name + "': " + name.length() + " characters, longer than --max-name-length "
+            + names.max());
         continue;
       }
       for (Path versionDir : children(modelDir)) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.torchfeed.config.ServerConfig;
+import io.torchfeed.model.NameLimit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,12 +59,21 @@ class ConfigDefaultsTest {
   @Test
   void everyLimitCanBeSetFromTheFileTheEnvironmentOrTheCommandLine() throws IOException {
     Path file = Files.writeString(dir.resolve("limits.properties"),
-        "max-http-connections=7\nrequest-timeout=3s\nmax-queued-notices=9\n");
+        "max-http-connections=7\nrequest-timeout=3s\nmax-queued-notices=9\nmax-name-length=40\n");
     ServerConfig.Limits limits = parse(Map.of("TORCHFEED_WRITE_TIMEOUT", "4s", "TORCHFEED_MAX_UPLOAD", "1MiB"),
         "--config", file.toString(), "--max-frame", "1024", "--max-connections", "3", "--idle-timeout", "2s")
         .limits();
     assertEquals(new ServerConfig.Limits(3, 7, 1024, 1L << 20, 9, Duration.ofSeconds(2), Duration.ofSeconds(3),
-        Duration.ofSeconds(4)), limits);
+        Duration.ofSeconds(4), new NameLimit(40)), limits);
+  }
+
+  @Test
+  void aNameLengthLimitOutsideOneTo128IsRefused() {
+    for (String n : new String[] {"0", "129"}) {
+      CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class,
+          () -> parse(Map.of(), "--max-name-length", n), n);
+      assertEquals("the name length limit must be 1 to 128, not " + n, e.getMessage());
+    }
   }
 
   @Test

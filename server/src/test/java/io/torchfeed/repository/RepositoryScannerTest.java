@@ -3,6 +3,7 @@ package io.torchfeed.repository;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.torchfeed.model.NameLimit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,5 +46,17 @@ class RepositoryScannerTest {
     assertTrue(warnings.stream().anyMatch(w -> w.contains("'bad name'")), warnings.toString());
     assertTrue(warnings.stream().anyMatch(w -> w.contains("toynet/latest")), warnings.toString());
     assertTrue(warnings.stream().anyMatch(w -> w.contains("toynet/0")), warnings.toString());
+  }
+
+  @Test
+  void aModelNameLongerThanTheConfiguredLimitIsSkippedWithAWarning() throws IOException {
+    touch("eightchr/1/model.pt");
+    touch("ninechars/1/model.pt");
+    List<String> warnings = new ArrayList<>();
+
+    List<ModelFile> files = new RepositoryScanner(repo, warnings::add, new NameLimit(8)).scan();
+
+    assertEquals(List.of("eightchr:1"), files.stream().map(f -> f.id().toString()).toList());
+    assertEquals(List.of("skipping 'ninechars': 9 characters, longer than --max-name-length 8"), warnings);
   }
 }

@@ -1,6 +1,7 @@
 package io.torchfeed.transport.http;
 
 import io.torchfeed.metrics.Metrics;
+import io.torchfeed.model.NameLimit;
 import io.torchfeed.repository.ModelRepository;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.BlockingHandler;
@@ -9,7 +10,7 @@ import java.time.Duration;
 
 /**
  * The endpoints of docs/http.md that this package owns, each composed of small handlers: {@code ready} (503
- * until the first scan is done), {@code admin} (the bearer token) and {@code blocking} (a worker thread, with its
+ * until the first scan is done, 400 for a name over the server's limit), {@code admin} (the bearer token) and {@code blocking} (a worker thread, with its
  * own {@link ErrorHandler} because an exception there never comes back to the router, and the request timeout
  * as the longest a request body may stall: the client is then disconnected and its upload deleted).
  */
@@ -54,9 +55,12 @@ final class ApiRoutes implements RouteContribution {
         .delete("/v1/models/{name}/aliases/{alias}", ready(health, auth.require(blocking(admin::removeAlias))));
   }
 
-  private static HttpHandler ready(HealthHandlers health, HttpHandler next) {
+  /** 503 until the first scan is done; then 400 for a name in the path over the server's limit. */
+  private HttpHandler ready(HealthHandlers health, HttpHandler next) {
+    NameLimit names = repository.catalog().names();
     return exchange -> {
       health.requireReady();
+      PathParams.requireWithin(names, exchange);
       next.handleRequest(exchange);
     };
   }

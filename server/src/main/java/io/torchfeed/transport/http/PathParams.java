@@ -2,9 +2,11 @@ package io.torchfeed.transport.http;
 
 import io.torchfeed.model.InvalidRequestException;
 import io.torchfeed.model.ModelId;
+import io.torchfeed.model.NameLimit;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.PathTemplateMatch;
 import java.util.Deque;
+import java.util.Map;
 
 /**
  * Reads the model references of docs/http.md from a request: {@code {name}}, {@code {name}@{alias}}, and a
@@ -17,6 +19,24 @@ final class PathParams {
   /** The {@code {name}} of the route, which must be a plain model name. */
   static String name(HttpServerExchange exchange) {
     return new ModelId(param(exchange, "name"), ModelId.LATEST).name();
+  }
+
+  /**
+   * Refuses (400) a model or alias name of the route, {@code {name}}, {@code {name}@{alias}}, {@code {alias}} or
+   * {@code {v}} = {@code @alias}, that is longer than the server's limit.
+   */
+  static void requireWithin(NameLimit names, HttpServerExchange exchange) {
+    Map<String, String> params = exchange.getAttachment(PathTemplateMatch.ATTACHMENT_KEY).getParameters();
+    if (!params.containsKey("name")) {
+      return;
+    }
+    ModelId named = names.check(nameOrAlias(exchange));
+    if (params.containsKey("alias")) {
+      names.check(new ModelId(named.name(), ModelId.LATEST, param(exchange, "alias")));
+    }
+    if (params.containsKey("v")) {
+      names.check(version(named.name(), param(exchange, "v")));
+    }
   }
 
   /** {@code {name}} and {@code {v}}. */

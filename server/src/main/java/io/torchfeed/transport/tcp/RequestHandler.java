@@ -64,11 +64,12 @@ final class RequestHandler {
     }
     if (request instanceof SubscribeRequest s) {
       List<String> names = s.subscription();
+      names.forEach(name -> catalog.names().check("model name", name));
       client.subscribe(names);
       return new Reply.Frame(new Subscribed(names), false);
     }
     if (request instanceof LoadReceipt r) {
-      r.id();
+      catalog.names().check(r.id());
       events.publish(client.record(r, Instant.now()));
       return new Reply.Frame(new ReceiptOk(), false);
     }

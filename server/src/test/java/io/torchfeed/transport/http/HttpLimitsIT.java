@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.torchfeed.config.ServerConfig;
 import io.torchfeed.model.ModelId;
+import io.torchfeed.model.NameLimit;
 import io.torchfeed.repository.PinnedFile;
 import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.HttpApi;
@@ -170,6 +171,33 @@ class HttpLimitsIT {
       assertEquals(204, http.delete("/v1/models/" + "u".repeat(128) + "/versions/1", ADMIN).statusCode());
       assertNoUploadsLeft();
     }
+  }
+
+  @Test
+  void aConfiguredNameLengthRefusesLongerNamesWith400AndSkipsLongerModelsInTheRepository() throws Exception {
+    SortedMap<String, String> before = snapshot();
+    try (TestServer server = server(TestServer.limits().withNames(new NameLimit(8)))) {
+      HttpApi http = new HttpApi(server);
+      List<String> listed = new ArrayList<>();
+      HttpApi.json(http.get("/v1/models")).path("models").forEach(m -> listed.add(m.path("name").asText()));
+      assertEquals(List.of("big", "toynet"), listed, "the 128-character model is skipped by the scan");
+
+      for (var response : List.of(http.get("/v1/models/" + LONGEST_NAME),
+          http.get("/v1/models/" + LONGEST_NAME + "/versions/1/content"),
+          http.get("/v1/models/toynet@ninechars/content"),
+          http.get("/v1/models/toynet/versions/@ninechars"),
+          http.upload("/v1/models/ninechars/versions", Fixtures.model("toynet"), ADMIN),
+          http.put("/v1/models/toynet/aliases/ninechars", "{\"version\": 1}", ADMIN),
+          http.delete("/v1/models/toynet/aliases/ninechars", ADMIN))) {
+        assertEquals(400, response.statusCode(), HttpApi.describe(response));
+        String message = HttpApi.json(response).path("message").asText();
+        assertTrue(message.contains(" characters, at most 8 are allowed on this server") && !message.contains("\n"),
+            message);
+      }
+      assertEquals(toynetSize, http.get("/v1/models/toynet/content").body().length);
+      assertNoUploadsLeft();
+    }
+    assertEquals(before, snapshot(), "nothing was written");
   }
 
   @Test

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.torchfeed.config.ServerConfig;
 import io.torchfeed.event.Event;
 import io.torchfeed.model.ModelId;
+import io.torchfeed.model.NameLimit;
 import io.torchfeed.protocol.ErrorCode;
 import io.torchfeed.protocol.ErrorMessage;
 import io.torchfeed.protocol.FetchHeader;
@@ -145,6 +146,29 @@ class TcpLimitsIT {
       assertTrue(aliasTooLong.message().startsWith("invalid alias"), aliasTooLong.message());
       wire.send(new ManifestRequest(LONGEST_NAME + "@" + "a".repeat(128), 0));
       assertNotFatal(ErrorCode.NOT_FOUND, wire.readMessage());
+    }
+  }
+
+  @Test
+  void aConfiguredNameLengthRefusesLongerNamesInEveryRequestAndSkipsLongerModelsInTheRepository() throws Exception {
+    try (TestServer server = server(TestServer.limits().withNames(new NameLimit(8)));
+        WireClient wire = new WireClient(server.address()).hello()) {
+      wire.send(new ListRequest());
+      List<String> listed = assertInstanceOf(ListResult.class, wire.readMessage()).listing().models().stream()
+          .map(m -> m.name()).toList();
+      assertEquals(List.of("big"), listed, "the 128-character model is skipped by the scan");
+
+      for (Message request : List.of(new ManifestRequest(LONGEST_NAME, 0), new FetchRequest(LONGEST_NAME, 0, 0, 0),
+          new ManifestRequest("big@ninechars", 0), new SubscribeRequest(List.of("ninechars")))) {
+        wire.send(request);
+        ErrorMessage refused = assertNotFatal(ErrorCode.BAD_REQUEST, wire.readMessage());
+        assertTrue(refused.message().contains(" characters, at most 8 are allowed on this server")
+            && !refused.message().contains("\n"), request + ": " + refused.message());
+      }
+      wire.send(new ManifestRequest("big", 0));
+      assertEquals("big", assertInstanceOf(ManifestResult.class, wire.readMessage()).manifest().name());
+      wire.send(new SubscribeRequest(List.of("eightchr")));
+      assertInstanceOf(Subscribed.class, wire.readMessage());
     }
   }
 
