@@ -1,5 +1,6 @@
 #include "channel.h"
 
+#include <optional>
 #include <utility>
 
 #include "torchfeed/client.h"
@@ -12,6 +13,11 @@ bool is(const protocol::Frame& frame, protocol::FrameType type) {
   return frame.type == static_cast<uint8_t>(type);
 }
 
+// The first byte of a TLS record: an alert, a handshake. No frame type of
+// docs/protocol.md starts with either.
+constexpr uint8_t kTlsAlert = 0x15;
+constexpr uint8_t kTlsHandshake = 0x16;
+
 std::string text(const protocol::Bytes& payload) {
   return std::string(payload.begin(), payload.end());
 }
@@ -21,21 +27,13 @@ std::string text(const protocol::Bytes& payload) {
 protocol::Hello handshake(Connection& c, uint16_t version) {
   c.write_all(protocol::encode_hello({version, kSoftware, kLibTorchVersion}));
   // A TLS server answers a plaintext HELLO with an alert record and closes.
-  auto refuse_tls = [&c] {
-    if (c.answered_with_tls()) {
-      throw TlsError("the server at " + c.peer() +
-                     " answered with TLS: connect with --tls-ca "
-                     "(TlsOptions::ca_file)");
-    }
-  };
-  protocol::Frame frame;
-  try {
-    frame = c.read_frame(protocol::kMaxResponsePayload);
-  } catch (const Error&) {
-    refuse_tls();
-    throw;
+  std::optional<uint8_t> first = c.peek_byte();
+  if (first && (*first == kTlsAlert || *first == kTlsHandshake)) {
+    throw TlsError("the server at " + c.peer() +
+                   " answered with TLS: connect with --tls-ca "
+                   "(TlsOptions::ca_file)");
   }
-  refuse_tls();
+  protocol::Frame frame = c.read_frame(protocol::kMaxResponsePayload);
   if (is(frame, protocol::FrameType::kError)) {
     throw_remote(protocol::decode_error(frame.payload));
   }

@@ -251,12 +251,20 @@ size_t Connection::read_some(uint8_t* out, size_t max) {
     if (r.bytes == 0) tls_failed(r, "reading");
     return r.bytes;
   }
+  return recv_some(out, max, 0);
+}
+
+std::optional<uint8_t> Connection::peek_byte() {
+  if (tls_) return std::nullopt;
+  uint8_t byte = 0;
+  recv_some(&byte, 1, MSG_PEEK);
+  return byte;
+}
+
+size_t Connection::recv_some(uint8_t* out, size_t max, int flags) {
   for (;;) {
-    ssize_t n = ::recv(fd_, out, max, 0);
-    if (n > 0) {
-      if (first_byte_ < 0) first_byte_ = out[0];
-      return static_cast<size_t>(n);
-    }
+    ssize_t n = ::recv(fd_, out, max, flags);
+    if (n > 0) return static_cast<size_t>(n);
     int err = errno;
     check_cancelled();
     if (n == 0) {

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "tls.h"
@@ -41,12 +42,11 @@ class Connection {
   // One frame; ProtocolError when its length is over max_payload.
   protocol::Frame read_frame(uint32_t max_payload);
 
+  // Plaintext: waits for the next byte like a read and returns it without
+  // consuming it; nullopt at once with TLS.
+  std::optional<uint8_t> peek_byte();
+
   const std::string& peer() const { return peer_; }
-  // Plaintext only: true when the first byte the server sent starts a TLS
-  // record (an alert or a handshake), that is, the port speaks TLS.
-  bool answered_with_tls() const {
-    return first_byte_ == kTlsAlert || first_byte_ == kTlsHandshake;
-  }
 
  private:
   // Throws CancelledError when the failure was cancel()'s doing.
@@ -56,11 +56,11 @@ class Connection {
   [[noreturn]] void tls_failed(const TlsSession::Result& result,
                                const std::string& doing);
 
-  static constexpr int kTlsAlert = 0x15;
-  static constexpr int kTlsHandshake = 0x16;
+  // Plaintext recv() of at least one byte with `flags`; ConnectionError as
+  // read_some.
+  size_t recv_some(uint8_t* out, size_t max, int flags);
 
   int fd_ = -1;
-  int first_byte_ = -1;  // plaintext: the first byte received, -1 before
   std::string peer_;
   std::chrono::milliseconds read_timeout_;
   std::shared_ptr<Cancellation> cancellation_;

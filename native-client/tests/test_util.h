@@ -48,7 +48,6 @@ inline std::string sha256_hex(const uint8_t* data, size_t n) {
   return protocol::to_hex(hash.digest());
 }
 
-// The names of test-fixtures/models/*, sorted.
 // What a server fixture of tests/server.sh left in its state directory:
 // address, http_address, raw_address (HOST:PORT), token, ...
 class ServerState {
@@ -79,6 +78,7 @@ class ServerState {
   std::string dir_;
 };
 
+// The names of test-fixtures/models/*, sorted.
 inline std::vector<std::string> fixture_models() {
   std::set<std::string> names;
   if (DIR* dir = ::opendir((kFixtures + "/models").c_str())) {

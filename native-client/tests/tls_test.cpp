@@ -214,8 +214,10 @@ TEST(TlsCli, ANameMismatchIsRefusedInOneLine) {
 }
 
 TEST(TlsCli, APlaintextClientOnTheTlsPortFailsInOneLine) {
+  // A read timeout longer than cli()'s `timeout 120`: a client that waited
+  // for it instead of reading the alert would be killed and fail below.
   CliResult run = cli(
-      {"list", "--server", server_arg(), "--read-timeout", "30"}, "plaintext");
+      {"list", "--server", server_arg(), "--read-timeout", "300"}, "plaintext");
   EXPECT_EQ(run.exit, 1);
   EXPECT_EQ(run.err.rfind("torchfeed-client: ", 0), 0u) << run.err;
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;

@@ -2,6 +2,7 @@ package io.torchfeed.cli;
 
 import io.torchfeed.TorchfeedServer;
 import io.torchfeed.config.ServerConfig;
+import io.torchfeed.model.InvalidRequestException;
 import io.torchfeed.model.ModelId;
 import io.torchfeed.model.NameLimit;
 import io.torchfeed.transport.tcp.RawHeader;
@@ -213,6 +214,13 @@ public final class ServeCommand implements Callable<Integer> {
           idleTimeout, requestTimeout, writeTimeout, new NameLimit(maxNameLength));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (raw.isPresent()) {
+      try {
+        limits.names().check(raw.get().model());
+      } catch (InvalidRequestException e) {
+        throw new ParameterException(spec.commandLine(), "--raw-model: " + e.getMessage() + " (--max-name-length)");
+      }
     }
     return new ServerConfig(models, bind, port, raw, limits, validationTimeout,
         cacheDir != null ? cacheDir : ServerConfig.defaultCacheDir(), workerJvmOptions, settle, rescanInterval, keep,

@@ -246,9 +246,12 @@ public final class ModelRepository implements AutoCloseable {
     });
   }
 
-  /** Removes {@code alias} of {@code name}; the version it named stays. */
+  /**
+   * Removes {@code alias} of {@code name}; the version it named stays. Not subject to the name length limit, so an
+   * alias made before the limit was lowered can still be removed.
+   */
   public void removeAlias(String name, String alias) {
-    ModelId checked = settings.names().check(new ModelId(name, ModelId.LATEST, alias));
+    ModelId checked = new ModelId(name, ModelId.LATEST, alias);
     call(() -> {
       Map<String, Integer> map = new HashMap<>(aliases.read(checked.name()));
       if (map.remove(alias) == null) {
@@ -269,7 +272,7 @@ public final class ModelRepository implements AutoCloseable {
     });
     if (!pointing.isEmpty()) {
       throw new ConflictException(name + ":" + version + " is the target of alias " + String.join(", ", pointing)
-          + "; point the alias elsewhere first");
+          + "; point the alias elsewhere or remove it first");
     }
   }
 

@@ -68,6 +68,16 @@ class ConfigDefaultsTest {
   }
 
   @Test
+  void aRawModelNameOverTheNameLengthLimitIsRefusedAtStart() {
+    CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class,
+        () -> parse(Map.of(), "--max-name-length", "8", "--raw-port", "0", "--raw-model", "ninechars"));
+    assertEquals("--raw-model: invalid model name 'ninechars': 9 characters, at most 8 are allowed on this server "
+        + "(--max-name-length)", e.getMessage());
+    assertEquals("eightchr", parse(Map.of(), "--max-name-length", "8", "--raw-port", "0", "--raw-model", "eightchr")
+        .raw().orElseThrow().model().name());
+  }
+
+  @Test
   void aNameLengthLimitOutsideOneTo128IsRefused() {
     for (String n : new String[] {"0", "129"}) {
       CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class,

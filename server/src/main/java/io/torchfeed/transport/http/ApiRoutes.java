@@ -52,15 +52,26 @@ final class ApiRoutes implements RouteContribution {
             ready(health, auth.require(blocking(new UploadHandler(repository, uploads, maxUploadBytes)))))
         .delete("/v1/models/{name}/versions/{v}", ready(health, auth.require(blocking(admin::delete))))
         .put("/v1/models/{name}/aliases/{alias}", ready(health, auth.require(blocking(admin::alias))))
-        .delete("/v1/models/{name}/aliases/{alias}", ready(health, auth.require(blocking(admin::removeAlias))));
+        .delete("/v1/models/{name}/aliases/{alias}",
+            readyAnyLength(health, auth.require(blocking(admin::removeAlias))));
   }
 
   /** 503 until the first scan is done; then 400 for a name in the path over the server's limit. */
   private HttpHandler ready(HealthHandlers health, HttpHandler next) {
     NameLimit names = repository.catalog().names();
+    return readyAnyLength(health, exchange -> {
+      PathParams.requireWithin(names, exchange);
+      next.handleRequest(exchange);
+    });
+  }
+
+  /**
+   * 503 until the first scan is done, names of any length: removing an alias left from before a lower
+   * {@code --max-name-length} must stay possible (it still pins its version).
+   */
+  private static HttpHandler readyAnyLength(HealthHandlers health, HttpHandler next) {
     return exchange -> {
       health.requireReady();
-      PathParams.requireWithin(names, exchange);
       next.handleRequest(exchange);
     };
   }

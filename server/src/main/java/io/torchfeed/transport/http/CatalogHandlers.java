@@ -46,8 +46,9 @@ final class CatalogHandlers {
     }
     String to = PathParams.query(exchange, "to");
     Catalog snapshot = catalog.current();
-    Manifest a = snapshot.resolve(PathParams.version(name, from)).manifest();
-    Manifest b = snapshot.resolve(PathParams.version(name, to == null ? "latest" : to)).manifest();
+    Manifest a = snapshot.resolve(catalog.names().check(PathParams.version(name, from))).manifest();
+    Manifest b = snapshot.resolve(catalog.names().check(PathParams.version(name, to == null ? "latest" : to)))
+        .manifest();
     List<ModuleDiff.Difference> differences = ModuleDiff.between(a.module(), b.module());
     Responses.json(exchange, 200, new Documents.Diff(a.version(), b.version(), differences.isEmpty(), differences));
   }

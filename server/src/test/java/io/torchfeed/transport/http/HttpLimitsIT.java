@@ -187,8 +187,8 @@ class HttpLimitsIT {
           http.get("/v1/models/toynet@ninechars/content"),
           http.get("/v1/models/toynet/versions/@ninechars"),
           http.upload("/v1/models/ninechars/versions", Fixtures.model("toynet"), ADMIN),
-          http.put("/v1/models/toynet/aliases/ninechars", "{\"version\": 1}", ADMIN),
-          http.delete("/v1/models/toynet/aliases/ninechars", ADMIN))) {
+          http.get("/v1/models/toynet/diff?from=@ninechars&to=1"),
+          http.put("/v1/models/toynet/aliases/ninechars", "{\"version\": 1}", ADMIN))) {
         assertEquals(400, response.statusCode(), HttpApi.describe(response));
         String message = HttpApi.json(response).path("message").asText();
         assertTrue(message.contains(" characters, at most 8 are allowed on this server") && !message.contains("\n"),
@@ -198,6 +198,25 @@ class HttpLimitsIT {
       assertNoUploadsLeft();
     }
     assertEquals(before, snapshot(), "nothing was written");
+  }
+
+  @Test
+  void anAliasLongerThanALoweredNameLengthCanStillBeRemovedAndNoLongerPinsItsVersion() throws Exception {
+    try (TestServer server = server(TestServer.limits())) {
+      assertEquals(200, new HttpApi(server).put("/v1/models/toynet/aliases/ninechars", "{\"version\": 1}", ADMIN)
+          .statusCode());
+    }
+    try (TestServer server = server(TestServer.limits().withNames(new NameLimit(8)))) {
+      HttpApi http = new HttpApi(server);
+      assertEquals(400, http.get("/v1/models/toynet@ninechars/content").statusCode(), "not usable");
+      var pinned = http.delete("/v1/models/toynet/versions/1", ADMIN);
+      assertEquals(409, pinned.statusCode(), HttpApi.describe(pinned));
+      assertTrue(HttpApi.json(pinned).path("message").asText().endsWith("point the alias elsewhere or remove it "
+          + "first"), HttpApi.describe(pinned));
+      var removed = http.delete("/v1/models/toynet/aliases/ninechars", ADMIN);
+      assertEquals(204, removed.statusCode(), HttpApi.describe(removed));
+      assertTrue(HttpApi.json(http.get("/v1/models/toynet")).path("aliases").isEmpty());
+    }
   }
 
   @Test
