@@ -3,6 +3,8 @@ package io.torchfeed.transport.http;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HttpString;
+import java.io.IOException;
+import java.io.InputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.IoUtils;
@@ -11,7 +13,8 @@ import org.xnio.IoUtils;
  * Sends what {@link ErrorMapper} makes of an exception thrown by the handler it wraps. It wraps the router, and
  * again every handler that runs on a worker thread (an exception there never comes back to the router). A
  * response that has already started cannot become an error: its connection is closed instead. An unread request
- * body is drained after the answer up to {@link #DRAIN_LIMIT} (then the connection closes).
+ * body is drained up to {@link #DRAIN_LIMIT} (then the connection closes): after the answer when no handler
+ * started reading it, before the answer when a blocking handler stopped part-way.
  */
 final class ErrorHandler implements HttpHandler {
   private static final Logger log = LoggerFactory.getLogger(ErrorHandler.class);
@@ -45,13 +48,40 @@ final class ErrorHandler implements HttpHandler {
         // A body refused unread (a wrong token on an upload): Undertow reads and discards it after the answer,
         // so a client still sending sees the answer rather than a reset; past DRAIN_LIMIT it closes instead.
         exchange.setMaxEntitySize(DRAIN_LIMIT);
-      } else {
-        // an upload stopped mid-way (over --max-upload): close after the answer rather than read the rest
+      } else if (!drainedBeforeTheAnswer(exchange)) {
+        // an upload stopped mid-way with more than DRAIN_LIMIT to come (over --max-upload, say), or a body that
+        // stalls or breaks off: close after the answer rather than read the rest
         exchange.setPersistent(false);
       }
     }
     exchange.getResponseHeaders().clear();
     mapped.headers().forEach((name, value) -> exchange.getResponseHeaders().put(new HttpString(name), value));
     Responses.json(exchange, mapped.status(), mapped.body());
+  }
+
+  /**
+   * A handler on a worker thread that stopped reading a body part-way (an upload that failed to be written: the
+   * disk full): reads and discards the rest, up to {@link #DRAIN_LIMIT}, before the answer is sent. Closing with
+   * unread bytes would make the kernel reset the connection, and a client still sending could lose the answer.
+   * True when the body was read to its end.
+   */
+  private static boolean drainedBeforeTheAnswer(HttpServerExchange exchange) {
+    if (exchange.isInIoThread() || !exchange.isBlocking()) {
+      return false;
+    }
+    byte[] discard = new byte[64 * 1024];
+    long left = DRAIN_LIMIT;
+    try {
+      InputStream body = exchange.getInputStream();
+      for (int n; (n = body.read(discard, 0, (int) Math.min(discard.length, left + 1))) >= 0; ) {
+        left -= n;
+        if (left < 0) {
+          return false;
+        }
+      }
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 }
