@@ -3,15 +3,21 @@ package io.torchfeed.support;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
-/** Every directory and file under a repository, files with their size and sha256, to compare before and after. */
+/**
+ * Every directory and file under a repository, files with their size and sha256, to compare before and after. The
+ * server may be changing the tree while it is read (a partial upload deleted, a temporary file renamed): an entry
+ * that vanishes between being listed and being read is simply left out, as if listed a moment later.
+ */
 public final class RepositorySnapshot {
   private RepositorySnapshot() {}
 
@@ -24,12 +30,28 @@ public final class RepositorySnapshot {
         if (relative.isEmpty() || relative.equals(exclude) || relative.startsWith(exclude + "/")) {
           continue;
         }
-        entries.put(relative, Files.isDirectory(path) ? "dir" : Files.size(path) + " " + sha256(path));
+        describe(path).ifPresent(entry -> entries.put(relative, entry));
       }
+    } catch (NoSuchFileException e) {
+      return entries; // the root itself went away: nothing under it
+    } catch (UncheckedIOException e) {
+      if (!(e.getCause() instanceof NoSuchFileException)) {
+        throw e;
+      }
+      return of(root, exclude); // a directory vanished mid-walk: walk again over what is there now
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return entries;
+  }
+
+  /** {@code "dir"} or {@code "<size> <sha256>"}; empty when the entry no longer exists. */
+  private static Optional<String> describe(Path path) throws IOException {
+    try {
+      return Optional.of(Files.isDirectory(path) ? "dir" : Files.size(path) + " " + sha256(path));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
   }
 
   /** The files (not directories) directly in {@code dir}; empty if it does not exist. */
