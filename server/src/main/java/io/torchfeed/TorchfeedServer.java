@@ -37,8 +37,8 @@ import org.xnio.Xnio;
 import org.xnio.XnioWorker;
 
 /**
- * The running server, wired from a {@link ServerConfig}: opens the HTTP API (which answers 503 but for its health
- * endpoints until the repository is ready), scans and validates the repository, then opens the TCP protocol port
+ * The running server, wired from a {@link ServerConfig}: opens the HTTP API (whose {@code /readyz} and model
+ * routes answer 503 until the repository is ready), scans and validates the repository, then opens the TCP protocol port
  * and, if configured, the raw port. Every answer about models reflects a validated repository.
  *
  * <p>Catalog changes after the first scan go to {@link #events()}, as do the load receipts TCP clients send; TCP
