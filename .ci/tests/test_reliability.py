@@ -118,7 +118,8 @@ class ReliabilityTest(unittest.TestCase):
             paths.append(self.write("native-client/build/ctest-junit.xml",
                                     junit_xml([("codec", "codec.Frames.Decode", ctest)])))
         if fuzz_exit is not None:
-            paths.append(self.write("native-client/build-fuzz/last-run.tsv", f"frame_decoder_fuzz\t20\t1000\t{fuzz_exit}"))
+            paths.append(self.write("native-client/build-fuzz/last-run.tsv",
+                                    f"frame_decoder_fuzz\t20\t1000\t{fuzz_exit}"))
         return paths
 
     def page(self):
