@@ -3,13 +3,14 @@ package io.torchfeed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.torchfeed.support.Await;
+import io.torchfeed.support.Descriptors;
 import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.RawDownload;
 import io.torchfeed.support.RepositorySnapshot;
 import io.torchfeed.support.TestServer;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,8 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,13 +51,15 @@ class AbortedDownloadsIT {
   @Test
   void aThousandClientsResettingMidStreamLeaveNoDescriptorOrThreadBehind() throws Exception {
     abortDownloads(20);
-    long fds = openDescriptors();
+    long fds = Descriptors.open();
     int threads = liveThreads();
 
     assertEquals(CLIENTS, abortDownloads(CLIENTS));
 
-    awaitAtMost(fds + FD_TOLERANCE, AbortedDownloadsIT::openDescriptors, "open descriptors");
-    awaitAtMost(threads + THREAD_TOLERANCE, () -> liveThreads(), "live threads");
+    Descriptors.awaitAtMost(fds + FD_TOLERANCE, "open descriptors");
+    int[] live = {liveThreads()};
+    Await.until(() -> (live[0] = liveThreads()) <= threads + THREAD_TOLERANCE,
+        () -> "live threads: " + live[0] + ", at most " + (threads + THREAD_TOLERANCE) + " expected");
     String sha256 = RepositorySnapshot.sha256(big);
     try (RawDownload tcp = RawDownload.tcp(server.address(), "big", 0)) {
       assertEquals(sha256, tcp.finish());
@@ -97,25 +98,6 @@ class AbortedDownloadsIT {
     } finally {
       pool.shutdown();
       assertTrue(pool.awaitTermination(1, TimeUnit.MINUTES));
-    }
-  }
-
-  private static void awaitAtMost(long limit, LongSupplier value, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    long now = value.getAsLong();
-    while (now > limit && System.nanoTime() < deadline) {
-      Thread.sleep(200);
-      now = value.getAsLong();
-    }
-    assertTrue(now <= limit, what + ": " + now + ", at most " + limit + " expected");
-  }
-
-  /** This JVM's open file descriptors (Linux /proc). */
-  private static long openDescriptors() {
-    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-      return fds.count();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
     }
   }
 

@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.torchfeed.config.ServerConfig;
+import io.torchfeed.support.Await;
 import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.RawDownload;
 import io.torchfeed.support.RepositorySnapshot;
 import io.torchfeed.support.TestServer;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -18,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,26 +83,9 @@ class IdleConnectionsIT {
     try (TestServer server = shortTimeouts()) {
       List<Socket> idle = openIdle(server);
       try {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         boolean[] closed = new boolean[idle.size()];
-        int remaining = idle.size();
-        for (int round = 0; remaining > 0 && System.nanoTime() < deadline && round < 10_000; round++) {
-          for (int i = 0; i < idle.size(); i++) {
-            if (!closed[i] && readsEof(idle.get(i))) {
-              closed[i] = true;
-              remaining--;
-            }
-          }
-        }
-        int tcpOpen = 0;
-        int httpOpen = 0;
-        for (int i = 0; i < closed.length; i++) {
-          if (!closed[i]) {
-            tcpOpen += i % 2 == 0 ? 1 : 0;
-            httpOpen += i % 2 == 1 ? 1 : 0;
-          }
-        }
-        assertEquals("0 TCP, 0 HTTP", tcpOpen + " TCP, " + httpOpen + " HTTP", "still open after two minutes");
+        Await.until(() -> allClosed(idle, closed), () -> "every idle connection to be closed; still open: "
+            + stillOpen(closed));
       } finally {
         closeAll(idle);
       }
@@ -133,13 +117,38 @@ class IdleConnectionsIT {
     return RawDownload.connect(address, 0);
   }
 
+  /** Marks in {@code closed} the sockets the server has closed since the last call; true once all are. */
+  private static boolean allClosed(List<Socket> sockets, boolean[] closed) {
+    boolean all = true;
+    for (int i = 0; i < sockets.size(); i++) {
+      closed[i] = closed[i] || readsEof(sockets.get(i));
+      all &= closed[i];
+    }
+    return all;
+  }
+
+  /** The sockets not marked closed, by transport ({@link #openIdle} alternates TCP and HTTP). */
+  private static String stillOpen(boolean[] closed) {
+    int tcpOpen = 0;
+    int httpOpen = 0;
+    for (int i = 0; i < closed.length; i++) {
+      if (!closed[i]) {
+        tcpOpen += i % 2 == 0 ? 1 : 0;
+        httpOpen += i % 2 == 1 ? 1 : 0;
+      }
+    }
+    return tcpOpen + " TCP, " + httpOpen + " HTTP";
+  }
+
   /** True when {@code socket} reads EOF (the server closed it) within 10 ms; false on data or time-out. */
-  private static boolean readsEof(Socket socket) throws IOException {
-    socket.setSoTimeout(10);
+  private static boolean readsEof(Socket socket) {
     try {
+      socket.setSoTimeout(10);
       return socket.getInputStream().read() < 0;
     } catch (SocketTimeoutException e) {
       return false;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -4,6 +4,7 @@ import static io.torchfeed.support.HttpApi.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.torchfeed.support.Await;
 import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.HttpApi;
 import io.torchfeed.support.RawDownload;
@@ -18,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,13 +83,10 @@ class ReplaceWhileStreamingIT {
     }
   }
 
-  private static void awaitServedSha256(HttpApi http, String sha256) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    String served = "";
-    while (!served.equals(sha256) && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-      served = json(http.get("/v1/models/big/versions/1")).path("sha256").asText();
-    }
-    assertEquals(sha256, served, "the server picked up the replaced file");
+  private static void awaitServedSha256(HttpApi http, String sha256) {
+    AtomicReference<String> served = new AtomicReference<>();
+    Await.until(() -> sha256.equals(served.updateAndGet(
+            previous -> json(http.get("/v1/models/big/versions/1")).path("sha256").asText())),
+        () -> "the server to pick up the replaced file: it serves " + served.get() + ", " + sha256 + " expected");
   }
 }

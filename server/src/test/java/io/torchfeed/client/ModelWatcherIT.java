@@ -2,13 +2,13 @@ package io.torchfeed.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.torchfeed.config.ServerConfig;
 import io.torchfeed.model.InvalidRequestException;
 import io.torchfeed.model.LoadStatus;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
+import io.torchfeed.support.Await;
 import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.TestServer;
 import io.torchfeed.transport.tcp.ClientInfo;
@@ -25,7 +25,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,7 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** ModelWatcher against a real server: initial load, published versions, failures, rollbacks, reconnects. */
 class ModelWatcherIT {
-  private static final Duration WAIT = Duration.ofSeconds(60);
 
   @TempDir
   static Path tmp;
@@ -75,14 +73,6 @@ class ModelWatcherIT {
     return on.server().repository().publish(name, upload, true);
   }
 
-  static void waitUntil(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-      Thread.sleep(20);
-    }
-  }
-
   static Optional<ClientReceipt> receipt(TestServer on, String model, int version) {
     return on.server().clients().snapshot().stream().filter(c -> c.libtorch().equals("9.9.9"))
         .flatMap(c -> c.receipts().stream())
@@ -94,12 +84,12 @@ class ModelWatcherIT {
     List<Load> loads = new CopyOnWriteArrayList<>();
     try (ModelWatcher watcher = watcher(server, "toynet", loads, false)) {
       watcher.start();
-      waitUntil(() -> receipt(server, "toynet", 1).isPresent(), "the receipt for toynet:1");
+      Await.until(() -> receipt(server, "toynet", 1).isPresent(), "the receipt for toynet:1");
       assertEquals(Fixtures.golden("toynet"), loads.get(0).manifest());
       assertEquals(Fixtures.golden("toynet").sha256(), loads.get(0).sha256(), "the loader got the exact bytes");
 
       Manifest published = publish(server, "toynet", "toynet");
-      waitUntil(() -> receipt(server, "toynet", published.version()).isPresent(), "the receipt for v2");
+      Await.until(() -> receipt(server, "toynet", published.version()).isPresent(), "the receipt for v2");
       ClientReceipt receipt = receipt(server, "toynet", published.version()).orElseThrow();
       assertEquals(LoadStatus.LOADED, receipt.status());
       assertEquals("9.9.9", receipt.libtorch(), "the LibTorch of HELLO");
@@ -108,7 +98,7 @@ class ModelWatcherIT {
       assertEquals(published, watcher.loaded().get("toynet"));
 
       server.server().repository().delete(published.id());
-      waitUntil(() -> loads.size() == 3, "the rollback to the new latest");
+      Await.until(() -> loads.size() == 3, "the rollback to the new latest");
       assertEquals(1, loads.get(2).manifest().version());
       assertEquals(1, watcher.loaded().get("toynet").version());
     }
@@ -119,9 +109,9 @@ class ModelWatcherIT {
     List<Load> loads = new CopyOnWriteArrayList<>();
     try (ModelWatcher watcher = watcher(server, "bnnet", loads, true)) {
       watcher.start();
-      waitUntil(() -> receipt(server, "bnnet", 1).isPresent(), "the receipt for bnnet:1");
+      Await.until(() -> receipt(server, "bnnet", 1).isPresent(), "the receipt for bnnet:1");
       Manifest published = publish(server, "bnnet", "bnnet");
-      waitUntil(() -> receipt(server, "bnnet", published.version()).isPresent(), "the failed receipt");
+      Await.until(() -> receipt(server, "bnnet", published.version()).isPresent(), "the failed receipt");
       ClientReceipt receipt = receipt(server, "bnnet", published.version()).orElseThrow();
       assertEquals(LoadStatus.FAILED, receipt.status());
       assertEquals("this program wants 10 classes", receipt.reason(), "the first line of the message");
@@ -151,19 +141,19 @@ class ModelWatcherIT {
         }
       });
       watcher.start();
-      waitUntil(() -> loads.size() == 1, "the first load");
+      Await.until(() -> loads.size() == 1, "the first load");
       first.close();
       Fixtures.copy(Fixtures.model("toynet"), repo.resolve("toynet").resolve("2").resolve("model.pt"));
-      waitUntil(() -> !disconnects.isEmpty(), "the watcher to notice");
+      Await.until(() -> !disconnects.isEmpty(), "the watcher to notice");
       ServerConfig config = new ServerConfig(repo, "127.0.0.1", port, Optional.empty(), TestServer.limits(),
           Duration.ofMinutes(2), tmp.resolve("cache"),
           List.of("-Xmx256m", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"), Duration.ofMillis(200),
           Duration.ofSeconds(10), 0, false,
           new ServerConfig.Http(0, Optional.empty()));
       try (TestServer second = TestServer.start(config)) {
-        waitUntil(() -> loads.size() == 2, "the load of version 2 after reconnecting");
+        Await.until(() -> loads.size() == 2, "the load of version 2 after reconnecting");
         assertEquals(new ModelId("toynet", 2), loads.get(1).manifest().id());
-        waitUntil(() -> receipt(second, "toynet", 2).isPresent(), "the receipt on the new server");
+        Await.until(() -> receipt(second, "toynet", 2).isPresent(), "the receipt on the new server");
         List<ClientInfo> clients = second.server().clients().snapshot();
         assertEquals(List.of("toynet"), clients.get(0).subscriptions());
       }

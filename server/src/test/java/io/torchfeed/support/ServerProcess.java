@@ -20,7 +20,6 @@ import java.util.regex.Pattern;
 public final class ServerProcess implements AutoCloseable {
   private static final Pattern READY =
       Pattern.compile("torchfeed ready: .*; TCP on 127\\.0\\.0\\.1:(\\d+), HTTP on 127\\.0\\.0\\.1:(\\d+)");
-  private static final long START_DEADLINE_NANOS = TimeUnit.MINUTES.toNanos(3);
 
   private final Process process;
   private final Path out;
@@ -65,27 +64,37 @@ public final class ServerProcess implements AutoCloseable {
       Path err = Files.createTempFile(logs, "server", ".err");
       Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-      long deadline = System.nanoTime() + START_DEADLINE_NANOS;
-      while (System.nanoTime() < deadline) {
-        Matcher ready = READY.matcher(Files.readString(out, StandardCharsets.UTF_8));
-        if (ready.find()) {
-          return new ServerProcess(process, out, err, Integer.parseInt(ready.group(1)),
-              Integer.parseInt(ready.group(2)));
-        }
-        if (!process.isAlive()) {
-          throw new IllegalStateException("the server exited with " + process.exitValue() + ":\n"
-              + Files.readString(out) + "\n" + Files.readString(err));
-        }
-        Thread.sleep(100);
+      Matcher ready;
+      try {
+        ready = Await.value(() -> readyLine(process, out, err), "the server's ready line");
+      } catch (AssertionError e) {
+        process.destroyForcibly();
+        throw new AssertionError(e.getMessage() + ":\n" + read(out) + "\n" + read(err), e);
       }
-      process.destroyForcibly();
-      throw new IllegalStateException("no ready line within 3 minutes:\n" + Files.readString(out) + "\n"
-          + Files.readString(err));
+      return new ServerProcess(process, out, err, Integer.parseInt(ready.group(1)), Integer.parseInt(ready.group(2)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The ready line's match once the server wrote it; null while it has not; fails if the server exited. */
+  private static Matcher readyLine(Process process, Path out, Path err) {
+    Matcher ready = READY.matcher(read(out));
+    if (ready.find()) {
+      return ready;
+    }
+    if (!process.isAlive()) {
+      throw new IllegalStateException("the server exited with " + process.exitValue() + ":\n" + read(out) + "\n"
+          + read(err));
+    }
+    return null;
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.torchfeed.model.ModelRejectedException;
 import io.torchfeed.model.ModuleInfo;
+import io.torchfeed.support.Await;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,7 +60,7 @@ class WorkerValidatorTest {
     Path hang = Fixtures.write(dir, "model.hang", new byte[0]);
 
     CompletableFuture<ModuleInfo> busy = CompletableFuture.supplyAsync(() -> validator.validate(hang));
-    awaitFile(dir.resolve("model.hang.started"));
+    awaitStarted(hang);
     assertTrue(ProcessHandle.of(pid).orElseThrow().destroyForcibly());
 
     assertEquals("validator crashed: killed by signal 9 (SIGKILL)", rejection(busy).getMessage());
@@ -78,7 +79,7 @@ class WorkerValidatorTest {
     Path hang = Fixtures.write(dir, "model.hang", new byte[0]);
 
     CompletableFuture<ModuleInfo> busy = CompletableFuture.supplyAsync(() -> validator.validate(hang));
-    awaitFile(dir.resolve("model.hang.started"));
+    awaitStarted(hang);
     assertEquals(0, new ProcessBuilder("kill", "-SEGV", Long.toString(pid)).inheritIO().start().waitFor());
 
     String reason = rejection(busy).getMessage();
@@ -183,13 +184,9 @@ class WorkerValidatorTest {
     return (ModelRejectedException) e.getCause();
   }
 
-  private static void awaitFile(Path file) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!Files.exists(file)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("the worker never started on " + file);
-      }
-      Thread.sleep(20);
-    }
+  /** Waits for the worker to start on {@code model.hang} (it marks that with a file, then hangs). */
+  private static void awaitStarted(Path hang) {
+    Path started = hang.resolveSibling(hang.getFileName() + ".started");
+    Await.until(() -> Files.exists(started), "the worker to start on " + hang);
   }
 }

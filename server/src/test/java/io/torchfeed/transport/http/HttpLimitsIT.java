@@ -12,6 +12,8 @@ import io.torchfeed.config.ServerConfig;
 import io.torchfeed.model.ModelId;
 import io.torchfeed.model.NameLimit;
 import io.torchfeed.repository.PinnedFile;
+import io.torchfeed.support.Await;
+import io.torchfeed.support.Descriptors;
 import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.HttpApi;
 import io.torchfeed.support.RawDownload;
@@ -20,6 +22,7 @@ import io.torchfeed.support.RepositorySnapshot;
 import io.torchfeed.support.TestServer;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,9 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,11 +41,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Every limit of the HTTP API against a real server with an admin token, configured with a small value of it
  * (README, Configuration; docs/http.md, Limits): what the client over the limit gets, that the others keep being
  * served, and that nothing is left behind. The request timeout and the idle timeout are told apart: each test
- * sets only the one it is about to a short value. Waits have generous deadlines; nothing is timed.
+ * sets only the one it is about to a short value. Waits are {@link Await}'s: a deadline only bounds a failing test.
  */
 class HttpLimitsIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final long DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(30);
   private static final int TIMEOUT_MILLIS = 30_000;
   /** A model whose name has the longest length allowed, {@link ModelId#MAX_NAME_LENGTH}. */
   private static final String LONGEST_NAME = "m".repeat(ModelId.MAX_NAME_LENGTH);
@@ -103,11 +102,11 @@ class HttpLimitsIT {
           assertEquals(200, connection.get("/v1/models").status(), "the admitted connections are still served");
         }
         admitted.remove(0).close();
-        awaitTrue(() -> {
+        Await.until(() -> {
           try (RawHttp.Connection next = new RawHttp.Connection(server.httpAddress(), TIMEOUT_MILLIS)) {
             return next.get("/v1/models").status() == 200;
           } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
           }
         }, "a new connection to take the freed slot");
       } finally {
@@ -237,17 +236,8 @@ class HttpLimitsIT {
         RawHttp.Connection stalled = new RawHttp.Connection(server.httpAddress(), TIMEOUT_MILLIS)) {
       assertEquals(200, idle.get("/v1/models").status());
       stalled.write("GET /v1/models HTTP/1.1\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
-      boolean closed = false;
-      for (long deadline = System.nanoTime() + DEADLINE_NANOS; !closed && System.nanoTime() < deadline; ) {
-        try {
-          stalled.write(new byte[] {'a'});
-        } catch (IOException e) {
-          closed = true;
-          break;
-        }
-        closed = stalled.closedWithin(200);
-      }
-      assertTrue(closed, "the half-sent request was closed within 30 s");
+      // one more header byte every 200 ms: the client is never silent, but its request head never completes
+      Await.until(() -> closedAfterOneMoreByte(stalled), "the half-sent request to be closed");
       assertEquals(200, idle.get("/v1/models").status(), "no request in progress: only the idle timeout runs");
     }
   }
@@ -265,7 +255,7 @@ class HttpLimitsIT {
         // then nothing more: the server's blocking read of the body waits for the rest
         assertTrue(readsEndOfStream(socket), "the stalled upload's connection is closed within 30 s");
       }
-      awaitTrue(() -> RepositorySnapshot.files(repo.resolve(UploadArea.DIRECTORY)).isEmpty(),
+      Await.until(() -> RepositorySnapshot.files(repo.resolve(UploadArea.DIRECTORY)).isEmpty(),
           "the partial upload to be deleted");
       assertEquals(before, snapshot(), "the repository is as it was");
       assertEquals(200, new HttpApi(server).get("/v1/models/toynet/versions/1").statusCode());
@@ -277,18 +267,18 @@ class HttpLimitsIT {
     try (TestServer server = server(TestServer.limits().withWriteTimeout(Duration.ofSeconds(2)))) {
       PinnedFile file = server.server().catalog().current().resolve(ModelId.parse("big")).file();
       int references = file.references();
-      long descriptors = openDescriptors();
+      long descriptors = Descriptors.open();
       String sha256 = RepositorySnapshot.sha256(big);
       try (RawDownload stalled = RawDownload.http(server.httpAddress(), "/v1/models/big/content", 4096)) {
         assertEquals(sha256, stalled.announcedSha256());
         try (RawDownload other = RawDownload.http(server.httpAddress(), "/v1/models/big/content", 0)) {
           assertEquals(sha256, other.finish(), "a client that reads is served meanwhile");
         }
-        awaitTrue(() -> file.references() == references, "the stalled download's file to be released");
+        Await.until(() -> file.references() == references, "the stalled download's file to be released");
         assertThrows(IOException.class, stalled::finish, "the stream was cut short");
         assertTrue(stalled.received() < stalled.size());
       }
-      awaitTrue(() -> openDescriptors() <= descriptors, "the descriptors to be closed");
+      Descriptors.awaitAtMost(descriptors, "the descriptors to be closed");
       try (RawDownload next = RawDownload.http(server.httpAddress(), "/v1/models/big/content", 0)) {
         assertEquals(sha256, next.finish());
       }
@@ -325,21 +315,17 @@ class HttpLimitsIT {
     assertFalse(message.isBlank() || message.contains("\n"), response.toString());
   }
 
-  private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + DEADLINE_NANOS;
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("waited 30 s for " + what);
-      }
-      Thread.sleep(20);
-    }
-  }
-
-  private static long openDescriptors() {
-    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-      return fds.count();
+  /** Sends one more byte of a request head, then waits up to 200 ms for the server to close: true if it did. */
+  private static boolean closedAfterOneMoreByte(RawHttp.Connection stalled) {
+    try {
+      stalled.write(new byte[] {'a'});
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      return true;
+    }
+    try {
+      return stalled.closedWithin(200);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 }

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.torchfeed.client.TorchfeedClient;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
+import io.torchfeed.support.Await;
 import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.HttpApi;
 import io.torchfeed.support.RepositorySnapshot;
@@ -20,6 +21,7 @@ import io.torchfeed.support.TestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -330,18 +333,14 @@ class HttpWriteIT {
     awaitNoOpenDeletedFiles("/large/");
   }
 
-  private static void awaitNoOpenDeletedFiles(String part) throws Exception {
-    long deadline = System.nanoTime() + 20_000_000_000L;
-    List<String> open = openDeletedFiles(part);
-    while (!open.isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-      open = openDeletedFiles(part);
-    }
-    assertEquals(List.of(), open, "no descriptor stays open on the deleted file");
+  private static void awaitNoOpenDeletedFiles(String part) {
+    AtomicReference<List<String>> open = new AtomicReference<>();
+    Await.until(() -> open.updateAndGet(previous -> openDeletedFiles(part)).isEmpty(),
+        () -> "no descriptor to stay open on the deleted file; still open: " + open.get());
   }
 
   /** This JVM's open descriptors on deleted files whose path contains {@code part} (Linux /proc). */
-  private static List<String> openDeletedFiles(String part) throws IOException {
+  private static List<String> openDeletedFiles(String part) {
     List<String> open = new ArrayList<>();
     try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
       for (Path fd : (Iterable<Path>) fds::iterator) {
@@ -354,6 +353,8 @@ class HttpWriteIT {
           // closed meanwhile
         }
       }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
     return open;
   }

@@ -9,8 +9,11 @@ import io.torchfeed.client.TorchfeedClient;
 import io.torchfeed.model.LoadStatus;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.protocol.LoadReceipt;
+import io.torchfeed.support.Await;
 import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.TestServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,6 +28,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,11 +52,18 @@ class LiveRoutesIT {
     server.close();
   }
 
-  private JsonNode clients() throws Exception {
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(server.http("/v1/clients")).build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, response.statusCode());
-    return JSON.readTree(response.body());
+  private JsonNode clients() {
+    try {
+      HttpResponse<String> response = http.send(HttpRequest.newBuilder(server.http("/v1/clients")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, response.statusCode());
+      return JSON.readTree(response.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while listing the clients", e);
+    }
   }
 
   @Test
@@ -73,11 +84,9 @@ class LiveRoutesIT {
       assertEquals(manifest.sha256(), receipt.get("sha256").asText());
       assertEquals("loaded", receipt.get("status").asText());
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (clients().size() > 0 && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
-    assertEquals(0, clients().size(), "a closed connection is forgotten");
+    AtomicReference<JsonNode> listed = new AtomicReference<>();
+    Await.until(() -> listed.updateAndGet(previous -> clients()).isEmpty(),
+        () -> "a closed connection to be forgotten; still listed: " + listed.get());
   }
 
   @Test

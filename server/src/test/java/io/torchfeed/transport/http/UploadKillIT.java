@@ -2,13 +2,12 @@ package io.torchfeed.transport.http;
 
 import static io.torchfeed.support.HttpApi.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.torchfeed.client.ServerAddress;
 import io.torchfeed.client.TorchfeedClient;
 import io.torchfeed.model.ModelListing;
+import io.torchfeed.support.Await;
 import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.HttpApi;
 import io.torchfeed.support.RepositorySnapshot;
@@ -100,19 +99,13 @@ class UploadKillIT {
     return socket;
   }
 
-  /** Waits (at most a minute) until {@code count} upload files exist in the upload area, each not empty. */
-  private static void awaitPartialUploads(Path repo, int count, ServerProcess server) throws Exception {
+  /** Waits until {@code count} upload files exist in the upload area, each not empty. */
+  private static void awaitPartialUploads(Path repo, int count, ServerProcess server) {
     Path area = repo.resolve(UploadArea.DIRECTORY);
-    long deadline = System.nanoTime() + 60_000_000_000L;
-    while (System.nanoTime() < deadline) {
+    Await.until(() -> {
       SortedMap<String, String> files = RepositorySnapshot.files(area);
-      if (files.size() == count && files.values().stream().noneMatch(v -> v.startsWith("0 "))) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("the uploads never reached the disk: " + RepositorySnapshot.files(area) + "\n"
-        + server.output());
+      return files.size() == count && files.values().stream().noneMatch(v -> v.startsWith("0 "));
+    }, () -> "the uploads to reach the disk: " + RepositorySnapshot.files(area) + "\n" + server.output());
   }
 
   /** Every {@code <name>/.<n>.publishing} directory (ModelRepository's staging) under {@code repo}. */

@@ -1,6 +1,7 @@
 package io.torchfeed.transport.tcp;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -31,6 +32,7 @@ import io.torchfeed.protocol.Notice;
 import io.torchfeed.protocol.ReceiptOk;
 import io.torchfeed.protocol.SubscribeRequest;
 import io.torchfeed.protocol.Subscribed;
+import io.torchfeed.support.Await;
 import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.TestServer;
 import io.torchfeed.support.WireClient;
@@ -48,7 +50,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -276,7 +277,8 @@ class SubscriptionIT {
     stalledOut.flush();
     try (TorchfeedClient healthy = server.client()) {
       Subscription subscription = healthy.subscribe(List.of(name));
-      waitUntil(() -> subscriptionsOf("stalled/1").equals(List.of(ClientInfo.ALL_MODELS)));
+      Await.until(() -> subscriptionsOf("stalled/1").equals(List.of(ClientInfo.ALL_MODELS)),
+          "the stalled client's subscription to every model");
       int received = 0;
       for (int sent = 0; sent < count; ) {
         for (int i = 0; i < 100; i++, sent++) {
@@ -310,14 +312,6 @@ class SubscriptionIT {
     }
   }
 
-  private static void waitUntil(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "timed out");
-      Thread.sleep(10);
-    }
-  }
-
   @Test
   void pipelinedAnswersStayInOrderWithNoticesOnlyBetweenFrames() throws Exception {
     byte[] file = Files.readAllBytes(Fixtures.model("toynet"));
@@ -326,6 +320,8 @@ class SubscriptionIT {
         server.server().events().publish(new Event.Removed("synthetic-pipeline", i));
         if (i % 100 == 0) {
           try {
+            // a pace, not a wait: spreads the notices over the time the answers go out so the two are likely to
+            // meet; every check below holds for any interleaving, and none depends on how they met
             Thread.sleep(1);
           } catch (InterruptedException e) {
             return;
@@ -389,14 +385,19 @@ class SubscriptionIT {
     Fixtures.copy(Fixtures.model("toynet"), repo.resolve("toynet").resolve("1").resolve("model.pt"));
     try (TestServer quick = TestServer.start(repo, tmp.resolve("cache"), Optional.empty(),
         Duration.ofMillis(300));
-        WireClient idle = new WireClient(quick.address()).hello();
         TorchfeedClient subscriber = TorchfeedClient.connect(
             new ServerAddress("127.0.0.1", quick.address().getPort()))) {
       Subscription subscription = subscriber.subscribe(List.of("toynet"));
-      assertTrue(idle.closedByServer(), "a client that sends nothing is closed");
-      Thread.sleep(1000);
+      // the subscriber's last byte (SUBSCRIBED) came before this connection's first: once it is closed as idle,
+      // the subscriber has been silent for longer than the idle timeout too
+      try (WireClient idle = new WireClient(quick.address()).hello()) {
+        assertTrue(idle.closedByServer(), "a client connected after the subscription, sending nothing more, is "
+            + "closed as idle");
+      }
       quick.server().repository().setAlias("toynet", "still-here", 1);
-      assertEquals(new Event.AliasChanged("toynet", "still-here", 1), subscription.next(WAIT).orElseThrow());
+      Optional<Event> notice = assertDoesNotThrow(() -> subscription.next(WAIT),
+          "the subscriber, silent for longer than the idle timeout, is still connected");
+      assertEquals(new Event.AliasChanged("toynet", "still-here", 1), notice.orElseThrow());
       assertEquals(1, subscriber.manifest(ModelId.parse("toynet")).version());
     }
   }

@@ -24,6 +24,8 @@ import io.torchfeed.protocol.Notice;
 import io.torchfeed.protocol.SubscribeRequest;
 import io.torchfeed.protocol.Subscribed;
 import io.torchfeed.repository.PinnedFile;
+import io.torchfeed.support.Await;
+import io.torchfeed.support.Descriptors;
 import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.RawDownload;
 import io.torchfeed.support.RepositorySnapshot;
@@ -31,15 +33,16 @@ import io.torchfeed.support.TestServer;
 import io.torchfeed.support.WireClient;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,10 +51,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Every limit of the TCP protocol port against a real server configured with a small value of it (README,
  * Configuration; docs/protocol.md sections 2-4): what the client over the limit gets, that the others keep being
  * served, and what is released. The idle timeout at a short value is {@code IdleConnectionsIT}'s, the default
- * notice cap {@code SubscriptionIT}'s. Waits have generous deadlines; nothing is timed.
+ * notice cap {@code SubscriptionIT}'s. Waits are {@link Await}'s: a deadline only bounds a failing test.
  */
 class TcpLimitsIT {
-  private static final long DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(30);
   /** A model whose name has the longest length allowed, {@link ModelId#MAX_NAME_LENGTH}. */
   private static final String LONGEST_NAME = "m".repeat(ModelId.MAX_NAME_LENGTH);
 
@@ -94,7 +96,7 @@ class TcpLimitsIT {
         }
         admitted.remove(0).close();
         TcpServer tcp = server.server().tcpServer();
-        awaitTrue(() -> tcp.activeConnections() == 2, "the closed connection to be counted out");
+        Await.until(() -> tcp.activeConnections() == 2, "the closed connection to be counted out");
         try (WireClient next = new WireClient(server.address()).hello()) {
           next.send(new ListRequest());
           assertInstanceOf(ListResult.class, next.readMessage());
@@ -180,15 +182,20 @@ class TcpLimitsIT {
         WireClient stalled = new WireClient(server.address()).hello()) {
       stalled.sendRaw(new byte[] {0x03, 0, 0, 0x03, (byte) 0xe8, 0, 5, 't', 'o', 'y'});
       InputStream answer = stalled.socket().getInputStream();
-      long deadline = System.nanoTime() + DEADLINE_NANOS;
       // one more byte of the 1000 every 200 ms: the client is never silent, but its request never completes
-      while (answer.available() == 0 && System.nanoTime() < deadline) {
-        Thread.sleep(200);
-        try {
-          stalled.sendRaw(new byte[] {'n'});
-        } catch (IOException e) {
-          break;
-        }
+      ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
+      try {
+        trickle.scheduleWithFixedDelay(() -> {
+          try {
+            stalled.sendRaw(new byte[] {'n'});
+          } catch (IOException e) {
+            throw new UncheckedIOException(e); // the server closed the connection: no more bytes
+          }
+        }, 200, 200, TimeUnit.MILLISECONDS);
+        Await.until(() -> available(answer) > 0, "the server to answer the stalled request");
+      } finally {
+        trickle.shutdownNow();
+        assertTrue(trickle.awaitTermination(1, TimeUnit.MINUTES));
       }
       ErrorMessage error = assertFatal(ErrorCode.BAD_REQUEST, stalled.readMessage());
       assertTrue(error.message().contains("--request-timeout"), error.message());
@@ -205,19 +212,19 @@ class TcpLimitsIT {
       TcpServer tcp = server.server().tcpServer();
       PinnedFile file = server.server().catalog().current().resolve(ModelId.parse("big")).file();
       int references = file.references();
-      long descriptors = openDescriptors();
+      long descriptors = Descriptors.open();
       String sha256 = RepositorySnapshot.sha256(big);
       try (RawDownload stalled = RawDownload.tcp(server.address(), "big", 4096)) {
         assertEquals(sha256, stalled.announcedSha256());
         try (RawDownload other = RawDownload.tcp(server.address(), "big", 0)) {
           assertEquals(sha256, other.finish(), "a client that reads is served meanwhile");
         }
-        awaitTrue(() -> file.references() == references && tcp.activeConnections() == 0,
+        Await.until(() -> file.references() == references && tcp.activeConnections() == 0,
             "the stalled connection to be closed and its file released");
         assertThrows(IOException.class, stalled::finish, "the stream was cut short");
         assertTrue(stalled.received() < stalled.size());
       }
-      awaitTrue(() -> openDescriptors() <= descriptors, "the descriptors to be closed");
+      Descriptors.awaitAtMost(descriptors, "the descriptors to be closed");
       try (RawDownload next = RawDownload.tcp(server.address(), "big", 0)) {
         assertEquals(sha256, next.finish());
       }
@@ -233,8 +240,8 @@ class TcpLimitsIT {
       PinnedFile file = server.server().catalog().current().resolve(ModelId.parse("big")).file();
       int references = file.references();
       try (java.net.Socket stalled = RawDownload.connect(server.server().rawAddress().orElseThrow(), 4096)) {
-        awaitTrue(() -> file.references() > references, "the raw transfer to start");
-        awaitTrue(() -> file.references() == references, "the stalled transfer's file to be released");
+        Await.until(() -> file.references() > references, "the raw transfer to start");
+        Await.until(() -> file.references() == references, "the stalled transfer's file to be released");
         long received = stalled.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
         assertTrue(received < Files.size(big), received + " bytes: the transfer was cut short");
       }
@@ -285,21 +292,11 @@ class TcpLimitsIT {
     return error;
   }
 
-  private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + DEADLINE_NANOS;
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("waited 30 s for " + what);
-      }
-      Thread.sleep(20);
-    }
-  }
-
-  static long openDescriptors() {
-    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-      return fds.count();
+  private static int available(InputStream in) {
+    try {
+      return in.available();
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 }
