@@ -29,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.apache.commons.io.file.PathUtils;
 import org.slf4j.Logger;
@@ -74,6 +75,7 @@ public final class ModelRepository implements AutoCloseable {
     return t;
   });
   private final AtomicBoolean rescanQueued = new AtomicBoolean();
+  private final AtomicLong scansCompleted = new AtomicLong();
   private volatile boolean ready;
 
   public ModelRepository(Path root, RepositoryLoader loader, ArchiveFacts archiveFacts, ManifestCache cache,
@@ -116,6 +118,17 @@ public final class ModelRepository implements AutoCloseable {
 
   public Path root() {
     return root;
+  }
+
+  /**
+   * How many scans of the repository have completed since it was created, each counted once its catalog is
+   * published and its listeners are told: the first scans at {@link #start()}, every rescan (periodic, requested
+   * or after a file-system event), and the scan after each publish, delete and alias change. Scans run one at a
+   * time, so once this has grown by 2 after a change on disk, at least one complete scan has seen that change.
+   * Tests wait on it; it could back a metric.
+   */
+  public long scansCompleted() {
+    return scansCompleted.get();
   }
 
   public void addListener(Consumer<CatalogEvent> listener) {
@@ -323,6 +336,7 @@ public final class ModelRepository implements AutoCloseable {
     return max + 1;
   }
 
+  /** Publishes the catalog of a scan and tells listeners what changed; then counts the scan as completed. */
   private void swap(Catalog next) {
     Catalog previous = catalog.current();
     catalog.publish(next);
@@ -337,6 +351,7 @@ public final class ModelRepository implements AutoCloseable {
         }
       }
     }
+    scansCompleted.incrementAndGet();
   }
 
   private <T> T call(Callable<T> task) {

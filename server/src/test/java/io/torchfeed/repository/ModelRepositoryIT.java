@@ -11,14 +11,18 @@ import io.torchfeed.model.ModelId;
 import io.torchfeed.model.ModelNotFoundException;
 import io.torchfeed.model.ModelRejectedException;
 import io.torchfeed.model.ShapeChangeException;
+import io.torchfeed.support.Await;
 import io.torchfeed.support.Fixtures;
+import io.torchfeed.support.RepositorySnapshot;
 import io.torchfeed.validation.ArchiveFacts;
 import io.torchfeed.validation.WorkerValidator;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -30,6 +34,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The repository service with the real validation worker: publish, shape contract, aliases, keep, hot reload. */
 class ModelRepositoryIT {
+  /** The settle window of the test servers (see {@code TestServer.config}). */
+  private static final Duration SETTLE = Duration.ofMillis(200);
+  /**
+   * A settle window longer than any wait of a passing test: a file written during the test is still settling at
+   * every scan the test waits for, however slowly those scans come on a loaded machine.
+   */
+  private static final Duration LONG_SETTLE = Duration.ofMinutes(10);
+  /** A modification time older than {@link #LONG_SETTLE}: a file that has been in place for a while. */
+  private static final FileTime LONG_AGO = FileTime.from(Instant.now().minus(LONG_SETTLE).minusSeconds(60));
+
   @TempDir
   Path tmp;
   Path repo;
@@ -46,10 +60,14 @@ class ModelRepositoryIT {
   }
 
   private ModelRepository open(int keep) {
+    return open(keep, SETTLE);
+  }
+
+  private ModelRepository open(int keep, Duration settle) {
     ArchiveFacts facts = new ArchiveFacts();
     ManifestCache cache = new ManifestCache(tmp.resolve("cache"), "test");
     ModelRepository r = new ModelRepository(repo, new RepositoryLoader(new RepositoryScanner(repo, w -> { }),
-        facts, validator, cache, Duration.ofMillis(200)), facts, cache,
+        facts, validator, cache, settle), facts, cache,
         new ModelRepository.Settings(keep, false, Duration.ofSeconds(30)));
     r.addListener(events::add);
     r.start();
@@ -159,31 +177,64 @@ class ModelRepositoryIT {
     assertEquals(List.of(5), List.copyOf(repository.catalog().current().versions("toynet").keySet()));
   }
 
+  /**
+   * Asks for scans until two complete ones have started after this call, so both saw the repository as it is now
+   * (one in progress at the call may have listed it earlier; scans run one at a time).
+   */
+  private void awaitTwoScansOfTheFilesAsTheyAreNow() {
+    long seen = repository.scansCompleted();
+    Await.until(() -> {
+      repository.rescanSoon();
+      return repository.scansCompleted() >= seen + 3;
+    }, () -> "two complete scans after scan " + seen + " (" + repository.scansCompleted() + " completed)");
+  }
+
+  private int latestVersion(String name) {
+    return repository.catalog().resolve(ModelId.parse(name)).manifest().version();
+  }
+
   @Test
-  void aSlowlyCopiedVersionIsServedOnlyOnceCompleteAndTheOldOneMeanwhile() throws Exception {
+  void onceTwoMoreScansAreCountedAChangeMadeBeforeIsServed() throws IOException {
+    Path file = repo.resolve("toynet/2/model.pt");
+    Fixtures.copy(Fixtures.model("toynet"), file);
+    Files.setLastModifiedTime(file, LONG_AGO); // settled: the next scan takes it
+    awaitTwoScansOfTheFilesAsTheyAreNow();
+    assertEquals(2, latestVersion("toynet"), "the counted scans saw the new version and their catalog is served");
+  }
+
+  /**
+   * A copy made in place ({@code cp -p}): written in pieces, then given its source's (old) modification time.
+   * After each piece, two complete scans must leave the half-written file out (neither served nor rejected) and
+   * keep serving version 1. The settle window is {@link #LONG_SETTLE}, so each piece is still "being written" at
+   * every one of those scans; with the usual 200 ms, a slow scan could find it settled and reject it.
+   */
+  @Test
+  void aSlowlyCopiedVersionIsLeftOutUntilCompleteWhileTheOldOneIsServed() throws Exception {
+    repository.close();
+    Files.setLastModifiedTime(repo.resolve("toynet/1/model.pt"), LONG_AGO); // in place for a while: settled
+    repository = open(0, LONG_SETTLE);
     byte[] model = Files.readAllBytes(Fixtures.model("toynet"));
     Path file = repo.resolve("toynet/2/model.pt");
     Files.createDirectories(file.getParent());
     try (OutputStream out = Files.newOutputStream(file)) {
       for (int off = 0; off < model.length; off += 32 * 1024) {
         out.write(model, off, Math.min(32 * 1024, model.length - off));
-        out.flush();
-        repository.rescanSoon();
-        Thread.sleep(100);
-        assertEquals(1, repository.catalog().resolve(ModelId.parse("toynet")).manifest().version(),
-            "the half-written version is never served; the old one is");
+        awaitTwoScansOfTheFilesAsTheyAreNow();
+        String state = Math.min(off + 32 * 1024, model.length) + " of " + model.length + " bytes written";
+        assertEquals(List.of(1), List.copyOf(repository.catalog().current().versions("toynet").keySet()), state);
+        assertEquals(1, latestVersion("toynet"), "the old version is served meanwhile; " + state);
+        assertEquals(List.of(), repository.catalog().current().rejected(),
+            "the half-written file is left out, not rejected; " + state);
       }
     }
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    repository.rescanSoon();
-    while (repository.catalog().resolve(ModelId.parse("toynet")).manifest().version() != 2
-        && System.nanoTime() < deadline) {
-      Thread.sleep(50);
+    Files.setLastModifiedTime(file, LONG_AGO); // the copy is complete and keeps its source's time
+    Await.until(() -> {
       repository.rescanSoon();
-    }
-    assertEquals(2, repository.catalog().resolve(ModelId.parse("toynet")).manifest().version());
-    assertTrue(repository.catalog().current().rejected().isEmpty(), repository.catalog().current().rejected()
-        .toString());
+      return latestVersion("toynet") == 2;
+    }, "version 2 to be served once complete");
+    assertEquals(RepositorySnapshot.sha256(file), repository.catalog().resolve(ModelId.parse("toynet:2")).manifest()
+        .sha256(), "the whole file is served");
+    assertEquals(List.of(), repository.catalog().current().rejected());
   }
 
   @Test

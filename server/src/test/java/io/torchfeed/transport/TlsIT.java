@@ -37,7 +37,11 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -58,7 +62,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * TLS on every port of a real server, with certificates made at run time by openssl ({@link TestPki}): the TCP
  * protocol with the JVM client, HTTPS and wss with {@code java.net.http}, the raw port with an {@code SSLSocket};
  * the PEM (RSA, EC) and PKCS#12 variants; and the clients the server must turn away without hanging or failing:
- * another CA, another name, plaintext, a handshake that never completes.
+ * another CA, another name, plaintext, a handshake that never completes. The tests that check the bytes served
+ * have a server of their own ({@link #toynetServer}), where nothing is published meanwhile, and compare the sha256
+ * of the bytes with the golden manifest's.
  */
 class TlsIT {
   private static final Duration IDLE = Duration.ofSeconds(3);
@@ -76,7 +82,7 @@ class TlsIT {
     Path repo = tmp.resolve("repo");
     Fixtures.copy(Fixtures.model("toynet"), repo.resolve("toynet").resolve("1").resolve("model.pt"));
     server = TestServer.start(TestServer.config(repo, tmp.resolve("cache"),
-        Optional.of(TestServer.raw("toynet", RawHeader.U32)), TestServer.limits().withIdleTimeout(IDLE), 0,
+        Optional.empty(), TestServer.limits().withIdleTimeout(IDLE), 0,
         new ServerConfig.Http(0, Optional.of(TestServer.TOKEN)))
         .withTls(pki.rsa()));
     https = httpsClient(pki.sslContext(pki.ca()));
@@ -91,37 +97,44 @@ class TlsIT {
 
   @Test
   void listManifestAndFetchOverTlsVerifyingTheServerAgainstTheCa() throws Exception {
+    Manifest golden = Fixtures.golden("toynet");
     byte[] file = Files.readAllBytes(Fixtures.model("toynet"));
-    for (String host : List.of("127.0.0.1", "localhost")) {
-      try (TorchfeedClient client = TorchfeedClient.connect(tls(host, server.address().getPort()))) {
-        assertEquals(List.of("toynet"), client.list().models().stream().map(m -> m.name()).toList());
-        Manifest manifest = client.manifest(ModelId.parse("toynet"));
-        assertEquals(Fixtures.golden("toynet").sha256(), manifest.sha256());
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        FetchHeader header = client.fetch(ModelId.parse("toynet:1"), 0, 0, bytes, null);
-        assertEquals(file.length, header.payloadSize());
-        assertArrayEquals(file, bytes.toByteArray(), "the bytes sent through TLS (buffered, not sendfile)");
-        ByteArrayOutputStream tail = new ByteArrayOutputStream();
-        client.fetch(ModelId.parse("toynet:1"), 1000, 0, tail, null);
-        assertArrayEquals(java.util.Arrays.copyOfRange(file, 1000, file.length), tail.toByteArray(),
-            "a resumed fetch on the same connection");
+    try (TestServer alone = toynetServer("fetch")) {
+      for (String host : List.of("127.0.0.1", "localhost")) {
+        try (TorchfeedClient client = TorchfeedClient.connect(tls(host, alone.address().getPort()))) {
+          assertEquals(List.of("toynet"), client.list().models().stream().map(m -> m.name()).toList());
+          Manifest manifest = client.manifest(ModelId.parse("toynet"));
+          assertEquals(golden.sha256(), manifest.sha256());
+          ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+          FetchHeader header = client.fetch(ModelId.parse("toynet:1"), 0, 0, bytes, null);
+          assertEquals(golden.size(), header.payloadSize());
+          assertEquals(golden.sha256(), sha256(bytes.toByteArray()),
+              "the bytes sent through TLS (buffered, not sendfile)");
+          ByteArrayOutputStream tail = new ByteArrayOutputStream();
+          client.fetch(ModelId.parse("toynet:1"), 1000, 0, tail, null);
+          assertArrayEquals(Arrays.copyOfRange(file, 1000, file.length), tail.toByteArray(),
+              "a resumed fetch on the same connection");
+        }
       }
     }
   }
 
   @Test
-  void httpsServesTheCatalogAndTheBytes() {
-    byte[] file = readAll(Fixtures.model("toynet"));
-    HttpApi api = new HttpApi(this::httpsUri, https);
-    HttpResponse<byte[]> models = api.get("/v1/models");
-    assertEquals(200, models.statusCode(), HttpApi.describe(models));
-    assertTrue(new String(models.body()).contains("\"toynet\""));
-    HttpResponse<byte[]> content = api.get("/v1/models/toynet/content");
-    assertEquals(200, content.statusCode());
-    assertArrayEquals(file, content.body());
-    HttpResponse<byte[]> range = api.get("/v1/models/toynet/content", "Range", "bytes=100-199");
-    assertEquals(206, range.statusCode());
-    assertArrayEquals(java.util.Arrays.copyOfRange(file, 100, 200), range.body());
+  void httpsServesTheCatalogAndTheBytes() throws Exception {
+    Manifest golden = Fixtures.golden("toynet");
+    byte[] file = Files.readAllBytes(Fixtures.model("toynet"));
+    try (TestServer alone = toynetServer("https")) {
+      HttpApi api = new HttpApi(path -> httpsUri(alone, path), https);
+      HttpResponse<byte[]> models = api.get("/v1/models");
+      assertEquals(200, models.statusCode(), HttpApi.describe(models));
+      assertTrue(new String(models.body()).contains("\"toynet\""));
+      HttpResponse<byte[]> content = api.get("/v1/models/toynet/content");
+      assertEquals(200, content.statusCode());
+      assertEquals(golden.sha256(), sha256(content.body()), "the bytes sent through HTTPS");
+      HttpResponse<byte[]> range = api.get("/v1/models/toynet/content", "Range", "bytes=100-199");
+      assertEquals(206, range.statusCode());
+      assertArrayEquals(Arrays.copyOfRange(file, 100, 200), range.body());
+    }
   }
 
   @Test
@@ -151,18 +164,15 @@ class TlsIT {
 
   @Test
   void theRawPortSendsTheModelThroughTls() throws Exception {
-    byte[] file = Files.readAllBytes(Fixtures.model("toynet"));
+    Manifest golden = Fixtures.golden("toynet");
     SSLContext context = pki.sslContext(pki.ca());
-    try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1",
-        server.server().rawAddress().orElseThrow().getPort())) {
+    try (TestServer alone = toynetServer("raw");
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1",
+            alone.server().rawAddress().orElseThrow().getPort())) {
       socket.setSoTimeout(DEADLINE_MS);
       DataInputStream in = new DataInputStream(socket.getInputStream());
-      int size = in.readInt();
-      assertTrue(size > 0);
-      byte[] bytes = in.readAllBytes();
-      // the raw port follows the latest version, which another test may have published meanwhile
-      assertEquals(size, bytes.length);
-      assertEquals(file.length, bytes.length);
+      assertEquals(golden.size(), in.readInt(), "the u32 size header");
+      assertEquals(golden.sha256(), sha256(in.readAllBytes()), "the bytes sent through TLS on the raw port");
     }
   }
 
@@ -237,6 +247,19 @@ class TlsIT {
     }
   }
 
+  /** A TLS server of the caller's own, serving toynet version 1 on the TCP, HTTP and raw (u32 header) ports. */
+  private static TestServer toynetServer(String name) throws IOException {
+    Path repo = tmp.resolve("toynet-" + name);
+    Fixtures.copy(Fixtures.model("toynet"), repo.resolve("toynet").resolve("1").resolve("model.pt"));
+    return TestServer.start(TestServer.config(repo, tmp.resolve("cache-toynet-" + name),
+        Optional.of(TestServer.raw("toynet", RawHeader.U32)), TestServer.limits().withIdleTimeout(IDLE), 0,
+        new ServerConfig.Http(0, Optional.empty())).withTls(pki.rsa()));
+  }
+
+  private static String sha256(byte[] bytes) throws NoSuchAlgorithmException {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+  }
+
   private static TestServer emptyServer(String name, ServerConfig.Tls tls) {
     Path repo = tmp.resolve("empty-" + name);
     try {
@@ -274,20 +297,16 @@ class TlsIT {
   }
 
   private URI httpsUri(String path) {
-    return URI.create("https://127.0.0.1:" + server.httpAddress().getPort() + path);
+    return httpsUri(server, path);
+  }
+
+  private static URI httpsUri(TestServer on, String path) {
+    return URI.create("https://127.0.0.1:" + on.httpAddress().getPort() + path);
   }
 
   private static HttpClient httpsClient(SSLContext context) {
     return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(context)
         .connectTimeout(Duration.ofSeconds(10)).build();
-  }
-
-  private static byte[] readAll(Path file) {
-    try {
-      return Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
   }
 
   /** Queues every text message of a WebSocket. */
