@@ -69,6 +69,12 @@ public record ServerConfig(
         rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, signingKey);
   }
 
+  /** The same configuration with another settle window. */
+  public ServerConfig withSettle(Duration other) {
+    return new ServerConfig(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, other,
+        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, signingKey);
+  }
+
   /** This configuration with TLS on every port. */
   public ServerConfig withTls(Tls newTls) {
     return new ServerConfig(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, settle,

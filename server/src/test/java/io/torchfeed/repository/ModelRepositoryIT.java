@@ -14,6 +14,7 @@ import io.torchfeed.model.ShapeChangeException;
 import io.torchfeed.support.Await;
 import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.RepositorySnapshot;
+import io.torchfeed.support.Scans;
 import io.torchfeed.validation.ArchiveFacts;
 import io.torchfeed.validation.WorkerValidator;
 import java.io.IOException;
@@ -177,18 +178,6 @@ class ModelRepositoryIT {
     assertEquals(List.of(5), List.copyOf(repository.catalog().current().versions("toynet").keySet()));
   }
 
-  /**
-   * Asks for scans until two complete ones have started after this call, so both saw the repository as it is now
-   * (one in progress at the call may have listed it earlier; scans run one at a time).
-   */
-  private void awaitTwoScansOfTheFilesAsTheyAreNow() {
-    long seen = repository.scansCompleted();
-    Await.until(() -> {
-      repository.rescanSoon();
-      return repository.scansCompleted() >= seen + 3;
-    }, () -> "two complete scans after scan " + seen + " (" + repository.scansCompleted() + " completed)");
-  }
-
   private int latestVersion(String name) {
     return repository.catalog().resolve(ModelId.parse(name)).manifest().version();
   }
@@ -198,7 +187,7 @@ class ModelRepositoryIT {
     Path file = repo.resolve("toynet/2/model.pt");
     Fixtures.copy(Fixtures.model("toynet"), file);
     Files.setLastModifiedTime(file, LONG_AGO); // settled: the next scan takes it
-    awaitTwoScansOfTheFilesAsTheyAreNow();
+    Scans.awaitTwoOfTheFilesAsTheyAreNow(repository);
     assertEquals(2, latestVersion("toynet"), "the counted scans saw the new version and their catalog is served");
   }
 
@@ -219,7 +208,7 @@ class ModelRepositoryIT {
     try (OutputStream out = Files.newOutputStream(file)) {
       for (int off = 0; off < model.length; off += 32 * 1024) {
         out.write(model, off, Math.min(32 * 1024, model.length - off));
-        awaitTwoScansOfTheFilesAsTheyAreNow();
+        Scans.awaitTwoOfTheFilesAsTheyAreNow(repository);
         String state = Math.min(off + 32 * 1024, model.length) + " of " + model.length + " bytes written";
         assertEquals(List.of(1), List.copyOf(repository.catalog().current().versions("toynet").keySet()), state);
         assertEquals(1, latestVersion("toynet"), "the old version is served meanwhile; " + state);

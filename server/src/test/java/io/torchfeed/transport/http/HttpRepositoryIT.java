@@ -12,6 +12,7 @@ import io.torchfeed.repository.ModelRepository;
 import io.torchfeed.support.Await;
 import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.HttpApi;
+import io.torchfeed.support.Scans;
 import io.torchfeed.support.TestServer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -108,9 +109,9 @@ class HttpRepositoryIT {
     Files.setLastModifiedTime(first, LONG_AGO); // in place for a while: settled
     byte[] old = Files.readAllBytes(Fixtures.model("toynet"));
     byte[] next = Files.readAllBytes(Fixtures.model("dtypes"));
-    try (TestServer hot = TestServer.start(settlingFor(LONG_SETTLE, TestServer.config(hotRepo,
+    try (TestServer hot = TestServer.start(TestServer.config(hotRepo,
         tmp.resolve("hot-cache"), Optional.empty(), TestServer.limits(), 0,
-        new ServerConfig.Http(0, Optional.empty()))))) {
+        new ServerConfig.Http(0, Optional.empty())).withSettle(LONG_SETTLE))) {
       HttpApi api = new HttpApi(hot);
       ModelRepository repository = hot.server().repository();
       Path target = hotRepo.resolve("hot/2/model.pt");
@@ -120,7 +121,7 @@ class HttpRepositoryIT {
         for (int i = 0; i < chunks; i++) {
           int from = next.length * i / chunks;
           out.write(next, from, next.length * (i + 1) / chunks - from);
-          awaitTwoScansOfTheFilesAsTheyAreNow(repository);
+          Scans.awaitTwoOfTheFilesAsTheyAreNow(repository);
           String state = (i + 1) + " of " + chunks + " pieces written";
           assertServesOnlyVersion1(api, old, state);
           assertEquals(List.of(), hot.server().catalog().current().rejected(),
@@ -137,24 +138,6 @@ class HttpRepositoryIT {
   }
 
   /** {@code config} with another settle window. */
-  private static ServerConfig settlingFor(Duration settle, ServerConfig c) {
-    return new ServerConfig(c.models(), c.bind(), c.port(), c.raw(), c.limits(), c.validationTimeout(),
-        c.cacheDir(), c.workerJvmOptions(), settle, c.rescanInterval(), c.keep(), c.allowShapeChange(), c.http(),
-        c.followSymlinks(), c.tls(), c.signingKey());
-  }
-
-  /**
-   * Asks for scans until two complete ones have started after this call, so both saw the repository as it is now
-   * (one in progress at the call may have listed it earlier; scans run one at a time).
-   */
-  private static void awaitTwoScansOfTheFilesAsTheyAreNow(ModelRepository repository) {
-    long seen = repository.scansCompleted();
-    Await.until(() -> {
-      repository.rescanSoon();
-      return repository.scansCompleted() >= seen + 3;
-    }, () -> "two complete scans after scan " + seen + " (" + repository.scansCompleted() + " completed)");
-  }
-
   /** The latest version's number, after checking that its bytes are all of version 1 or all of version 2. */
   private static String servesAWholeVersion(HttpApi api, byte[] old, byte[] next) {
     HttpResponse<byte[]> content = api.get("/v1/models/hot/content");
