@@ -170,7 +170,7 @@ TEST(NoticeChannel, NoticesBeforeAnAnswerAreQueuedInOrder) {
   EXPECT_EQ(channel.subscribe({"a"}), std::vector<std::string>{"a"});
   channel.receipt(receipt());
   std::vector<std::string> got;
-  while (auto event = channel.next(milliseconds(60000))) {
+  while (auto event = channel.next(milliseconds(30000))) {
     got.push_back(event->json);
     if (got.size() == 4) break;
   }
@@ -190,7 +190,7 @@ TEST(NoticeChannel, FatalErrorWithNoRequestWaitingEndsTheConnection) {
   tf::detail::NoticeChannel channel(server.connect());
   EXPECT_TRUE(channel.subscribe({}).empty());
   try {
-    channel.next(milliseconds(60000));
+    channel.next(milliseconds(30000));
     FAIL() << "no error";
   } catch (const tf::RemoteError& e) {
     EXPECT_EQ(e.code(), 6);
@@ -235,7 +235,7 @@ TEST(NoticeChannel, AnAnswerWithNoRequestWaitingIsAProtocolError) {
     });
     tf::detail::NoticeChannel channel(server.connect());
     channel.subscribe({});
-    EXPECT_THROW(channel.next(milliseconds(60000)), tf::ProtocolError);
+    EXPECT_THROW(channel.next(milliseconds(30000)), tf::ProtocolError);
   }
 }
 
@@ -264,7 +264,7 @@ TEST(NoticeChannel, TheWrongAnswerOrAMalformedNoticeIsAProtocolError) {
   });
   tf::detail::NoticeChannel b(malformed.connect());
   b.subscribe({});
-  EXPECT_THROW(b.next(milliseconds(60000)), tf::ProtocolError);
+  EXPECT_THROW(b.next(milliseconds(30000)), tf::ProtocolError);
 }
 
 // The waits below would last longer than any test may run: one that the

@@ -137,7 +137,6 @@ class HttpRepositoryIT {
     }
   }
 
-  /** {@code config} with another settle window. */
   /** The latest version's number, after checking that its bytes are all of version 1 or all of version 2. */
   private static String servesAWholeVersion(HttpApi api, byte[] old, byte[] next) {
     HttpResponse<byte[]> content = api.get("/v1/models/hot/content");

@@ -384,7 +384,7 @@ class SubscriptionIT {
     Path repo = tmp.resolve("idle-repo");
     Fixtures.copy(Fixtures.model("toynet"), repo.resolve("toynet").resolve("1").resolve("model.pt"));
     try (TestServer quick = TestServer.start(repo, tmp.resolve("cache"), Optional.empty(),
-        Duration.ofMillis(300));
+        Duration.ofSeconds(3));
         TorchfeedClient subscriber = TorchfeedClient.connect(
             new ServerAddress("127.0.0.1", quick.address().getPort()))) {
       Subscription subscription = subscriber.subscribe(List.of("toynet"));
