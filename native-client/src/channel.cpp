@@ -3,8 +3,8 @@
 #include <optional>
 #include <utility>
 
-#include "torchfeed/client.h"
 #include "torchfeed/errors.h"
+#include "torchfeed/version.h"
 
 namespace torchfeed::detail {
 namespace {

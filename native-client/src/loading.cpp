@@ -1,13 +1,10 @@
 #include "torchfeed/loading.h"
 
 #include <caffe2/serialize/inline_container.h>
-#include <caffe2/serialize/versions.h>
-#include <torch/version.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <new>
 
 #include "torchfeed/errors.h"
 
@@ -28,19 +25,6 @@ std::vector<int64_t> shape_of(const at::Tensor& t) {
 }
 
 }  // namespace
-
-const char* const kLibTorchVersion = TORCH_VERSION;
-const uint64_t kMaxFileFormatVersion =
-    caffe2::serialize::kMaxSupportedFileFormatVersion;
-
-Buffer::Buffer(size_t size) : size_(size) {
-  try {
-    data_.reset(new uint8_t[size]);
-  } catch (const std::bad_alloc&) {
-    throw Error("cannot allocate " + std::to_string(size) +
-                " bytes for the model");
-  }
-}
 
 size_t MemoryReadAdapter::read(uint64_t pos, void* buf, size_t n,
                                const char* /*what*/) const {
@@ -76,18 +60,6 @@ uint64_t archive_format_version(
     throw LoadError("LibTorch " + std::string(kLibTorchVersion) +
                     " could not read the archive: " +
                     first_line(e.what_without_backtrace()));
-  }
-}
-
-void check_format_version(const Manifest& manifest) {
-  if (manifest.format_version > kMaxFileFormatVersion) {
-    throw UnsupportedArchiveError(
-        manifest.name + ":" + std::to_string(manifest.version) +
-        " is an archive of file format version " +
-        std::to_string(manifest.format_version) + ", too new for LibTorch " +
-        kLibTorchVersion + " (it reads versions up to " +
-        std::to_string(kMaxFileFormatVersion) +
-        "); load it with a newer LibTorch");
   }
 }
 

@@ -1,6 +1,7 @@
-// Loading TorchScript archives from memory with this program's LibTorch:
-// one buffer, read in place by a ReadAdapterInterface (no stream, no copy of
-// the whole file), freed once the module is loaded.
+// Loading TorchScript archives from memory with this program's LibTorch
+// (the target torchfeed::client): one buffer, read in place by a
+// ReadAdapterInterface (no stream, no copy of the whole file), freed once the
+// module is loaded.
 #pragma once
 
 #include <caffe2/serialize/read_adapter_interface.h>
@@ -11,29 +12,11 @@
 #include <memory>
 #include <string>
 
+#include "torchfeed/buffer.h"
 #include "torchfeed/manifest.h"
+#include "torchfeed/version.h"  // kLibTorchVersion, check_format_version
 
 namespace torchfeed {
-
-// The LibTorch version this client was built with, e.g. "1.13.0".
-extern const char* const kLibTorchVersion;
-// The newest archive file format this LibTorch reads.
-extern const uint64_t kMaxFileFormatVersion;
-
-// One allocation of bytes, not zero-filled. Movable, not copyable.
-class Buffer {
- public:
-  Buffer() = default;
-  explicit Buffer(size_t size);
-
-  uint8_t* data() { return data_.get(); }
-  const uint8_t* data() const { return data_.get(); }
-  size_t size() const { return size_; }
-
- private:
-  std::unique_ptr<uint8_t[]> data_;
-  size_t size_ = 0;
-};
 
 // Lets LibTorch read an archive straight from a Buffer it owns.
 class MemoryReadAdapter final : public caffe2::serialize::ReadAdapterInterface {
@@ -61,10 +44,6 @@ torch::jit::Module load_from_memory(
 // LibTorch reads it. LoadError if it is not an archive it can read.
 uint64_t archive_format_version(
     const std::shared_ptr<caffe2::serialize::ReadAdapterInterface>& archive);
-
-// UnsupportedArchiveError when the manifest's formatVersion is newer than
-// kMaxFileFormatVersion, saying so.
-void check_format_version(const Manifest& manifest);
 
 // named_parameters(true) and named_buffers(true) of a loaded module.
 ModuleInfo describe(const torch::jit::Module& module);

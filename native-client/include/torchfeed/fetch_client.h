@@ -1,0 +1,99 @@
+// The part of the torchfeed client that needs no LibTorch (the CMake target
+// torchfeed::transport): list the models, read manifests and fetch the
+// bytes, into memory or to a file, sha256 checked.
+//
+//   torchfeed::FetchClient client("localhost", 7070);
+//   torchfeed::Download d = client.fetch("toynet");  // the latest version
+//
+// torchfeed::Client (client.h, the target torchfeed::client) is a
+// FetchClient that also loads models and follows them with LibTorch.
+//
+// A FetchClient holds one connection, opened on first use (HELLO sends
+// kSoftware and kLibTorchVersion, version.h) and reopened after a failure.
+// Not thread-safe: use one per thread. Every failure is a torchfeed::Error
+// (errors.h).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "torchfeed/buffer.h"
+#include "torchfeed/errors.h"
+#include "torchfeed/manifest.h"
+#include "torchfeed/options.h"
+#include "torchfeed/protocol.h"
+#include "torchfeed/signing.h"
+#include "torchfeed/version.h"
+
+namespace torchfeed {
+
+constexpr uint32_t kLatest = 0;
+constexpr uint16_t kDefaultPort = 7070;
+
+namespace detail {
+class Connection;
+class Sink;
+}  // namespace detail
+
+struct FetchResult {
+  Manifest manifest;  // of the version served, from its FETCH_HEADER
+  // The offset of every FETCH sent: {0}, or e.g. {0, 65536} when resumed.
+  std::vector<uint64_t> offsets;
+};
+
+struct Download : FetchResult {
+  Buffer bytes;  // the whole file, its sha256 checked
+};
+
+class FetchClient {
+ public:
+  FetchClient(std::string host, uint16_t port = kDefaultPort,
+              Options options = {});
+  ~FetchClient();
+  FetchClient(FetchClient&&) noexcept;
+  FetchClient& operator=(FetchClient&&) noexcept;
+
+  // Every servable model with its versions, and every rejected file.
+  Listing list();
+  // NotFoundError when there is no such model or version.
+  Manifest manifest(const std::string& name, uint32_t version = kLatest);
+
+  // The file in one buffer sized from the size header, hashed as it
+  // arrives; ChecksumError when it does not match the server's sha256.
+  Download fetch(const std::string& name, uint32_t version = kLatest);
+  // fetch(), but first refuses (UnsupportedArchiveError) an archive whose
+  // formatVersion is too new for this LibTorch, before any byte is sent.
+  Download fetch_loadable(const std::string& name, uint32_t version = kLatest);
+  // Writes the file to path atomically: a temporary file next to it, synced
+  // and renamed over path once its sha256 is checked.
+  FetchResult fetch_to_file(const std::string& name, uint32_t version,
+                            const std::string& path);
+
+  // The server's SERVER_HELLO (connects if needed).
+  const protocol::Hello& server_hello();
+
+  const std::string& host() const { return host_; }
+  uint16_t port() const { return port_; }
+  const Options& options() const { return options_; }
+
+ private:
+  detail::Connection& connection();
+  void disconnect();
+  // The answer: a frame of type `answer` or `alternative` (a signed one).
+  protocol::Frame call(const protocol::Bytes& request,
+                       protocol::FrameType answer,
+                       std::optional<protocol::FrameType> alternative = {});
+  FetchResult transfer(const std::string& name, uint32_t version, bool loadable,
+                       detail::Sink& sink);
+
+  std::string host_;
+  uint16_t port_;
+  Options options_;
+  std::unique_ptr<detail::Connection> connection_;
+  protocol::Hello server_hello_;
+};
+
+}  // namespace torchfeed
