@@ -3,7 +3,7 @@ package io.torchfeed.client;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
 import io.torchfeed.signing.TrustKey;
-import io.torchfeed.model.ModelRejectedException;
+import io.torchfeed.validation.ModelRejectedException;
 import io.torchfeed.validation.LibTorchInspector;
 import io.torchfeed.validation.LibTorchInspector.LoadedModule;
 import java.io.IOException;

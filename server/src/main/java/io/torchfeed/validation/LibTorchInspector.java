@@ -1,7 +1,6 @@
 package io.torchfeed.validation;
 
 import io.torchfeed.model.InferenceException;
-import io.torchfeed.model.ModelRejectedException;
 import io.torchfeed.model.ModuleInfo;
 import io.torchfeed.model.TensorInfo;
 import java.io.IOException;

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.torchfeed.model.InferenceException;
-import io.torchfeed.model.ModelRejectedException;
 import io.torchfeed.model.TensorInfo;
 import io.torchfeed.support.Fixtures.Forward;
 import io.torchfeed.validation.LibTorchInspector.LoadedModule;

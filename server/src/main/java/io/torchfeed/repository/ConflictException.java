@@ -1,4 +1,6 @@
-package io.torchfeed.model;
+package io.torchfeed.repository;
+
+import io.torchfeed.model.TorchfeedException;
 
 /** The request conflicts with the repository's state, e.g. deleting a version an alias points at. */
 public class ConflictException extends TorchfeedException {

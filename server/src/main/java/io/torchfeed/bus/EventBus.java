@@ -1,5 +1,6 @@
-package io.torchfeed.event;
+package io.torchfeed.bus;
 
+import io.torchfeed.event.Event;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;

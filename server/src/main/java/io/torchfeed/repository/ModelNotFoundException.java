@@ -1,4 +1,6 @@
-package io.torchfeed.model;
+package io.torchfeed.repository;
+
+import io.torchfeed.model.TorchfeedException;
 
 /** No such model or version is being served. */
 public class ModelNotFoundException extends TorchfeedException {

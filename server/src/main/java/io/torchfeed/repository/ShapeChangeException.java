@@ -1,5 +1,7 @@
-package io.torchfeed.model;
+package io.torchfeed.repository;
 
+import io.torchfeed.model.ModuleDiff;
+import io.torchfeed.model.TorchfeedException;
 import java.util.List;
 import java.util.stream.Collectors;
 

@@ -1,7 +1,8 @@
-package io.torchfeed.event;
+package io.torchfeed.bus;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.torchfeed.event.Event;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,6 @@
-package io.torchfeed.model;
+package io.torchfeed.validation;
+
+import io.torchfeed.model.TorchfeedException;
 
 /** A model file failed validation; the message is the one-line reason shown to users. */
 public class ModelRejectedException extends TorchfeedException {
