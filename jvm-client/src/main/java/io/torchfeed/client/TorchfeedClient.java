@@ -1,6 +1,5 @@
 package io.torchfeed.client;
 
-import io.torchfeed.Version;
 import io.torchfeed.event.Event;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
@@ -85,7 +84,7 @@ public final class TorchfeedClient implements AutoCloseable {
     this.check = trustKey.map(SignatureCheck::new);
     // A client that checks signatures speaks version 2, in which a signing server signs what it sends.
     int version = trustKey.isPresent() ? Protocol.SIGNED_VERSION : Protocol.VERSION;
-    send(new Hello(version, "torchfeed-java/" + Version.SOFTWARE, libtorch));
+    send(new Hello(version, "torchfeed-java/" + ClientVersion.VERSION, libtorch));
     if (!(socket instanceof javax.net.ssl.SSLSocket)) {
       refuseTls();
     }
