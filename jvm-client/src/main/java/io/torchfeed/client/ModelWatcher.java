@@ -8,7 +8,7 @@ import io.torchfeed.model.ModelSummary;
 import io.torchfeed.protocol.ErrorCode;
 import io.torchfeed.protocol.LoadReceipt;
 import io.torchfeed.protocol.SubscribeRequest;
-import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,13 +20,14 @@ import java.util.function.Supplier;
 
 /**
  * Follows the latest version of some models (docs/protocol.md 5.7-5.9): subscribes, and for every version
- * published fetches it into memory ({@link MemoryDownload}, sha256 checked), hands it to a {@link Loader}, and
- * sends the server a receipt: loaded when the loader returns, failed with the exception's message when it throws.
+ * published fetches it into a private file in RAM ({@link ScratchFile}, sha256 checked), hands that to a
+ * {@link Loader}, deletes it when the loader returns, and sends the server a receipt: loaded when the loader
+ * returns, failed with the exception's message when it throws.
  *
  * <pre>{@code
  * ModelWatcher watcher = new ModelWatcher(
  *     () -> TorchfeedClient.connect(address, Duration.ofSeconds(10), Duration.ofSeconds(60), "2.1.0"),
- *     List.of("toynet"), (manifest, bytes) -> swapIn(loadModule(bytes)));
+ *     List.of("toynet"), (manifest, file) -> swapIn(loadModule(file)));
  * watcher.start();   // or run() on a thread of your own
  * ...
  * watcher.close();
@@ -56,10 +57,10 @@ public final class ModelWatcher implements AutoCloseable {
   public interface Loader {
     /**
      * @param manifest the version's manifest
-     * @param bytes    the whole file, its sha256 checked (position 0, limit = size; a direct buffer)
+     * @param file     the whole file, its sha256 checked, private to this user; deleted when this returns
      * @throws Exception to report the version as failed, with the exception's message as the reason
      */
-    void load(Manifest manifest, ByteBuffer bytes) throws Exception;
+    void load(Manifest manifest, Path file) throws Exception;
   }
 
   /** Hears what the watcher does, on its thread; every method does nothing by default. */
@@ -262,9 +263,9 @@ public final class ModelWatcher implements AutoCloseable {
   }
 
   private void load(TorchfeedClient client, ModelId id, String sha256) {
-    MemoryDownload.Result fetched;
+    ScratchFile fetched;
     try {
-      fetched = new MemoryDownload(client).download(id, null);
+      fetched = ScratchFile.download(client, id, null);
     } catch (RemoteException e) {
       if (!client.isOpen()) {
         throw e;
@@ -279,8 +280,8 @@ public final class ModelWatcher implements AutoCloseable {
       return;
     }
     Manifest manifest = fetched.manifest();
-    try {
-      loader.load(manifest, fetched.bytes());
+    try (fetched) {
+      loader.load(manifest, fetched.path());
     } catch (Exception e) {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();

@@ -10,7 +10,7 @@ import io.torchfeed.model.ModuleDiff;
 import io.torchfeed.model.ModuleInfo;
 import io.torchfeed.validation.LibTorchInspector;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -50,7 +50,7 @@ public final class WatchCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     LibTorchInspector inspector = new LibTorchInspector();
     ModelWatcher watcher = new ModelWatcher(() -> server.connect(true, trust.key()), names,
-        (manifest, bytes) -> check(inspector, manifest, bytes))
+        (manifest, file) -> check(inspector, manifest, file))
         .loadCurrent(loadCurrent)
         .listener(new Printer(out, err, inspector.libtorchVersion()));
     Thread stop = new Thread(watcher::close, "torchfeed-watch-stop");
@@ -60,8 +60,8 @@ public final class WatchCommand implements Callable<Integer> {
   }
 
   /** Loads the bytes with LibTorch; throws unless names, shapes and dtypes match the manifest. */
-  private static void check(LibTorchInspector inspector, Manifest manifest, ByteBuffer bytes) {
-    ModuleInfo loaded = inspector.inspect(bytes);
+  private static void check(LibTorchInspector inspector, Manifest manifest, Path file) {
+    ModuleInfo loaded = inspector.inspect(file);
     List<ModuleDiff.Difference> differences = ModuleDiff.between(manifest.module(), loaded);
     if (!differences.isEmpty()) {
       throw new IllegalStateException(differences.size() + " difference(s) between the server's manifest and "

@@ -10,16 +10,27 @@ import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ModelClientTest {
+class ScratchFileTest {
+  static final Path SHM = Path.of("/dev/shm");
+
   @TempDir
   Path tmp;
 
   @Test
   void temporaryDirectoriesAreNewAndPrivate() throws IOException {
-    Path first = ModelClient.privateDirectory(tmp);
-    Path second = ModelClient.privateDirectory(tmp);
+    Path first = ScratchFile.privateDirectory(tmp);
+    Path second = ScratchFile.privateDirectory(tmp);
     assertTrue(Files.isDirectory(first) && Files.isDirectory(second) && !first.equals(second));
     assertEquals(tmp, first.getParent());
     assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(first)));
+  }
+
+  @Test
+  void aModelThatFitsInDevShmGoesThereAndALargerOneToTheTemporaryDirectory() throws IOException {
+    boolean shm = Files.isDirectory(SHM) && Files.isWritable(SHM);
+    Path tmpdir = Path.of(System.getProperty("java.io.tmpdir"));
+    assertEquals(shm ? SHM : tmpdir, ScratchFile.defaultRoot(1));
+    long beyond = shm ? Files.getFileStore(SHM).getUsableSpace() : 0;
+    assertEquals(tmpdir, ScratchFile.defaultRoot(beyond), "no room in /dev/shm: java.io.tmpdir");
   }
 }
