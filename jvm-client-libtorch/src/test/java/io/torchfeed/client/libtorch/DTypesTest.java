@@ -1,4 +1,4 @@
-package io.torchfeed.validation;
+package io.torchfeed.client.libtorch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -29,7 +29,7 @@ class DTypesTest {
 
   @Test
   void knowsEveryScalarTypeOfTheBindings() {
-    List<String> names = LibTorchInspector.scalarTypeNames();
+    List<String> names = LibTorch.scalarTypeNames();
     assertTrue(names.size() > 40, names::toString);
     for (String name : names) {
       assertTrue(DTypes.isKnown(name), () -> "no Python name for ScalarType " + name);
@@ -38,8 +38,8 @@ class DTypesTest {
 
   @Test
   void rejectsUndefined() {
-    ModelRejectedException e =
-        assertThrows(ModelRejectedException.class, () -> DTypes.pythonName("Undefined", "bn.weight"));
+    LoadException e =
+        assertThrows(LoadException.class, () -> DTypes.pythonName("Undefined", "bn.weight"));
     assertEquals("tensor 'bn.weight' has unsupported dtype Undefined", e.getMessage());
   }
 }

@@ -1,4 +1,4 @@
-package io.torchfeed.validation;
+package io.torchfeed.client.libtorch;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,7 +26,7 @@ import org.pytorch.Tensor;
 class NativeTensorsTest {
   @BeforeAll
   static void loadLibTorch() {
-    new LibTorchInspector().libtorchVersion();
+    LibTorch.version();
   }
 
   /** One tensor of each dtype org.pytorch.Tensor holds, with its extreme values. */

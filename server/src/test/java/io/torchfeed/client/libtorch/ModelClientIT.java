@@ -1,10 +1,13 @@
-package io.torchfeed.client;
+package io.torchfeed.client.libtorch;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.torchfeed.client.ClientException;
+import io.torchfeed.client.RemoteException;
+import io.torchfeed.client.TorchfeedClient;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.TensorInfo;
 import io.torchfeed.protocol.ErrorCode;
@@ -15,7 +18,6 @@ import io.torchfeed.protocol.MessageEncoder;
 import io.torchfeed.protocol.ServerHello;
 import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.TestServer;
-import io.torchfeed.validation.LibTorchInspector;
 import java.io.DataInputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -214,17 +216,17 @@ class ModelClientIT {
   }
 
   @Test
-  void aModelOverTheMemoryLimitGoesThroughAPrivateFileThatIsDeleted() throws Exception {
+  void aModelGoesThroughAPrivateFileThatIsDeletedRightAfterTheLoad() throws Exception {
     Path temp = Files.createDirectories(tmp.resolve("client-temp"));
-    LibTorchInspector libtorch = new LibTorchInspector();
-    TorchfeedClient connection = TorchfeedClient.connect(server.serverAddress(), libtorch.libtorchVersion());
-    try (ModelClient client = new ModelClient(connection, libtorch, 1000, temp);
+    TorchfeedClient connection = TorchfeedClient.connect(server.serverAddress(), LibTorch.version());
+    try (ModelClient client = new ModelClient(connection, temp);
         LoadedModel model = client.load("toynet", 2)) {
+      try (var left = Files.list(temp)) {
+        assertEquals(List.of(), left.toList(), "the file and its directory are gone while the model is loaded");
+      }
       assertPythonsOutput(model.forward(input()));
       assertEquals(served(Fixtures.golden210(), 2), model.manifest());
-    }
-    try (var left = Files.list(temp)) {
-      assertEquals(List.of(), left.toList(), "the temporary directory is gone");
+      assertEquals(Fixtures.golden210().module(), model.module(), "what LibTorch loaded");
     }
   }
 
@@ -246,7 +248,7 @@ class ModelClientIT {
       try (ModelClient client = ModelClient.connect("127.0.0.1", fake.getLocalPort())) {
         assertEquals(client.libtorchVersion(), hello.get().libtorch());
       }
-      assertEquals(new LibTorchInspector().libtorchVersion(), hello.get().libtorch());
+      assertEquals(LibTorch.version(), hello.get().libtorch());
       assertEquals(io.torchfeed.Version.LIBTORCH, hello.get().libtorch(), "the bindings' version, e.g. 2.10.0");
       assertTrue(hello.get().software().startsWith("torchfeed-java/"), hello.get().software());
     }

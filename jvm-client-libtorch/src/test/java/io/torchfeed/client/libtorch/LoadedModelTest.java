@@ -1,4 +1,4 @@
-package io.torchfeed.validation;
+package io.torchfeed.client.libtorch;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,14 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.torchfeed.model.InferenceException;
+import io.torchfeed.client.ClientException;
+import io.torchfeed.model.Manifest;
 import io.torchfeed.model.TensorInfo;
+import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.Fixtures.Forward;
-import io.torchfeed.validation.LibTorchInspector.LoadedModule;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -23,20 +24,26 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.pytorch.DType;
 import org.pytorch.Tensor;
 
-/** Loading a module for inference: forward, parameter and buffer values, closing. No network. */
-class LoadedModuleTest {
+/** Loading a model file for inference: forward, parameter and buffer values, closing. No network. */
+class LoadedModelTest {
   static final double TOLERANCE = 1e-4;
-  static final Path TOYNET = io.torchfeed.support.Fixtures.model("toynet");
-  static final Forward FORWARD = io.torchfeed.support.Fixtures.toynetForward();
+  static final Path TOYNET = Fixtures.model("toynet");
+  static final Manifest TOYNET_MANIFEST = Fixtures.golden("toynet");
+  static final Forward FORWARD = Fixtures.toynetForward();
+  /** test-fixtures/validation (make_models.py): a ConvNet saved untrained, and tied float32 weights. */
+  static final Path CONVNET = Fixtures.root().resolve("validation/convnet.pt");
+  static final Path TIED = Fixtures.root().resolve("validation/dtypes.pt");
 
-  private final LibTorchInspector inspector = new LibTorchInspector();
+  @TempDir
+  Path dir;
 
-  static ByteBuffer direct(Path file) throws IOException {
-    byte[] bytes = Files.readAllBytes(file);
-    return ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
+  /** A file loaded with a manifest that only names it: these tests are about what LibTorch loads. */
+  static LoadedModel load(Path file) {
+    return LoadedModel.load(TOYNET_MANIFEST, file);
   }
 
   static Tensor input(Forward forward) {
@@ -53,36 +60,38 @@ class LoadedModuleTest {
   }
 
   @Test
-  void forwardOfToynetMatchesPythonsOutput() throws IOException {
-    try (LoadedModule module = inspector.load(direct(TOYNET))) {
-      assertOutput(FORWARD, module.forward(input(FORWARD)));
+  void forwardOfToynetMatchesPythonsOutput() {
+    try (LoadedModel model = load(TOYNET)) {
+      assertOutput(FORWARD, model.forward(input(FORWARD)));
+      assertEquals(TOYNET_MANIFEST, model.manifest());
+      assertEquals(TOYNET_MANIFEST.id(), model.id());
     }
   }
 
   @Test
-  void keepsNoReferenceToTheBytesItWasLoadedFrom() throws IOException {
-    ByteBuffer bytes = direct(TOYNET);
-    try (LoadedModule module = inspector.load(bytes)) {
-      while (bytes.hasRemaining()) {
-        bytes.put((byte) 0);
-      }
+  void theFileMayBeDeletedOnceLoaded() throws IOException {
+    Path copy = Files.copy(TOYNET, dir.resolve("model.pt"), StandardCopyOption.REPLACE_EXISTING);
+    try (LoadedModel model = load(copy)) {
+      Files.delete(copy);
       System.gc();
-      assertOutput(FORWARD, module.forward(input(FORWARD)));
+      assertOutput(FORWARD, model.forward(input(FORWARD)));
     }
   }
 
   @Test
-  void loadsFromAFileToo() {
-    try (LoadedModule module = inspector.load(TOYNET)) {
-      assertOutput(FORWARD, module.forward(input(FORWARD)));
+  void moduleDescribesWhatLibTorchLoadedAsTheGoldenManifestsDo() {
+    for (String name : Fixtures.GOOD) {
+      try (LoadedModel model = LoadedModel.load(Fixtures.golden(name), Fixtures.model(name))) {
+        assertEquals(Fixtures.golden(name).module(), model.module(), name + ", every dtype included");
+      }
     }
   }
 
   @Test
-  void listsParametersAndBuffersWithTheirValuesInLibTorchOrder() throws IOException {
-    try (LoadedModule module = inspector.load(direct(Fixtures.convnet()))) {
-      assertEquals(LibTorchInspectorTest.CONVNET.parameters(), describe(module.parameters()));
-      assertEquals(LibTorchInspectorTest.CONVNET.buffers(), describe(module.buffers()));
+  void listsParametersAndBuffersWithTheirValuesInLibTorchOrder() {
+    try (LoadedModel module = load(CONVNET)) {
+      assertEquals(module.module().parameters(), describe(module.parameters()));
+      assertEquals(module.module().buffers(), describe(module.buffers()));
       // make_models.py saves the ConvNet untrained: BatchNorm2d's initial values
       assertEquals(0, module.buffers().get("bn.num_batches_tracked").getDataAsLongArray()[0]);
       for (float variance : module.buffers().get("bn.running_var").getDataAsFloatArray()) {
@@ -95,8 +104,8 @@ class LoadedModuleTest {
   }
 
   @Test
-  void tiedWeightsHaveTheSameValuesUnderBothNames() throws IOException {
-    try (LoadedModule module = inspector.load(direct(Fixtures.dtypes()))) {
+  void tiedWeightsHaveTheSameValuesUnderBothNames() {
+    try (LoadedModel module = load(TIED)) {
       Map<String, Tensor> parameters = module.parameters();
       assertEquals(List.of("emb.weight", "out.weight"), List.copyOf(parameters.keySet()));
       assertArrayEquals(parameters.get("emb.weight").getDataAsFloatArray(),
@@ -105,8 +114,8 @@ class LoadedModuleTest {
   }
 
   @Test
-  void refusesABufferWhoseDtypeJavaCannotHold() throws IOException {
-    try (LoadedModule module = inspector.load(direct(Fixtures.dtypes()))) {
+  void refusesABufferWhoseDtypeJavaCannotHold() {
+    try (LoadedModel module = load(TIED)) {
       UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, module::buffers);
       assertEquals("buffer 'f16' has dtype float16, which org.pytorch.Tensor cannot hold (it holds uint8, int8,"
           + " int32, int64, float32, float64)", e.getMessage());
@@ -114,24 +123,24 @@ class LoadedModuleTest {
   }
 
   @Test
-  void aFailingForwardThrowsOneLine() throws IOException {
-    try (LoadedModule module = inspector.load(direct(TOYNET))) {
+  void aFailingForwardThrowsOneLine() {
+    try (LoadedModel module = load(TOYNET)) {
       InferenceException e = assertThrows(InferenceException.class,
           () -> module.forward(Tensor.fromBlob(new float[25], new long[] {1, 1, 5, 5})));
       assertTrue(e.getMessage().startsWith("forward failed: Calculated padded input size per channel"),
           "the error after the TorchScript traceback: " + e.getMessage());
-      LibTorchInspectorTest.assertOneLine(e);
+      LibTorchTest.assertOneLine(e);
       assertTrue(e.getCause().getMessage().contains("Traceback of TorchScript"), "the cause keeps the full text");
 
       e = assertThrows(InferenceException.class, () -> module.forward());
       assertTrue(e.getMessage().startsWith("forward failed: "), e.getMessage());
-      LibTorchInspectorTest.assertOneLine(e);
+      LibTorchTest.assertOneLine(e);
     }
   }
 
   @Test
-  void closeIsIdempotentAndLaterCallsFail() throws IOException {
-    LoadedModule module = inspector.load(direct(TOYNET));
+  void closeIsIdempotentAndLaterCallsFail() {
+    LoadedModel module = load(TOYNET);
     module.close();
     module.close();
     assertEquals("the module is closed",
@@ -144,7 +153,7 @@ class LoadedModuleTest {
   void forwardMayRunInManyThreadsAtOnce() throws Exception {
     Tensor shared = input(FORWARD);
     ExecutorService pool = Executors.newFixedThreadPool(4);
-    try (LoadedModule module = inspector.load(direct(TOYNET))) {
+    try (LoadedModel module = load(TOYNET)) {
       List<Future<Tensor>> results = new ArrayList<>();
       for (int i = 0; i < 40; i++) {
         results.add(pool.submit(() -> module.forward(shared)));
@@ -158,17 +167,17 @@ class LoadedModuleTest {
   }
 
   @Test
-  void rejectsBytesThatAreNotAModule() {
-    ModelRejectedException e = assertThrows(ModelRejectedException.class,
-        () -> inspector.load(ByteBuffer.allocateDirect(0)));
-    assertEquals(LibTorchInspectorTest.NOT_A_ZIP, e.getMessage());
+  void aFileThatIsNotAModuleIsRefusedNamingTheVersionAndLibTorch() throws IOException {
+    Path empty = Files.createFile(dir.resolve("empty.pt"));
+    ClientException e = assertThrows(ClientException.class, () -> load(empty));
+    assertEquals("LibTorch " + LibTorch.version() + " could not load toynet:1: " + LibTorchTest.NOT_A_ZIP,
+        e.getMessage());
   }
 
   @Test
-  void survivesManyLoadsAndCloses() throws IOException {
-    ByteBuffer bytes = direct(Fixtures.convnet());
+  void survivesManyLoadsAndCloses() {
     for (int i = 0; i < 100; i++) {
-      try (LoadedModule module = inspector.load(bytes)) {
+      try (LoadedModel module = load(CONVNET)) {
         assertFalse(module.parameters().isEmpty());
       }
     }

@@ -1,4 +1,4 @@
-package io.torchfeed.validation;
+package io.torchfeed.client.libtorch;
 
 import java.nio.ByteBuffer;
 import java.nio.DoubleBuffer;
@@ -22,7 +22,7 @@ import org.pytorch.MemoryFormat;
 
 /**
  * Copies tensors between PyTorch's Java API ({@link org.pytorch.Tensor}: plain Java, its data in a direct
- * buffer) and LibTorch ({@link Tensor}). Part of the LibTorch boundary: with {@link LibTorchInspector} the only
+ * buffer) and LibTorch ({@link Tensor}). Part of the LibTorch boundary: with {@link LibTorch} the only
  * class of torchfeed that imports {@code org.bytedeco}. Package-private, so LibTorch's types stay in this package.
  *
  * <p>The dtypes are exactly those {@code org.pytorch.Tensor} can hold: {@value #SUPPORTED}. Any other LibTorch

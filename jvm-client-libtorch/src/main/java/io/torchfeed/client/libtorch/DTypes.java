@@ -1,4 +1,4 @@
-package io.torchfeed.validation;
+package io.torchfeed.client.libtorch;
 
 import java.util.Map;
 
@@ -60,12 +60,12 @@ final class DTypes {
   /**
    * The Python spelling of a scalar type.
    *
-   * @throws ModelRejectedException for {@code Undefined} and types this table does not know
+   * @throws LoadException for {@code Undefined} and types this table does not know
    */
   static String pythonName(String scalarType, String tensorName) {
     String name = PYTHON_NAMES.get(scalarType);
     if (name == null) {
-      throw new ModelRejectedException("tensor '" + Reasons.oneLine(tensorName) + "' has unsupported dtype "
+      throw new LoadException("tensor '" + Reasons.oneLine(tensorName) + "' has unsupported dtype "
           + Reasons.oneLine(scalarType));
     }
     return name;

@@ -1,22 +1,25 @@
-package io.torchfeed.client;
+package io.torchfeed.client.libtorch;
 
-import io.torchfeed.model.InferenceException;
+import io.torchfeed.client.ClientException;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
-import io.torchfeed.validation.LibTorchInspector.LoadedModule;
+import io.torchfeed.model.ModuleInfo;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
 import org.pytorch.Tensor;
 
 /**
- * A model version fetched from a torchfeed server and loaded into LibTorch in this process, on the CPU, in
- * evaluation mode. Run it with {@link #forward}, read its weights with {@link #parameters()}, and close it to free
- * its native memory. Returned by {@link ModelClient#load}; it does not need the client afterwards.
+ * A model version loaded into LibTorch in this process, on the CPU, in evaluation mode. Run it with
+ * {@link #forward}, read its weights with {@link #parameters()}, and close it to free its native memory. Returned
+ * by {@link ModelClient#load}, or by {@link #load(Manifest, Path)} for a file a
+ * {@link io.torchfeed.client.ModelWatcher} hands over; it needs no connection.
  *
  * <p>Tensors are PyTorch's Java API types ({@code org.pytorch.Tensor}, from {@code pytorch_java_only}), so code
  * written against that API works with a fetched model. They hold {@code uint8}, {@code int8}, {@code int32},
  * {@code int64}, {@code float32} and {@code float64}; inputs may be {@code CONTIGUOUS} or channels-last. Every
  * tensor is copied in and out: what this class returns is plain Java memory, valid after {@link #close()}.
+ * {@link #module()} describes every parameter and buffer, whatever its dtype.
  *
  * <p><b>Thread safety:</b> {@link #forward}, {@link #parameters()} and {@link #buffers()} may be called from many
  * threads at once, and one input tensor may be shared by them (it is read under its own lock: PyTorch's Java
@@ -26,11 +29,28 @@ import org.pytorch.Tensor;
  */
 public final class LoadedModel implements AutoCloseable {
   private final Manifest manifest;
-  private final LoadedModule module;
+  private final LibTorch.Module module;
 
-  LoadedModel(Manifest manifest, LoadedModule module) {
+  private LoadedModel(Manifest manifest, LibTorch.Module module) {
     this.manifest = Objects.requireNonNull(manifest, "manifest");
     this.module = Objects.requireNonNull(module, "module");
+  }
+
+  /**
+   * Loads a model file whose bytes were checked against {@code manifest} (a {@link io.torchfeed.client.ScratchFile}
+   * or the file a {@link io.torchfeed.client.ModelWatcher} hands its loader). The file may be deleted as soon as
+   * this returns.
+   *
+   * @throws ClientException with LibTorch's one-line reason if it cannot load the file
+   */
+  public static LoadedModel load(Manifest manifest, Path file) {
+    Objects.requireNonNull(manifest, "manifest");
+    try {
+      return new LoadedModel(manifest, LibTorch.load(file));
+    } catch (LoadException e) {
+      throw new ClientException("LibTorch " + LibTorch.version() + " could not load " + manifest.id() + ": "
+          + e.getMessage(), e);
+    }
   }
 
   /** The server's manifest of the version loaded: exact version, size, sha256, parameter and buffer shapes. */
@@ -41,6 +61,15 @@ public final class LoadedModel implements AutoCloseable {
   /** The exact name and version loaded (never "latest"). */
   public ModelId id() {
     return manifest.id();
+  }
+
+  /**
+   * The parameters and buffers as LibTorch listed them when it loaded the model: names, shapes and dtypes (spelled
+   * as in Python), in LibTorch's order. Compare with {@code manifest().module()} to check the server's claims
+   * ({@link io.torchfeed.model.ModuleDiff}).
+   */
+  public ModuleInfo module() {
+    return module.info();
   }
 
   /**
