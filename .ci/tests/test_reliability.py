@@ -73,7 +73,7 @@ class ReliabilityTest(unittest.TestCase):
         self.write("docs/reliability.src.md", SOURCE)
         self.write(".gitignore", "target/\nbuild/\nbuild-fuzz/\n.ci-run/\ndocs/.fuzz-runs.lock\n")
         self.write("native-client/src/protocol.cpp", "// the codec\n")
-        self.write("server/src/main/java/io/torchfeed/protocol/FrameDecoder.java", "class FrameDecoder {}\n")
+        self.write("protocol/src/main/java/io/torchfeed/protocol/FrameDecoder.java", "class FrameDecoder {}\n")
         self.git("init", "-q")
         self.first = self.commit("the fixture")
 
@@ -108,11 +108,11 @@ class ReliabilityTest(unittest.TestCase):
         self.assertEqual(done.returncode, 0, done.stderr)
         return json.loads((self.root / ".ci-run/stamp.json").read_text())
 
-    def write_reports(self, junit=EVERY_TEST, ctest="pass", fuzz_exit=0):
+    def write_reports(self, junit=EVERY_TEST, ctest="pass", fuzz_exit=0, module="server"):
         paths = []
         for plugin, classes in junit.items():
             for classname, methods in classes.items():
-                paths.append(self.write(f"server/target/{plugin}-reports/TEST-{classname}.xml",
+                paths.append(self.write(f"{module}/target/{plugin}-reports/TEST-{classname}.xml",
                                         junit_xml([(classname, m, o) for m, o in methods.items()])))
         if ctest:
             paths.append(self.write("native-client/build/ctest-junit.xml",
@@ -148,6 +148,16 @@ class ReliabilityTest(unittest.TestCase):
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertIn("3 cases, every case passed", self.page())
         self.assertEqual(self.outcome("io.torchfeed.b.OtherIT#runs"), "pass")
+
+    def test_the_reports_of_every_maven_module_count(self):
+        self.begin()
+        self.write_reports(junit={"surefire": EVERY_TEST["surefire"]}, module="protocol")
+        self.write_reports(junit={"failsafe": EVERY_TEST["failsafe"]}, ctest=None, fuzz_exit=None)
+        self.end()
+        done = self.reliability()
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("3 cases, every case passed", self.page())
+        self.assertEqual(self.outcome("io.torchfeed.a.SameTest#works"), "pass")
 
     def test_a_report_older_than_the_run_is_refused_by_name(self):
         stamp = self.begin()
@@ -191,6 +201,7 @@ class ReliabilityTest(unittest.TestCase):
 
     def test_beginning_a_run_deletes_the_reports_of_the_last_one(self):
         old = self.write_reports()
+        old += self.write_reports(module="jvm-client", ctest=None, fuzz_exit=None)
         self.begin()
         for path in old:
             self.assertFalse(path.exists(), f"{path} deleted")
@@ -356,7 +367,7 @@ class ReliabilityTest(unittest.TestCase):
         self.fuzz_long_record("ProtocolDecoderFuzzTest", "10", "10", "finding: FuzzTestFindingException: x", self.first)
         self.write("native-client/src/protocol.cpp", "// the codec, changed\n")
         self.commit("the codec changed")
-        self.write("server/src/main/java/io/torchfeed/protocol/FrameDecoder.java", "class FrameDecoder { }\n")
+        self.write("protocol/src/main/java/io/torchfeed/protocol/FrameDecoder.java", "class FrameDecoder { }\n")
         done = self.complete_run()  # the Java change is not committed
         self.assertEqual(done.returncode, 0, done.stderr)
         page = self.page()
@@ -364,12 +375,12 @@ class ReliabilityTest(unittest.TestCase):
         coverage = {m.group(1): m.group(2) for m in re.finditer(r"^\| `(\w+)` \| [^|]+ \| ([^|]+) \|$", page, re.M)}
         self.assertEqual(coverage["frame_decoder_fuzz"], "code changed since: `native-client/src/protocol.cpp`")
         self.assertEqual(coverage["ProtocolDecoderFuzzTest"], "code changed since: "
-                         "`server/src/main/java/io/torchfeed/protocol/FrameDecoder.java (uncommitted)`")
+                         "`protocol/src/main/java/io/torchfeed/protocol/FrameDecoder.java (uncommitted)`")
         self.assertEqual(coverage["ArchivePrecheckFuzzTest"], "no clean long run recorded")
 
     def test_a_target_whose_files_did_not_change_is_covered(self):
         self.fuzz_long_record("frame_decoder_fuzz", "1802", "100", "clean", self.first)
-        self.write("server/src/main/java/io/torchfeed/protocol/FrameDecoder.java", "class FrameDecoder { }\n")
+        self.write("protocol/src/main/java/io/torchfeed/protocol/FrameDecoder.java", "class FrameDecoder { }\n")
         self.commit("only Java changed")
         self.assertEqual(self.complete_run().returncode, 0)
         self.assertIn(f"| `frame_decoder_fuzz` | {self.first_date()} on `{self.first[:7]}` | yes: its code is "

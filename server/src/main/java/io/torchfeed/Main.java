@@ -10,6 +10,8 @@ import io.torchfeed.cli.SigningKeyCommand;
 import io.torchfeed.cli.ValidateWorkerCommand;
 import io.torchfeed.cli.VerifyCommand;
 import io.torchfeed.cli.WatchCommand;
+import io.torchfeed.client.libtorch.LibTorch;
+import io.torchfeed.protocol.Protocol;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -57,11 +59,19 @@ public final class Main {
     return cli.execute(args);
   }
 
-  /** {@code --version}. */
+  /**
+   * {@code --version}: torchfeed's version, the protocol versions it speaks, and the LibTorch of its JavaCPP
+   * presets. Printing it does not load LibTorch (seconds, and an unpacking on first use): the version is the one
+   * built against, which {@code LibTorchTest} checks is the one the presets load.
+   */
   public static final class VersionProvider implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      return new String[] {"torchfeed " + Version.SOFTWARE + " (LibTorch " + Version.LIBTORCH + ")"};
+      return new String[] {
+          "torchfeed " + Version.SOFTWARE,
+          "protocol versions " + Protocol.VERSION + " to " + Protocol.MAX_VERSION,
+          "LibTorch " + Version.LIBTORCH + " (JavaCPP presets " + LibTorch.PRESETS_VERSION
+              + "; loaded by validation, inspect, verify and watch)"};
     }
   }
 }

@@ -1,7 +1,7 @@
 package io.torchfeed;
 
 import io.torchfeed.config.ServerConfig;
-import io.torchfeed.event.EventBus;
+import io.torchfeed.bus.EventBus;
 import io.torchfeed.metrics.MeteredValidator;
 import io.torchfeed.metrics.Metrics;
 import io.torchfeed.protocol.ServerHello;

@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.torchfeed.client.ClientException;
 import io.torchfeed.client.FileDownload;
-import io.torchfeed.client.LoadedModel;
+import io.torchfeed.client.libtorch.LoadedModel;
 import io.torchfeed.client.MemoryDownload;
-import io.torchfeed.client.ModelClient;
+import io.torchfeed.client.libtorch.ModelClient;
 import io.torchfeed.client.ServerAddress;
 import io.torchfeed.client.TorchfeedClient;
 import io.torchfeed.client.UntrustedManifestException;

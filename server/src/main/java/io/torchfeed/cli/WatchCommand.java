@@ -2,15 +2,16 @@ package io.torchfeed.cli;
 
 import io.torchfeed.client.ClientException;
 import io.torchfeed.client.ModelWatcher;
+import io.torchfeed.client.libtorch.LibTorch;
+import io.torchfeed.client.libtorch.LoadedModel;
 import io.torchfeed.event.Event;
 import io.torchfeed.event.EventJson;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
 import io.torchfeed.model.ModuleDiff;
 import io.torchfeed.model.ModuleInfo;
-import io.torchfeed.validation.LibTorchInspector;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -48,20 +49,21 @@ public final class WatchCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    LibTorchInspector inspector = new LibTorchInspector();
-    ModelWatcher watcher = new ModelWatcher(() -> server.connect(true, trust.key()), names,
-        (manifest, bytes) -> check(inspector, manifest, bytes))
+    ModelWatcher watcher = new ModelWatcher(() -> server.connect(true, trust.key()), names, WatchCommand::check)
         .loadCurrent(loadCurrent)
-        .listener(new Printer(out, err, inspector.libtorchVersion()));
+        .listener(new Printer(out, err, LibTorch.version()));
     Thread stop = new Thread(watcher::close, "torchfeed-watch-stop");
     Runtime.getRuntime().addShutdownHook(stop);
     watcher.run();
     return 0;
   }
 
-  /** Loads the bytes with LibTorch; throws unless names, shapes and dtypes match the manifest. */
-  private static void check(LibTorchInspector inspector, Manifest manifest, ByteBuffer bytes) {
-    ModuleInfo loaded = inspector.inspect(bytes);
+  /** Loads the file with LibTorch; throws unless names, shapes and dtypes match the manifest. */
+  private static void check(Manifest manifest, Path file) {
+    ModuleInfo loaded;
+    try (LoadedModel model = LoadedModel.load(manifest, file)) {
+      loaded = model.module();
+    }
     List<ModuleDiff.Difference> differences = ModuleDiff.between(manifest.module(), loaded);
     if (!differences.isEmpty()) {
       throw new IllegalStateException(differences.size() + " difference(s) between the server's manifest and "

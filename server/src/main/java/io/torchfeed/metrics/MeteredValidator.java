@@ -1,6 +1,6 @@
 package io.torchfeed.metrics;
 
-import io.torchfeed.model.ModelRejectedException;
+import io.torchfeed.validation.ModelRejectedException;
 import io.torchfeed.model.ModuleInfo;
 import io.torchfeed.validation.Validator;
 import java.nio.file.Path;

@@ -2,7 +2,6 @@ package io.torchfeed.repository;
 
 import io.torchfeed.model.ModelId;
 import io.torchfeed.model.ModelListing;
-import io.torchfeed.model.ModelNotFoundException;
 import io.torchfeed.model.ModelSummary;
 import io.torchfeed.model.Rejection;
 import java.util.ArrayList;

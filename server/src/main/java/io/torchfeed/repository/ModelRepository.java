@@ -1,13 +1,10 @@
 package io.torchfeed.repository;
 
-import io.torchfeed.model.ConflictException;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
-import io.torchfeed.model.ModelNotFoundException;
 import io.torchfeed.model.ModuleDiff;
 import io.torchfeed.model.ModuleInfo;
 import io.torchfeed.model.NameLimit;
-import io.torchfeed.model.ShapeChangeException;
 import io.torchfeed.model.TorchfeedException;
 import io.torchfeed.validation.ArchiveFacts;
 import java.io.IOException;

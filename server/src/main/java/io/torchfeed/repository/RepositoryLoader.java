@@ -2,7 +2,7 @@ package io.torchfeed.repository;
 
 import io.torchfeed.model.FileFacts;
 import io.torchfeed.model.Manifest;
-import io.torchfeed.model.ModelRejectedException;
+import io.torchfeed.validation.ModelRejectedException;
 import io.torchfeed.model.ModuleInfo;
 import io.torchfeed.model.Rejection;
 import io.torchfeed.validation.ArchiveFacts;

@@ -1,7 +1,6 @@
 package io.torchfeed.validation;
 
 import io.torchfeed.model.FileFacts;
-import io.torchfeed.model.ModelRejectedException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,6 +1,5 @@
 package io.torchfeed.validation;
 
-import io.torchfeed.model.ModelRejectedException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;

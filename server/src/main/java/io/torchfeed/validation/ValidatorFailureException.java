@@ -1,6 +1,5 @@
 package io.torchfeed.validation;
 
-import io.torchfeed.model.ModelRejectedException;
 
 /**
  * The worker crashed or timed out on a file. The file is rejected, but the verdict may not repeat (memory

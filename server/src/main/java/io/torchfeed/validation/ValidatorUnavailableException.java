@@ -4,7 +4,7 @@ import io.torchfeed.model.TorchfeedException;
 
 /**
  * The validator could not judge a file for reasons of its own (its process cannot start, it was closed or
- * interrupted). Unlike a {@link io.torchfeed.model.ModelRejectedException}, this says nothing about the file.
+ * interrupted). Unlike a {@link io.torchfeed.validation.ModelRejectedException}, this says nothing about the file.
  */
 public class ValidatorUnavailableException extends TorchfeedException {
   private static final long serialVersionUID = 1L;

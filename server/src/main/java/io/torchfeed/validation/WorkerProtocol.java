@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.torchfeed.model.ModelRejectedException;
 import io.torchfeed.model.ModuleInfo;
 import java.nio.file.Path;
 

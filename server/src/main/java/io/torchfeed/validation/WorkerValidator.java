@@ -1,6 +1,5 @@
 package io.torchfeed.validation;
 
-import io.torchfeed.model.ModelRejectedException;
 import io.torchfeed.model.ModuleInfo;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -13,7 +13,6 @@ import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.TestServer;
 import io.torchfeed.transport.tcp.ClientInfo;
 import io.torchfeed.transport.tcp.ClientReceipt;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -47,19 +46,17 @@ class ModelWatcherIT {
     server.close();
   }
 
-  /** What a loader saw: the manifest and the sha256 of the bytes it was given. */
+  /** What a loader saw: the manifest and the sha256 of the file it was given. */
   record Load(Manifest manifest, String sha256) {}
 
-  static String sha256(ByteBuffer bytes) throws Exception {
-    MessageDigest digest = MessageDigest.getInstance("SHA-256");
-    digest.update(bytes.duplicate());
-    return HexFormat.of().formatHex(digest.digest());
+  static String sha256(Path file) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
   }
 
   static ModelWatcher watcher(TestServer on, String model, List<Load> loads, boolean fail) {
     return new ModelWatcher(() -> TorchfeedClient.connect(on.serverAddress(), Duration.ofSeconds(5),
-        Duration.ofSeconds(30), "9.9.9"), List.of(model), (manifest, bytes) -> {
-          loads.add(new Load(manifest, sha256(bytes)));
+        Duration.ofSeconds(30), "9.9.9"), List.of(model), (manifest, file) -> {
+          loads.add(new Load(manifest, sha256(file)));
           if (fail && manifest.version() > 1) {
             throw new IllegalStateException("this program wants 10 classes\nsecond line");
           }

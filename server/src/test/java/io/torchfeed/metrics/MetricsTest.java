@@ -3,7 +3,7 @@ package io.torchfeed.metrics;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.torchfeed.model.ModelRejectedException;
+import io.torchfeed.validation.ModelRejectedException;
 import io.torchfeed.model.ModuleInfo;
 import io.torchfeed.validation.Validator;
 import java.nio.file.Path;

@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.torchfeed.model.ConflictException;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
-import io.torchfeed.model.ModelNotFoundException;
-import io.torchfeed.model.ModelRejectedException;
-import io.torchfeed.model.ShapeChangeException;
+import io.torchfeed.validation.ModelRejectedException;
 import io.torchfeed.support.Await;
 import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.RepositorySnapshot;

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.torchfeed.model.FileFacts;
-import io.torchfeed.model.ModelRejectedException;
 import io.torchfeed.support.Allocations;
 import java.io.IOException;
 import java.nio.file.Files;

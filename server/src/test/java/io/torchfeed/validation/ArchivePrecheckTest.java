@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.torchfeed.model.FileFacts;
 import io.torchfeed.model.Manifest;
-import io.torchfeed.model.ModelRejectedException;
 import io.torchfeed.support.HostileFixtures;
 import io.torchfeed.support.HostileFixtures.Expectation;
 import io.torchfeed.support.HostileFixtures.Stage;

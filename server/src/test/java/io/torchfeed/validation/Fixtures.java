@@ -2,13 +2,11 @@ package io.torchfeed.validation;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
-/** The committed TorchScript models (written by {@code validation/make_models.py}) and bad files. */
+/** The committed TorchScript models (written by {@code test-fixtures/validation/make_models.py}) and bad files. */
 final class Fixtures {
   private Fixtures() {}
 
@@ -40,14 +38,6 @@ final class Fixtures {
   }
 
   private static Path resource(String name) {
-    URL url = Fixtures.class.getResource("/validation/" + name);
-    if (url == null) {
-      throw new IllegalStateException("missing test resource validation/" + name);
-    }
-    try {
-      return Path.of(url.toURI());
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
+    return io.torchfeed.support.Fixtures.root().resolve("validation").resolve(name);
   }
 }

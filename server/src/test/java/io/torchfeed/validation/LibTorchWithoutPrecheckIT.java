@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.torchfeed.model.Manifest;
-import io.torchfeed.model.ModelRejectedException;
 import io.torchfeed.model.ModuleInfo;
 import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.HostileFixtures;

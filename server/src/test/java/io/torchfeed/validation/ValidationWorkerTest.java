@@ -3,7 +3,6 @@ package io.torchfeed.validation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.torchfeed.model.ModelRejectedException;
 import io.torchfeed.model.ModuleInfo;
 import io.torchfeed.model.TensorInfo;
 import java.io.ByteArrayInputStream;

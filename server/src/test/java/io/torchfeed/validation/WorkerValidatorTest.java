@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.torchfeed.model.ModelRejectedException;
 import io.torchfeed.model.ModuleInfo;
 import io.torchfeed.support.Await;
 import java.io.IOException;

@@ -1,12 +1,12 @@
 package io.torchfeed.transport.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import io.torchfeed.model.ConflictException;
+import io.torchfeed.repository.ConflictException;
 import io.torchfeed.model.InvalidRequestException;
-import io.torchfeed.model.ModelNotFoundException;
-import io.torchfeed.model.ModelRejectedException;
+import io.torchfeed.repository.ModelNotFoundException;
+import io.torchfeed.validation.ModelRejectedException;
 import io.torchfeed.model.ModuleDiff;
-import io.torchfeed.model.ShapeChangeException;
+import io.torchfeed.repository.ShapeChangeException;
 import io.torchfeed.validation.ValidatorUnavailableException;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.torchfeed.transport.http;
 
-import io.torchfeed.event.EventBus;
+import io.torchfeed.bus.EventBus;
 import io.torchfeed.event.EventJson;
 import io.torchfeed.transport.tcp.ClientRegistry;
 import io.undertow.Handlers;

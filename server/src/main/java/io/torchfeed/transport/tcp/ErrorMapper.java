@@ -1,7 +1,7 @@
 package io.torchfeed.transport.tcp;
 
 import io.torchfeed.model.InvalidRequestException;
-import io.torchfeed.model.ModelNotFoundException;
+import io.torchfeed.repository.ModelNotFoundException;
 import io.torchfeed.protocol.ErrorCode;
 import io.torchfeed.protocol.ErrorMessage;
 import io.torchfeed.protocol.ProtocolException;

@@ -1,6 +1,6 @@
 package io.torchfeed.transport.tcp;
 
-import io.torchfeed.event.EventBus;
+import io.torchfeed.bus.EventBus;
 import io.torchfeed.metrics.Metrics;
 import io.torchfeed.model.InvalidRequestException;
 import io.torchfeed.model.Manifest;

@@ -1,6 +1,6 @@
 package io.torchfeed.transport.tcp;
 
-import io.torchfeed.event.EventBus;
+import io.torchfeed.bus.EventBus;
 import io.torchfeed.metrics.Metrics;
 import io.torchfeed.protocol.ErrorCode;
 import io.torchfeed.protocol.ErrorMessage;

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import io.torchfeed.model.ConflictException;
+import io.torchfeed.repository.ConflictException;
 import io.torchfeed.model.InvalidRequestException;
-import io.torchfeed.model.ModelNotFoundException;
-import io.torchfeed.model.ModelRejectedException;
+import io.torchfeed.repository.ModelNotFoundException;
+import io.torchfeed.validation.ModelRejectedException;
 import io.torchfeed.model.ModuleDiff;
-import io.torchfeed.model.ShapeChangeException;
+import io.torchfeed.repository.ShapeChangeException;
 import io.torchfeed.validation.ValidatorFailureException;
 import io.torchfeed.validation.ValidatorUnavailableException;
 import java.io.IOException;

@@ -53,7 +53,7 @@ class HttpReadinessIT {
     ArchiveFacts facts = new ArchiveFacts();
     RouteContribution clients = router -> router.get("/v1/clients", exchange -> {
       if (exchange.getQueryParameters().containsKey("fail")) {
-        throw new io.torchfeed.model.ModelNotFoundException("no client 'x'");
+        throw new io.torchfeed.repository.ModelNotFoundException("no client 'x'");
       }
       exchange.getResponseSender().send("[]");
     });

@@ -12,7 +12,7 @@ import io.torchfeed.client.ServerAddress;
 import io.torchfeed.client.Subscription;
 import io.torchfeed.client.TorchfeedClient;
 import io.torchfeed.event.Event;
-import io.torchfeed.event.EventBus;
+import io.torchfeed.bus.EventBus;
 import io.torchfeed.model.LoadStatus;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;

@@ -1,0 +1,156 @@
+package io.torchfeed.client;
+
+import io.torchfeed.model.Manifest;
+import io.torchfeed.model.ModelId;
+import io.torchfeed.protocol.FetchHeader;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Set;
+
+/**
+ * A model version downloaded into a private file for loading, checked, and deleted on {@link #close()}: the way to
+ * hand the bytes to a library that loads models from a path (LibTorch's {@code torch::jit::load}) without keeping
+ * a copy on disk.
+ *
+ * <ul>
+ *   <li>The file is {@code model.pt} ({@code rw-------}) in a new directory ({@code rwx------}) under
+ *       {@link #defaultRoot(long) /dev/shm} when it is there with room for the model, so the bytes stay in RAM;
+ *       else under {@code java.io.tmpdir}.
+ *   <li>The bytes go straight from the socket to the file while they are hashed; {@link #download} returns only
+ *       when their sha256 and size are the manifest's (and, with a trust key, its signature checks out), and
+ *       deletes everything it created when they are not. Peak memory: the file, never a second copy.
+ *   <li>{@link #close()} deletes the file and its directory: close it as soon as the model is loaded.
+ * </ul>
+ */
+public final class ScratchFile implements AutoCloseable {
+  private static final Path SHM = Path.of("/dev/shm");
+  private static final FileAttribute<?> PRIVATE_DIRECTORY =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+  private static final FileAttribute<?> PRIVATE_FILE =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+
+  private final Manifest manifest;
+  private final Path file;
+
+  private ScratchFile(Manifest manifest, Path file) {
+    this.manifest = manifest;
+    this.file = file;
+  }
+
+  /** Downloads the version {@code id} names into a new private file under {@link #defaultRoot(long)}. */
+  public static ScratchFile download(TorchfeedClient client, ModelId id, TorchfeedClient.Progress progress) {
+    Manifest manifest = client.manifest(id);
+    return download(client, manifest, defaultRoot(manifest.size()), progress);
+  }
+
+  /** Downloads the version {@code id} names into a new private directory under {@code root}. */
+  public static ScratchFile download(TorchfeedClient client, ModelId id, Path root,
+      TorchfeedClient.Progress progress) {
+    return download(client, client.manifest(id), root, progress);
+  }
+
+  private static ScratchFile download(TorchfeedClient client, Manifest manifest, Path root,
+      TorchfeedClient.Progress progress) {
+    Path file = privateDirectory(root).resolve("model.pt");
+    try {
+      return new ScratchFile(fetch(client, manifest, file, progress).manifest(), file);
+    } catch (RuntimeException e) {
+      try {
+        delete(file);
+      } catch (ClientException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  private static FetchHeader fetch(TorchfeedClient client, Manifest manifest, Path file,
+      TorchfeedClient.Progress progress) {
+    MessageDigest digest = FileDownload.sha256();
+    FetchHeader header;
+    long written;
+    Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    try (FileChannel channel = posix(file) ? FileChannel.open(file, options, PRIVATE_FILE)
+        : FileChannel.open(file, options)) {
+      OutputStream sink = new DigestOutputStream(Channels.newOutputStream(channel), digest);
+      header = client.fetch(manifest.id(), 0, 0, sink, progress);
+      sink.flush();
+      written = channel.size();
+    } catch (IOException e) {
+      throw new ClientException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+    String actual = HexFormat.of().formatHex(digest.digest());
+    if (!header.manifest().sha256().equals(manifest.sha256()) || written != manifest.size()
+        || !actual.equals(manifest.sha256())) {
+      throw new ClientException("checksum mismatch for " + manifest.id() + ": got " + written + " bytes with sha256 "
+          + actual + ", the server announced " + manifest.size() + " bytes with sha256 " + manifest.sha256());
+    }
+    return header;
+  }
+
+  /**
+   * Where scratch files go: {@code /dev/shm} (RAM) when it is a writable directory with room for {@code size}
+   * bytes, else {@code java.io.tmpdir} (a container's {@code /dev/shm} is often only 64 MiB).
+   */
+  public static Path defaultRoot(long size) {
+    try {
+      if (Files.isDirectory(SHM) && Files.isWritable(SHM) && Files.getFileStore(SHM).getUsableSpace() > size) {
+        return SHM;
+      }
+    } catch (IOException e) {
+      // not usable: fall through
+    }
+    return Path.of(System.getProperty("java.io.tmpdir"));
+  }
+
+  /** A new directory in {@code root} that only this user may enter. */
+  static Path privateDirectory(Path root) {
+    try {
+      if (posix(root)) {
+        return Files.createTempDirectory(root, "torchfeed-", PRIVATE_DIRECTORY);
+      }
+      return Files.createTempDirectory(root, "torchfeed-");
+    } catch (IOException e) {
+      throw new ClientException("cannot create a temporary directory in " + root + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static boolean posix(Path path) {
+    return path.getFileSystem().supportedFileAttributeViews().contains("posix");
+  }
+
+  /** The server's manifest of the exact version in the file. */
+  public Manifest manifest() {
+    return manifest;
+  }
+
+  /** The file: {@link #manifest()}{@code .size()} bytes whose sha256 is the manifest's. */
+  public Path path() {
+    return file;
+  }
+
+  /** Deletes the file and its directory. Idempotent. */
+  @Override
+  public void close() {
+    delete(file);
+  }
+
+  private static void delete(Path file) {
+    try {
+      Files.deleteIfExists(file);
+      Files.deleteIfExists(file.getParent());
+    } catch (IOException e) {
+      throw new ClientException("cannot delete " + file + ": " + e.getMessage(), e);
+    }
+  }
+}
