@@ -95,6 +95,7 @@ public final class TorchfeedServer implements AutoCloseable {
             config.limits().names()));
     ModelCatalog catalog = repository.catalog();
     repository.addListener(event -> events.publish(event.toEvent()));
+    metrics.bindJvmAndProcess();
     metrics.rejectedFiles(() -> catalog.current().rejected().size());
     metrics.subscribers(clients::subscribers);
 
@@ -208,5 +209,6 @@ public final class TorchfeedServer implements AutoCloseable {
     if (validator != null) {
       validator.close();
     }
+    metrics.close();
   }
 }

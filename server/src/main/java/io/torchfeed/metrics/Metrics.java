@@ -1,12 +1,25 @@
 package io.torchfeed.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.instrumentation.jvm.ProcessMetrics;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntSupplier;
 
@@ -19,6 +32,12 @@ import java.util.function.IntSupplier;
  *   <tr><td>{@code torchfeed_sent_bytes_total{transport}}</td><td>bytes written to clients (model bytes and
  *       frames on TCP, model bytes on HTTP)</td></tr>
  *   <tr><td>{@code torchfeed_fetches_total{name,version,transport}}</td><td>model downloads started</td></tr>
+ *   <tr><td>{@code torchfeed_fetch_duration_seconds{transport,outcome}}</td><td>histogram of downloads' durations,
+ *       from the first byte queued to the last sent; outcome {@code complete} or {@code aborted}</td></tr>
+ *   <tr><td>{@code torchfeed_fetch_size_bytes{transport,outcome}}</td><td>histogram of the bytes each download
+ *       sent</td></tr>
+ *   <tr><td>{@code torchfeed_http_requests_seconds{method,status}}</td><td>HTTP requests answered, by method and
+ *       status code, with their duration (a download's included)</td></tr>
  *   <tr><td>{@code torchfeed_tcp_connections}</td><td>open TCP protocol connections</td></tr>
  *   <tr><td>{@code torchfeed_subscribers}</td><td>clients subscribed to catalog events</td></tr>
  *   <tr><td>{@code torchfeed_validation_seconds{outcome}}</td><td>LibTorch validations and their duration;
@@ -26,10 +45,29 @@ import java.util.function.IntSupplier;
  *   <tr><td>{@code torchfeed_validation_rejects_total}</td><td>files the validator rejected</td></tr>
  *   <tr><td>{@code torchfeed_rejected_files}</td><td>files currently listed as rejected</td></tr>
  * </table>
+ *
+ * <p>{@link #bindJvmAndProcess()} adds what Prometheus users expect of any JVM service: Micrometer's JVM binders
+ * ({@code jvm_memory_*}, {@code jvm_gc_*}, {@code jvm_threads_*}, {@code jvm_classes_*}, {@code jvm_info},
+ * {@code system_cpu_*}, {@code process_cpu_usage}) and the Prometheus client's standard process metrics
+ * ({@code process_cpu_seconds_total}, {@code process_resident_memory_bytes}, {@code process_open_fds},
+ * {@code process_max_fds}, {@code process_start_time_seconds}, ...). Micrometer's own uptime and file-descriptor
+ * binders are left out: they would export a second {@code process_start_time_seconds} and duplicate the standard
+ * descriptor gauges. Two of {@code ProcessorMetrics}' meters fail {@code promtool check metrics}: its
+ * {@code process_cpu_time_ns_total} (an abbreviated unit, and the same figure as the standard
+ * {@code process_cpu_seconds_total}) is left out, and its {@code system_cpu_count} (a gauge named like a histogram's
+ * count) is exported as {@code system_cpus}.
  */
-public final class Metrics {
+public final class Metrics implements AutoCloseable {
   public static final String HTTP = "http";
   public static final String TCP = "tcp";
+
+  private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH");
+  private static final Duration[] DURATION_BUCKETS = {Duration.ofMillis(10), Duration.ofMillis(50),
+      Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+      Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
+      Duration.ofMinutes(1), Duration.ofMinutes(5)};
+  private static final double[] SIZE_BUCKETS = {1 << 20, 16 << 20, 64 << 20, 256 << 20, 1L << 30, 4L << 30,
+      16L << 30, 64L << 30};
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Map<String, Counter> sent = Map.of(HTTP, sentCounter(HTTP), TCP, sentCounter(TCP));
@@ -38,8 +76,17 @@ public final class Metrics {
   private final AtomicReference<IntSupplier> tcpConnections = new AtomicReference<>(() -> 0);
   private final AtomicReference<IntSupplier> subscribers = new AtomicReference<>(() -> 0);
   private final AtomicReference<IntSupplier> rejectedFiles = new AtomicReference<>(() -> 0);
+  private JvmGcMetrics gc;
 
   public Metrics() {
+    registry.config()
+        .meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"))
+        .meterFilter(new MeterFilter() {
+          @Override
+          public Meter.Id map(Meter.Id id) {
+            return id.getName().equals("system.cpu.count") ? id.withName("system.cpus") : id;
+          }
+        });
     gauge("torchfeed.tcp.connections", "Open TCP protocol connections", tcpConnections);
     gauge("torchfeed.subscribers", "Clients subscribed to catalog events", subscribers);
     gauge("torchfeed.rejected.files", "Model files currently rejected", rejectedFiles);
@@ -50,11 +97,54 @@ public final class Metrics {
     sent.get(transport).increment(bytes);
   }
 
-  /** Counts one download of {@code name:version} starting over {@code transport}. */
-  public void fetched(String transport, String name, int version) {
+  /**
+   * Binds the JVM and process meters (see the class comment). Once per registry; the server's {@code Metrics}
+   * does it, tests of the torchfeed meters need not.
+   */
+  public synchronized Metrics bindJvmAndProcess() {
+    if (gc == null) {
+      new ClassLoaderMetrics().bindTo(registry);
+      new JvmMemoryMetrics().bindTo(registry);
+      new JvmThreadMetrics().bindTo(registry);
+      new JvmInfoMetrics().bindTo(registry);
+      new ProcessorMetrics().bindTo(registry);
+      gc = new JvmGcMetrics();
+      gc.bindTo(registry);
+      ProcessMetrics.builder().register(registry.getPrometheusRegistry());
+    }
+    return this;
+  }
+
+  /**
+   * Counts one download of {@code name:version} starting over {@code transport}; the caller ends the returned
+   * {@link Download} when its last byte is sent or its connection is lost.
+   */
+  public Download fetchStarted(String transport, String name, int version) {
     Counter.builder("torchfeed.fetches").description("Model downloads started")
         .tags("name", name, "version", String.valueOf(version), "transport", transport)
         .register(registry).increment();
+    return new Download(this, transport, System.nanoTime());
+  }
+
+  void downloadEnded(String transport, String outcome, long nanos, long bytes) {
+    Timer.builder("torchfeed.fetch.duration")
+        .description("Model downloads, from the first byte queued to the last byte sent or the connection lost")
+        .tags("transport", transport, "outcome", outcome).serviceLevelObjectives(DURATION_BUCKETS)
+        .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    DistributionSummary.builder("torchfeed.fetch.size").baseUnit("bytes").description("Bytes each download sent")
+        .tags("transport", transport, "outcome", outcome).serviceLevelObjectives(SIZE_BUCKETS)
+        .register(registry).record(bytes);
+  }
+
+  /**
+   * Records one HTTP request answered with {@code status} after {@code nanos}. Methods outside the standard
+   * set are counted as {@code other}, so hostile requests cannot grow the label set.
+   */
+  public void httpRequest(String method, int status, long nanos) {
+    String m = method.toUpperCase(Locale.ROOT);
+    Timer.builder("torchfeed.http.requests").description("HTTP requests answered, by method and status code")
+        .tags("method", METHODS.contains(m) ? m : "other", "status", String.valueOf(status))
+        .register(registry).record(nanos, TimeUnit.NANOSECONDS);
   }
 
   /** Records one validation by LibTorch; {@code outcome} is valid, rejected or unavailable. */
@@ -84,6 +174,14 @@ public final class Metrics {
   /** Every meter in the Prometheus text exposition format, version 0.0.4. */
   public String scrape() {
     return registry.scrape();
+  }
+
+  /** Stops the garbage-collection listener that {@link #bindJvmAndProcess()} installed. */
+  @Override
+  public synchronized void close() {
+    if (gc != null) {
+      gc.close();
+    }
   }
 
   private Counter sentCounter(String transport) {

@@ -23,11 +23,47 @@ class MetricsTest {
     metrics.sent(Metrics.HTTP, 100);
     metrics.sent(Metrics.HTTP, 23);
     metrics.sent(Metrics.TCP, 7);
-    metrics.fetched(Metrics.TCP, "toynet", 3);
-    metrics.fetched(Metrics.TCP, "toynet", 3);
+    metrics.fetchStarted(Metrics.TCP, "toynet", 3);
+    metrics.fetchStarted(Metrics.TCP, "toynet", 3);
     assertLine("torchfeed_sent_bytes_total{transport=\"http\"} 123.0");
     assertLine("torchfeed_sent_bytes_total{transport=\"tcp\"} 7.0");
     assertLine("torchfeed_fetches_total{name=\"toynet\",transport=\"tcp\",version=\"3\"} 2.0");
+  }
+
+  @Test
+  void aDownloadIsRecordedOnceWhenItEndsByTransportAndOutcome() {
+    Download complete = metrics.fetchStarted(Metrics.HTTP, "toynet", 1);
+    complete.ended(3 << 20, true);
+    complete.ended(5, false);
+    metrics.fetchStarted(Metrics.TCP, "toynet", 1).ended(1000, false);
+    assertLine("torchfeed_fetch_duration_seconds_count{outcome=\"complete\",transport=\"http\"} 1");
+    assertLine("torchfeed_fetch_size_bytes_sum{outcome=\"complete\",transport=\"http\"} 3145728.0");
+    assertLine("torchfeed_fetch_size_bytes_bucket{outcome=\"complete\",transport=\"http\",le=\"1048576.0\"} 0");
+    assertLine("torchfeed_fetch_size_bytes_bucket{outcome=\"complete\",transport=\"http\",le=\"1.6777216E7\"} 1");
+    assertLine("torchfeed_fetch_duration_seconds_count{outcome=\"aborted\",transport=\"tcp\"} 1");
+    assertLine("torchfeed_fetch_size_bytes_sum{outcome=\"aborted\",transport=\"tcp\"} 1000.0");
+    assertTrue(metrics.scrape().lines().noneMatch(l -> l.startsWith(
+        "torchfeed_fetch_duration_seconds_count{outcome=\"aborted\",transport=\"http\"}")), "ended once only");
+  }
+
+  @Test
+  void httpRequestsAreCountedByStatusAndStandardMethod() {
+    metrics.httpRequest("get", 200, 1_000_000);
+    metrics.httpRequest("GET", 200, 1_000_000);
+    metrics.httpRequest("BREW", 405, 1_000_000);
+    metrics.httpRequest("X" + System.nanoTime(), 405, 1_000_000);
+    assertLine("torchfeed_http_requests_seconds_count{method=\"GET\",status=\"200\"} 2");
+    assertLine("torchfeed_http_requests_seconds_count{method=\"other\",status=\"405\"} 2");
+  }
+
+  @Test
+  void theJvmAndProcessMetersAreBoundOnlyWhenAsked() {
+    assertTrue(metrics.scrape().lines().noneMatch(l -> l.startsWith("jvm_") || l.startsWith("process_")));
+    try (Metrics bound = new Metrics().bindJvmAndProcess().bindJvmAndProcess()) {
+      String scrape = bound.scrape();
+      assertTrue(scrape.lines().anyMatch(l -> l.startsWith("jvm_memory_used_bytes{")), scrape);
+      assertTrue(scrape.lines().anyMatch(l -> l.startsWith("process_resident_memory_bytes ")), scrape);
+    }
   }
 
   @Test

@@ -66,9 +66,9 @@ final class ContentHandler implements HttpHandler {
       if (exchange.getRequestMethod().equals(Methods.HEAD)) {
         return;
       }
-      metrics.fetched(Metrics.HTTP, manifest.name(), manifest.version());
       handedOver = true;
-      new FileStreamer(exchange, file, first, count, metrics).start();
+      new FileStreamer(exchange, file, first, count, metrics,
+          metrics.fetchStarted(Metrics.HTTP, manifest.name(), manifest.version())).start();
     } finally {
       if (!handedOver) {
         file.release();

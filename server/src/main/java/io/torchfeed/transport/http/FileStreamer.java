@@ -1,5 +1,6 @@
 package io.torchfeed.transport.http;
 
+import io.torchfeed.metrics.Download;
 import io.torchfeed.metrics.Metrics;
 import io.torchfeed.repository.PinnedFile;
 import io.undertow.server.HttpServerExchange;
@@ -20,7 +21,8 @@ import org.xnio.channels.StreamSinkChannel;
  * Sends a range of a {@link PinnedFile} as the response body with zero copy ({@code sendfile(2)}), driven by write
  * readiness on the exchange's I/O thread, in slices so one fast download does not starve the other connections
  * of that thread. Owns one reference to the file and releases it exactly once: when the exchange completes, or
- * when its connection closes under it (a client that vanished mid-download).
+ * when its connection closes under it (a client that vanished mid-download); at that moment it ends the
+ * {@link Download}, complete if every byte of the range was sent.
  *
  * <p>Why not Undertow's {@code Sender.transferFrom(FileChannel, ...)} (which its {@code PathResource} uses for
  * whole files): it sends from the channel's <em>position</em> to its end, and the pinned descriptor is shared by
@@ -38,18 +40,23 @@ final class FileStreamer implements ChannelListener<StreamSinkChannel> {
   private final HttpServerExchange exchange;
   private final PinnedFile file;
   private final Metrics metrics;
+  private final Download download;
   private final AtomicBoolean released = new AtomicBoolean();
   private long position;
   private long remaining;
+  private final long count;
   private boolean headSent;
 
   /** Takes over one reference to {@code file}, already retained by the caller. */
-  FileStreamer(HttpServerExchange exchange, PinnedFile file, long position, long count, Metrics metrics) {
+  FileStreamer(HttpServerExchange exchange, PinnedFile file, long position, long count, Metrics metrics,
+      Download download) {
     this.exchange = exchange;
     this.file = file;
     this.position = position;
     this.remaining = count;
+    this.count = count;
     this.metrics = metrics;
+    this.download = download;
   }
 
   /** Starts sending once the current handler returns; the status and headers must be set. */
@@ -111,6 +118,7 @@ final class FileStreamer implements ChannelListener<StreamSinkChannel> {
 
   private void release() {
     if (released.compareAndSet(false, true)) {
+      download.ended(count - remaining, remaining == 0);
       file.release();
     }
   }

@@ -1,5 +1,6 @@
 package io.torchfeed.transport.tcp;
 
+import io.torchfeed.metrics.Download;
 import io.torchfeed.repository.PinnedFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,7 +12,9 @@ import org.xnio.channels.StreamSinkChannel;
  */
 interface Outbound {
   /**
-   * Writes as much as the socket takes, at most about {@code budget} bytes.
+   * Writes as much as the socket takes, at most about {@code budget} bytes. A write that fails after bytes went
+   * out in the same call returns their count; the failure then comes from the next call (a broken socket fails
+   * every write), so what was sent is always counted.
    *
    * @return bytes written; the item is done when {@link #done()} is true
    */
@@ -44,6 +47,11 @@ interface Outbound {
     return encrypted ? new BufferedFileRange(file, position, count) : new FileRange(file, position, count);
   }
 
+  /** {@code bytes}, a download: when it is released, {@code download} records how much of it was sent. */
+  static Outbound download(Outbound bytes, Download download) {
+    return new Measured(bytes, download);
+  }
+
   /** Bytes in memory: frame headers and small frames. */
   final class Bytes implements Outbound {
     private final ByteBuffer buffer;
@@ -60,6 +68,39 @@ interface Outbound {
     @Override
     public boolean done() {
       return !buffer.hasRemaining();
+    }
+  }
+
+  /** An item whose bytes are a download, ended in its {@link Download} when the item is released. */
+  final class Measured implements Outbound {
+    private final Outbound bytes;
+    private final Download download;
+    private long sent;
+
+    Measured(Outbound bytes, Download download) {
+      this.bytes = bytes;
+      this.download = download;
+    }
+
+    @Override
+    public long writeTo(StreamSinkChannel sink, long budget) throws IOException {
+      long n = bytes.writeTo(sink, budget);
+      sent += Math.max(0, n);
+      return n;
+    }
+
+    @Override
+    public boolean done() {
+      return bytes.done();
+    }
+
+    @Override
+    public void release() {
+      try {
+        download.ended(sent, bytes.done());
+      } finally {
+        bytes.release();
+      }
     }
   }
 
@@ -114,7 +155,15 @@ interface Outbound {
     public long writeTo(StreamSinkChannel sink, long budget) throws IOException {
       long written = 0;
       while (remaining > 0 && written < budget) {
-        long n = sink.transferFrom(file.channel(), position, Math.min(remaining, budget - written));
+        long n;
+        try {
+          n = sink.transferFrom(file.channel(), position, Math.min(remaining, budget - written));
+        } catch (IOException e) {
+          if (written > 0) {
+            break;
+          }
+          throw e;
+        }
         if (n <= 0) {
           if (file.channel().size() < position + remaining) {
             throw new IOException(file.path() + " shrank while it was being sent");
@@ -173,7 +222,15 @@ interface Outbound {
         if (!buffer.hasRemaining()) {
           fill();
         }
-        int n = sink.write(buffer);
+        int n;
+        try {
+          n = sink.write(buffer);
+        } catch (IOException e) {
+          if (written > 0) {
+            break;
+          }
+          throw e;
+        }
         if (n <= 0) {
           break;
         }

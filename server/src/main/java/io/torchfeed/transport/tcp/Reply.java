@@ -1,5 +1,6 @@
 package io.torchfeed.transport.tcp;
 
+import io.torchfeed.metrics.Download;
 import io.torchfeed.protocol.FetchHeader;
 import io.torchfeed.protocol.Message;
 import io.torchfeed.repository.PinnedFile;
@@ -11,7 +12,9 @@ sealed interface Reply {
 
   /**
    * A FETCH_HEADER frame and then {@code count} bytes of {@code file} from {@code position}. The file was
-   * retained for this reply; whoever sends it releases it.
+   * retained for this reply; whoever sends it releases it, and ends {@code download} when the bytes are sent or
+   * dropped.
    */
-  record Stream(FetchHeader header, PinnedFile file, long position, long count) implements Reply {}
+  record Stream(FetchHeader header, PinnedFile file, long position, long count, Download download)
+      implements Reply {}
 }

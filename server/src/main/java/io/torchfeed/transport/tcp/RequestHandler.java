@@ -116,8 +116,8 @@ final class RequestHandler {
       if (by.isPresent()) {
         header = header.signed(by.get().sign(header.manifestJson()));
       }
-      metrics.fetched(Metrics.TCP, manifest.name(), manifest.version());
-      return new Reply.Stream(header, file, request.offset(), count);
+      return new Reply.Stream(header, file, request.offset(), count,
+          metrics.fetchStarted(Metrics.TCP, manifest.name(), manifest.version()));
     } catch (IOException | RuntimeException e) {
       file.release();
       throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;

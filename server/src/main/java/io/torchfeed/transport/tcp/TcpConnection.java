@@ -223,7 +223,8 @@ final class TcpConnection {
       closeWhenSent |= frame.close();
     } else if (reply instanceof Reply.Stream stream) {
       output.add(Outbound.bytes(ByteBuffer.wrap(MessageEncoder.encode(stream.header()))));
-      output.add(Outbound.file(stream.file(), stream.position(), stream.count(), encrypted));
+      output.add(Outbound.download(Outbound.file(stream.file(), stream.position(), stream.count(), encrypted),
+          stream.download()));
     }
   }
 
