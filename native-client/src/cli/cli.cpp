@@ -292,6 +292,12 @@ std::string version() {
          std::to_string(kMaxFileFormatVersion) + ")\n";
 }
 
+bool answered_help_or_version(const Args& args) {
+  if (!args.help && !args.version) return false;
+  std::fputs(args.help ? usage() : version().c_str(), stdout);
+  return true;
+}
+
 ProgressBar::ProgressBar() : enabled_(::isatty(STDERR_FILENO) == 1) {}
 
 void ProgressBar::operator()(uint64_t done, uint64_t total) {

@@ -68,6 +68,9 @@ const char* usage();
 // --version: this client's version, the protocol versions it speaks and the
 // LibTorch verify and watch load with (a constant: nothing is loaded).
 std::string version();
+// Prints usage() for --help or version() for --version on stdout; false when
+// the command line asks for neither.
+bool answered_help_or_version(const Args& args);
 
 // A progress bar on stderr, drawn only when stderr is a terminal and the
 // transfer has run for more than a second; redrawn ten times a second.

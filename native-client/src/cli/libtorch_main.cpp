@@ -12,14 +12,7 @@ int main(int argc, char** argv) {
   namespace cli = torchfeed::cli;
   try {
     cli::Args args = cli::parse_args(argc, argv);
-    if (args.help) {
-      std::fputs(cli::usage(), stdout);
-      return 0;
-    }
-    if (args.version) {
-      std::fputs(cli::version().c_str(), stdout);
-      return 0;
-    }
+    if (cli::answered_help_or_version(args)) return 0;
     int status = cli::loads_models(args) ? cli::run_load_command(args)
                                          : cli::run_fetch_command(args);
     std::fflush(stdout);

@@ -61,14 +61,7 @@ int main(int argc, char** argv) {
   namespace cli = torchfeed::cli;
   try {
     cli::Args args = cli::parse_args(argc, argv);
-    if (args.help) {
-      std::fputs(cli::usage(), stdout);
-      return 0;
-    }
-    if (args.version) {
-      std::fputs(cli::version().c_str(), stdout);
-      return 0;
-    }
+    if (cli::answered_help_or_version(args)) return 0;
     if (cli::loads_models(args)) become_libtorch_program(argv);
     int status = cli::run_fetch_command(args);
     std::fflush(stdout);

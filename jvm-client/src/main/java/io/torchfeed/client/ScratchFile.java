@@ -29,13 +29,14 @@ import java.util.Set;
  *   <li>The bytes go straight from the socket to the file while they are hashed; {@link #download} returns only
  *       when their sha256 and size are the manifest's (and, with a trust key, its signature checks out), and
  *       deletes everything it created when they are not. Peak memory: the file, never a second copy.
- *   <li>{@link #close()} deletes the file and its directory: close it as soon as the model is loaded.
+ *   <li>{@link #close()} deletes the file and its directory: close it as soon as the model is loaded. A process
+ *       that stops first (SIGTERM) deletes them on its way out; one that is killed leaves them to the next
+ *       scratch file made in the same place, which deletes those of processes that are gone
+ *       ({@link ScratchDirectories}).
  * </ul>
  */
 public final class ScratchFile implements AutoCloseable {
   private static final Path SHM = Path.of("/dev/shm");
-  private static final FileAttribute<?> PRIVATE_DIRECTORY =
-      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
   private static final FileAttribute<?> PRIVATE_FILE =
       PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
@@ -61,10 +62,10 @@ public final class ScratchFile implements AutoCloseable {
 
   private static ScratchFile download(TorchfeedClient client, Manifest manifest, Path root,
       TorchfeedClient.Progress progress) {
-    Path file = privateDirectory(root).resolve("model.pt");
+    Path file = ScratchDirectories.create(root).resolve(ScratchDirectories.FILE);
     try {
       return new ScratchFile(fetch(client, manifest, file, progress).manifest(), file);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       try {
         delete(file);
       } catch (ClientException suppressed) {
@@ -80,7 +81,7 @@ public final class ScratchFile implements AutoCloseable {
     FetchHeader header;
     long written;
     Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    try (FileChannel channel = posix(file) ? FileChannel.open(file, options, PRIVATE_FILE)
+    try (FileChannel channel = ScratchDirectories.posix(file) ? FileChannel.open(file, options, PRIVATE_FILE)
         : FileChannel.open(file, options)) {
       OutputStream sink = new DigestOutputStream(Channels.newOutputStream(channel), digest);
       header = client.fetch(manifest.id(), 0, 0, sink, progress);
@@ -113,22 +114,6 @@ public final class ScratchFile implements AutoCloseable {
     return Path.of(System.getProperty("java.io.tmpdir"));
   }
 
-  /** A new directory in {@code root} that only this user may enter. */
-  static Path privateDirectory(Path root) {
-    try {
-      if (posix(root)) {
-        return Files.createTempDirectory(root, "torchfeed-", PRIVATE_DIRECTORY);
-      }
-      return Files.createTempDirectory(root, "torchfeed-");
-    } catch (IOException e) {
-      throw new ClientException("cannot create a temporary directory in " + root + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static boolean posix(Path path) {
-    return path.getFileSystem().supportedFileAttributeViews().contains("posix");
-  }
-
   /** The server's manifest of the exact version in the file. */
   public Manifest manifest() {
     return manifest;
@@ -147,8 +132,7 @@ public final class ScratchFile implements AutoCloseable {
 
   private static void delete(Path file) {
     try {
-      Files.deleteIfExists(file);
-      Files.deleteIfExists(file.getParent());
+      ScratchDirectories.delete(file.getParent());
     } catch (IOException e) {
       throw new ClientException("cannot delete " + file + ": " + e.getMessage(), e);
     }

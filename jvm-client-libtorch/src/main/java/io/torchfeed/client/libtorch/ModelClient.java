@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs models served by torchfeed in this JVM: fetches a model version over the protocol, checks its sha256, loads
@@ -43,6 +45,8 @@ import java.util.Optional;
  * refuses native allocations beyond a multiple of the Java heap, which a large model exceeds.
  */
 public final class ModelClient implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ModelClient.class);
+
   private final TorchfeedClient connection;
   private final Path scratchRoot; // null: ScratchFile.defaultRoot(size)
 
@@ -105,9 +109,25 @@ public final class ModelClient implements AutoCloseable {
       fetched = scratchRoot == null ? ScratchFile.download(connection, id, null)
           : ScratchFile.download(connection, id, scratchRoot, null);
     }
-    try (fetched) {
-      return LoadedModel.load(fetched.manifest(), fetched.path());
+    LoadedModel model;
+    try {
+      model = LoadedModel.load(fetched.manifest(), fetched.path());
+    } catch (RuntimeException | Error e) {
+      try {
+        fetched.close();
+      } catch (ClientException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
     }
+    try {
+      fetched.close();
+    } catch (ClientException e) {
+      // The model is loaded: a file that could not be deleted does not undo that (the JVM's exit or the next
+      // scratch file's sweep deletes it).
+      log.warn("{} is loaded, but its scratch file stays for now: {}", model.manifest().id(), e.getMessage());
+    }
+    return model;
   }
 
   /** The LibTorch version models are loaded with, e.g. {@code 2.10.0}. */
