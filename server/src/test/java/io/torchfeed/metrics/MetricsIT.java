@@ -54,13 +54,12 @@ class MetricsIT {
   @Test
   void completeDownloadsAreTimedAndSizedPerTransport() throws IOException {
     for (String transport : List.of("tcp", "http")) {
-      String count = "torchfeed_fetch_duration_seconds_count{outcome=\"complete\",transport=\"" + transport + "\"}";
-      String bytes = "torchfeed_fetch_size_bytes_sum{outcome=\"complete\",transport=\"" + transport + "\"}";
+      String count = series("torchfeed_fetch_duration_seconds_count", "complete", transport);
+      String bytes = series("torchfeed_fetch_size_bytes_sum", "complete", transport);
       String scrape = scrape();
       double before = value(scrape, count);
       double bytesBefore = value(scrape, bytes);
-      try (RawDownload download = transport.equals("tcp") ? RawDownload.tcp(server.address(), "toynet", 0)
-          : RawDownload.http(server.httpAddress(), "/v1/models/toynet/content", 0)) {
+      try (RawDownload download = download(transport, "toynet")) {
         download.finish();
       }
       // the server records a download when it has sent its last byte, which may be just after the client has it
@@ -75,13 +74,12 @@ class MetricsIT {
   @Test
   void downloadsCutByTheClientAreCountedAsAbortedWithWhatWasSent() throws IOException {
     for (String transport : List.of("tcp", "http")) {
-      String count = "torchfeed_fetch_duration_seconds_count{outcome=\"aborted\",transport=\"" + transport + "\"}";
-      String bytes = "torchfeed_fetch_size_bytes_sum{outcome=\"aborted\",transport=\"" + transport + "\"}";
+      String count = series("torchfeed_fetch_duration_seconds_count", "aborted", transport);
+      String bytes = series("torchfeed_fetch_size_bytes_sum", "aborted", transport);
       String scrape = scrape();
       double before = value(scrape, count);
       double bytesBefore = value(scrape, bytes);
-      RawDownload download = transport.equals("tcp") ? RawDownload.tcp(server.address(), "big", 0)
-          : RawDownload.http(server.httpAddress(), "/v1/models/big/content", 0);
+      RawDownload download = download(transport, "big");
       try {
         download.read(64 * 1024);
       } finally {
@@ -125,8 +123,7 @@ class MetricsIT {
 
   @Test
   void theScrapePassesPromtoolCheckMetrics() throws Exception {
-    try (RawDownload tcp = RawDownload.tcp(server.address(), "toynet", 0);
-        RawDownload web = RawDownload.http(server.httpAddress(), "/v1/models/toynet/content", 0)) {
+    try (RawDownload tcp = download("tcp", "toynet"); RawDownload web = download("http", "toynet")) {
       tcp.finish();
       web.finish();
     }
@@ -142,6 +139,17 @@ class MetricsIT {
     String output = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(promtool.waitFor(1, TimeUnit.MINUTES), "promtool did not finish");
     assertEquals(0, promtool.exitValue(), "promtool check metrics:\n" + output);
+  }
+
+  /** A download of the latest version of {@code model} over {@code transport} ("tcp" or "http"), header read. */
+  private static RawDownload download(String transport, String model) throws IOException {
+    return transport.equals("tcp") ? RawDownload.tcp(server.address(), model, 0)
+        : RawDownload.http(server.httpAddress(), "/v1/models/" + model + "/content", 0);
+  }
+
+  /** A download meter's series name as exported: its labels in Prometheus's (alphabetical) order. */
+  private static String series(String name, String outcome, String transport) {
+    return name + "{outcome=\"" + outcome + "\",transport=\"" + transport + "\"}";
   }
 
   private static String scrape() {
