@@ -285,6 +285,18 @@ def alternate(reps, measures):
     return samples
 
 
+def whole_process_seconds(command):
+    """One run of command timed whole: time.perf_counter() in this process from just before it is spawned to its
+    exit (fork and exec, dynamic linking, its work, its exit). Its stdout goes to /dev/null; fails if it does."""
+    start = time.perf_counter()
+    done = subprocess.run([str(c) for c in command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        raise subprocess.CalledProcessError(done.returncode, command, None, done.stderr)
+    return seconds
+
+
 class RssSampler:
     """Samples VmRSS (KiB) of a process every `interval` seconds in a thread, until stopped."""
 
