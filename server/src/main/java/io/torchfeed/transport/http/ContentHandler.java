@@ -18,9 +18,10 @@ import java.util.function.Function;
 
 /**
  * A model file's bytes ({@code .../content}, {@code /v1/blobs/sha256:<hex>}): strong ETag (the sha256),
- * {@code If-None-Match} (304), a single {@code Range} (206, or 416) honoured unless {@code If-Range} names another
- * file, HEAD, and the body sent by a {@link FileStreamer} from the pinned file, so the bytes are always the ones
- * the ETag names. Runs on the I/O thread: it only looks at the catalog and headers.
+ * {@code Cache-Control} by what the URL names ({@link Caching}, on the 304 too), {@code If-None-Match} (304), a
+ * single {@code Range} (206, or 416) honoured unless {@code If-Range} names another file, HEAD, and the body sent
+ * by a {@link FileStreamer} from the pinned file, so the bytes are always the ones the ETag names. Runs on the I/O
+ * thread: it only looks at the catalog and headers.
  */
 final class ContentHandler implements HttpHandler {
   static final HttpString VERSION = new HttpString("X-Torchfeed-Version");
@@ -50,6 +51,7 @@ final class ContentHandler implements HttpHandler {
       HeaderMap response = exchange.getResponseHeaders();
       response.put(Headers.ETAG, etag).put(Headers.ACCEPT_RANGES, "bytes")
           .put(VERSION, manifest.version()).put(SHA256, manifest.sha256());
+      named.caching().apply(exchange);
       if (matchesAny(request.getFirst(Headers.IF_NONE_MATCH), etag)) {
         exchange.setStatusCode(304);
         return;
