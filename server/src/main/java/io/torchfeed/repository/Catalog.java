@@ -6,6 +6,7 @@ import io.torchfeed.model.ModelSummary;
 import io.torchfeed.model.Rejection;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -22,6 +23,7 @@ public final class Catalog {
   private final SortedMap<String, NavigableMap<Integer, ServedModel>> models;
   private final List<Rejection> rejected;
   private final Map<String, Map<String, Integer>> aliases;
+  private final Map<String, ServedModel> bySha256;
 
   public Catalog(List<ServedModel> served, List<Rejection> rejected, Map<String, Map<String, Integer>> aliases) {
     SortedMap<String, NavigableMap<Integer, ServedModel>> byName = new TreeMap<>();
@@ -31,6 +33,10 @@ public final class Catalog {
     }
     byName.replaceAll((name, versions) -> Collections.unmodifiableNavigableMap(versions));
     this.models = Collections.unmodifiableSortedMap(byName);
+    Map<String, ServedModel> contents = new HashMap<>();
+    byName.values().forEach(versions -> versions.values().forEach(
+        model -> contents.putIfAbsent(model.manifest().sha256(), model)));
+    this.bySha256 = Collections.unmodifiableMap(contents);
     this.rejected = List.copyOf(rejected);
     Map<String, Map<String, Integer>> copy = new TreeMap<>();
     aliases.forEach((name, map) -> copy.put(name, Collections.unmodifiableMap(new TreeMap<>(map))));
@@ -66,6 +72,18 @@ public final class Catalog {
           .map(r -> id + " was rejected: " + r.reason())
           .orElse("model '" + id.name() + "' has no version " + id.version() + " (versions: "
               + versions.keySet().stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")"));
+    }
+    return model;
+  }
+
+  /**
+   * A served version whose file has this sha256 (lower-case hex): the first by name, then version, when several
+   * share the bytes.
+   */
+  public ServedModel withSha256(String sha256) {
+    ServedModel model = bySha256.get(sha256);
+    if (model == null) {
+      throw new ModelNotFoundException("no served model file has sha256 " + sha256);
     }
     return model;
   }

@@ -4,9 +4,11 @@ import io.torchfeed.metrics.Metrics;
 import io.torchfeed.model.NameLimit;
 import io.torchfeed.repository.ModelRepository;
 import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.BlockingHandler;
 import io.undertow.server.handlers.BlockingReadTimeoutHandler;
 import java.time.Duration;
+import java.util.function.Function;
 
 /**
  * The endpoints of docs/http.md that this package owns, each composed of small handlers: {@code ready} (503
@@ -44,9 +46,11 @@ final class ApiRoutes implements RouteContribution {
         .get("/v1/models/{name}", ready(health, catalog::model))
         .get("/v1/models/{name}/versions/{v}", ready(health, catalog::manifest))
         .get("/v1/models/{name}/versions/{v}/content",
-            ready(health, new ContentHandler(repository.catalog(), metrics, PathParams::version)))
+            ready(health, content(exchange -> ContentTarget.version(PathParams.version(exchange)))))
         .get("/v1/models/{name}/content",
-            ready(health, new ContentHandler(repository.catalog(), metrics, PathParams::nameOrAlias)))
+            ready(health, content(exchange -> ContentTarget.version(PathParams.nameOrAlias(exchange)))))
+        .get("/v1/blobs/{digest}",
+            ready(health, content(exchange -> ContentTarget.sha256(PathParams.sha256(exchange)))))
         .get("/v1/models/{name}/diff", ready(health, catalog::diff))
         .post("/v1/models/{name}/versions",
             ready(health, auth.require(blocking(new UploadHandler(repository, uploads, maxUploadBytes)))))
@@ -54,6 +58,10 @@ final class ApiRoutes implements RouteContribution {
         .put("/v1/models/{name}/aliases/{alias}", ready(health, auth.require(blocking(admin::alias))))
         .delete("/v1/models/{name}/aliases/{alias}",
             readyAnyLength(health, auth.require(blocking(admin::removeAlias))));
+  }
+
+  private HttpHandler content(Function<HttpServerExchange, ContentTarget> target) {
+    return new ContentHandler(repository.catalog(), metrics, target);
   }
 
   /** 503 until the first scan is done; then 400 for a name in the path over the server's limit. */

@@ -10,7 +10,10 @@ import io.torchfeed.repository.ServedModel;
 import io.undertow.server.HttpServerExchange;
 import java.util.List;
 
-/** The JSON reads of the catalog. Each answers from one immutable catalog snapshot, on the I/O thread. */
+/**
+ * The JSON reads of the catalog. Each answers from one immutable catalog snapshot, on the I/O thread. All but a
+ * numbered version's manifest are {@link Caching#REVALIDATE} (the router's default): they change with the catalog.
+ */
 final class CatalogHandlers {
   private final ModelCatalog catalog;
 
@@ -32,9 +35,15 @@ final class CatalogHandlers {
     Responses.json(exchange, 200, new Documents.Model(name, latest, snapshot.aliases(name), versions));
   }
 
-  /** {@code GET /v1/models/{name}/versions/{v}}. */
+  /**
+   * {@code GET /v1/models/{name}/versions/{v}}: immutable for a numbered version (the manifest is a function of
+   * the name, the number and the bytes), revalidated for the latest or an alias.
+   */
   void manifest(HttpServerExchange exchange) {
-    Responses.json(exchange, 200, catalog.resolve(PathParams.version(exchange)).manifest());
+    ModelId id = PathParams.version(exchange);
+    Manifest manifest = catalog.resolve(id).manifest();
+    Caching.of(id).apply(exchange);
+    Responses.json(exchange, 200, manifest);
   }
 
   /** {@code GET /v1/models/{name}/diff?from=A&to=B}: what changes from A to B ({@code to} defaults to latest). */

@@ -2,7 +2,6 @@ package io.torchfeed.transport.http;
 
 import io.torchfeed.metrics.Metrics;
 import io.torchfeed.model.Manifest;
-import io.torchfeed.model.ModelId;
 import io.torchfeed.repository.ModelCatalog;
 import io.torchfeed.repository.PinnedFile;
 import io.torchfeed.repository.ServedModel;
@@ -18,9 +17,10 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * A model file's bytes ({@code .../content}): strong ETag (the sha256), {@code If-None-Match} (304), a single
- * {@code Range} (206, or 416) honoured unless {@code If-Range} names another file, HEAD, and the body sent by a
- * {@link FileStreamer} from the pinned file, so the bytes are always the ones the ETag names. Runs on the I/O
+ * A model file's bytes ({@code .../content}, {@code /v1/blobs/sha256:<hex>}): strong ETag (the sha256),
+ * {@code Cache-Control} by what the URL names ({@link Caching}, on the 304 too), {@code If-None-Match} (304), a
+ * single {@code Range} (206, or 416) honoured unless {@code If-Range} names another file, HEAD, and the body sent
+ * by a {@link FileStreamer} from the pinned file, so the bytes are always the ones the ETag names. Runs on the I/O
  * thread: it only looks at the catalog and headers.
  */
 final class ContentHandler implements HttpHandler {
@@ -29,10 +29,10 @@ final class ContentHandler implements HttpHandler {
 
   private final ModelCatalog catalog;
   private final Metrics metrics;
-  private final Function<HttpServerExchange, ModelId> target;
+  private final Function<HttpServerExchange, ContentTarget> target;
 
-  /** {@code target} reads the model reference from the route. */
-  ContentHandler(ModelCatalog catalog, Metrics metrics, Function<HttpServerExchange, ModelId> target) {
+  /** {@code target} reads what to send from the route. */
+  ContentHandler(ModelCatalog catalog, Metrics metrics, Function<HttpServerExchange, ContentTarget> target) {
     this.catalog = catalog;
     this.metrics = metrics;
     this.target = target;
@@ -40,7 +40,8 @@ final class ContentHandler implements HttpHandler {
 
   @Override
   public void handleRequest(HttpServerExchange exchange) {
-    ServedModel model = retainServed(target.apply(exchange));
+    ContentTarget named = target.apply(exchange);
+    ServedModel model = retainServed(named);
     PinnedFile file = model.file();
     boolean handedOver = false;
     try {
@@ -50,6 +51,7 @@ final class ContentHandler implements HttpHandler {
       HeaderMap response = exchange.getResponseHeaders();
       response.put(Headers.ETAG, etag).put(Headers.ACCEPT_RANGES, "bytes")
           .put(VERSION, manifest.version()).put(SHA256, manifest.sha256());
+      named.caching().apply(exchange);
       if (matchesAny(request.getFirst(Headers.IF_NONE_MATCH), etag)) {
         exchange.setStatusCode(304);
         return;
@@ -80,14 +82,14 @@ final class ContentHandler implements HttpHandler {
    * The served version, with a reference taken on its file. A rescan may retire the file between the lookup and
    * the retain; then the lookup is repeated on the new catalog.
    */
-  private ServedModel retainServed(ModelId id) {
+  private ServedModel retainServed(ContentTarget named) {
     for (int attempt = 0; attempt < 3; attempt++) {
-      ServedModel model = catalog.resolve(id);
+      ServedModel model = named.lookup().apply(catalog);
       if (model.file().retain()) {
         return model;
       }
     }
-    throw HttpException.unavailable(id + " is being replaced; try again");
+    throw HttpException.unavailable(named.description() + " is being replaced; try again");
   }
 
   private static long checkedSize(PinnedFile file, Manifest manifest) {

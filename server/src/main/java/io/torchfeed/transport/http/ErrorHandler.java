@@ -14,7 +14,8 @@ import org.xnio.IoUtils;
  * again every handler that runs on a worker thread (an exception there never comes back to the router). A
  * response that has already started cannot become an error: its connection is closed instead. An unread request
  * body is drained up to {@link #DRAIN_LIMIT} (then the connection closes): after the answer when no handler
- * started reading it, before the answer when a blocking handler stopped part-way.
+ * started reading it, before the answer when a blocking handler stopped part-way. An error is never stored by a
+ * cache ({@link Caching#NO_STORE}).
  */
 final class ErrorHandler implements HttpHandler {
   private static final Logger log = LoggerFactory.getLogger(ErrorHandler.class);
@@ -55,6 +56,7 @@ final class ErrorHandler implements HttpHandler {
       }
     }
     exchange.getResponseHeaders().clear();
+    Caching.NO_STORE.apply(exchange);
     mapped.headers().forEach((name, value) -> exchange.getResponseHeaders().put(new HttpString(name), value));
     Responses.json(exchange, mapped.status(), mapped.body());
   }

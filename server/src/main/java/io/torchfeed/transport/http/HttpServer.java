@@ -18,7 +18,8 @@ import org.xnio.XnioWorker;
  * The HTTP API (docs/http.md, default port 7071) on Undertow, sharing the server's XNIO worker: its I/O threads
  * answer reads and stream model bytes, its task threads run uploads and repository changes. The handler chain is
  * {@link RequestMetrics} around the {@link ErrorHandler} around the {@link ConnectionLimit} around 100-continue
- * support around the {@link Router},
+ * support around {@code Cache-Control: no-cache} unless a route chooses otherwise ({@link Caching}) around the
+ * {@link Router},
  * which holds {@link ApiRoutes} and the routes other parts of the server contribute. With TLS configured the port speaks HTTPS only.
  *
  * <p>Timeouts (docs/http.md, Limits): Undertow's {@code NO_REQUEST_TIMEOUT} is the idle timeout (no request in
@@ -70,7 +71,7 @@ public final class HttpServer implements AutoCloseable {
         .setSocketOption(Options.WRITE_TIMEOUT, millis(settings.writeTimeout()))
         .setServerOption(UndertowOptions.IDLE_TIMEOUT, millis(backstop))
         .setHandler(new RequestMetrics(new ErrorHandler(new ConnectionLimit(settings.maxConnections(),
-            Handlers.httpContinueRead(router.handler()))), metrics))
+            Handlers.httpContinueRead(Caching.revalidateByDefault(router.handler())))), metrics))
         .build();
     undertow.start();
     log.info("HTTP API listening on port {}{} ({})", address().getPort(), settings.tls().isPresent() ? " (HTTPS)" : "",

@@ -7,13 +7,17 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.PathTemplateMatch;
 import java.util.Deque;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Reads the model references of docs/http.md from a request: {@code {name}}, {@code {name}@{alias}}, and a
- * version {@code {v}}: a positive integer, {@code latest} or {@code @alias}. Bad ones are
- * {@link InvalidRequestException}s (400).
+ * Reads the model references of docs/http.md from a request: {@code {name}}, {@code {name}@{alias}}, a
+ * version {@code {v}}: a positive integer, {@code latest} or {@code @alias}, and a blob's {@code {digest}}:
+ * {@code sha256:<64 lower-case hex digits>}. Bad ones are {@link InvalidRequestException}s (400).
  */
 final class PathParams {
+  private static final Pattern SHA256_DIGEST = Pattern.compile("sha256:([0-9a-f]{64})");
+
   private PathParams() {}
 
   /** The {@code {name}} of the route, which must be a plain model name. */
@@ -64,6 +68,23 @@ final class PathParams {
       return new ModelId(name, Integer.parseInt(v));
     }
     throw new InvalidRequestException("invalid version '" + v + "': use a positive integer, latest or @alias");
+  }
+
+  /** The hex of the route's {@code {digest}}. */
+  static String sha256(HttpServerExchange exchange) {
+    return sha256(param(exchange, "digest"));
+  }
+
+  /** The 64 hex digits of {@code sha256:<hex>}; another algorithm, upper-case or a wrong length is refused. */
+  static String sha256(String digest) {
+    Matcher matcher = SHA256_DIGEST.matcher(digest);
+    if (!matcher.matches()) {
+      String printable = digest.replaceAll("[^\\x21-\\x7e]", "?");
+      String shown = printable.length() > 80 ? printable.substring(0, 80) + "..." : printable;
+      throw new InvalidRequestException("invalid digest '" + shown
+          + "': use sha256: and the 64 lower-case hex digits of the file's sha256");
+    }
+    return matcher.group(1);
   }
 
   static String param(HttpServerExchange exchange, String key) {

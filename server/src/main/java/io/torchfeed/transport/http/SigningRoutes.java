@@ -52,6 +52,9 @@ public final class SigningRoutes implements RouteContribution {
     requireReady();
     Manifest manifest = catalog.resolve(PathParams.version(exchange)).manifest();
     byte[] body = ManifestJson.write(manifest);
+    // revalidated even for a numbered version: the body is immutable, but the signature names the server's key,
+    // which the operator may add or rotate; a cache must not keep an old signature for a year
+    Caching.REVALIDATE.apply(exchange);
     signer.ifPresent(s -> exchange.getResponseHeaders().put(HttpString.tryFromString(SIGNATURE_HEADER),
         header(s.sign(body))));
     Responses.bytes(exchange, 200, "application/json", body);

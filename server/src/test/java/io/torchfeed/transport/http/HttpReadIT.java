@@ -154,6 +154,54 @@ class HttpReadIT {
     assertEquals("1", header(response, "X-Torchfeed-Version"));
   }
 
+  @ParameterizedTest
+  @MethodSource("goodModels")
+  void aBlobIsTheServedFileWithThatSha256(String name) throws Exception {
+    byte[] file = Files.readAllBytes(Fixtures.model(name));
+    String sha = Fixtures.golden(name).sha256();
+    HttpResponse<byte[]> response = http.get("/v1/blobs/sha256:" + sha);
+    assertEquals(200, response.statusCode(), describe(response));
+    assertArrayEquals(file, response.body());
+    assertEquals("application/octet-stream", header(response, "Content-Type"));
+    assertEquals(String.valueOf(file.length), header(response, "Content-Length"));
+    assertEquals("\"" + sha + "\"", header(response, "ETag"));
+    assertEquals(sha, header(response, "X-Torchfeed-Sha256"));
+  }
+
+  @Test
+  void aBlobAnswersRangesConditionsAndHeadAsContentDoes() {
+    String path = "/v1/blobs/sha256:" + toynetSha;
+    String etag = "\"" + toynetSha + "\"";
+    HttpResponse<byte[]> middle = http.get(path, "Range", "bytes=100-199", "If-Range", etag);
+    assertEquals(206, middle.statusCode(), describe(middle));
+    assertEquals("bytes 100-199/" + toynet.length, header(middle, "Content-Range"));
+    assertArrayEquals(Arrays.copyOfRange(toynet, 100, 200), middle.body());
+    assertError(416, "RANGE_NOT_SATISFIABLE", http.get(path, "Range", "bytes=" + toynet.length + "-"));
+    HttpResponse<byte[]> same = http.get(path, "If-None-Match", etag);
+    assertEquals(304, same.statusCode());
+    assertEquals(etag, header(same, "ETag"));
+    HttpResponse<byte[]> head = http.head(path);
+    assertEquals(200, head.statusCode());
+    assertEquals(String.valueOf(toynet.length), header(head, "Content-Length"));
+    assertEquals(0, head.body().length);
+  }
+
+  @Test
+  void anUnknownBlobIsNotFound() {
+    HttpResponse<byte[]> response = http.get("/v1/blobs/sha256:" + "0".repeat(64));
+    assertError(404, "NOT_FOUND", response);
+    assertEquals("no served model file has sha256 " + "0".repeat(64), json(response).path("message").asText());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/v1/blobs/x", "/v1/blobs/sha256:abc", "/v1/blobs/sha512:00",
+      "/v1/blobs/SHA256:0000000000000000000000000000000000000000000000000000000000000000",
+      "/v1/blobs/sha256:000000000000000000000000000000000000000000000000000000000000000A",
+      "/v1/blobs/0000000000000000000000000000000000000000000000000000000000000000"})
+  void aMalformedDigestIsABadRequest(String path) {
+    assertError(400, "BAD_REQUEST", http.get(path));
+  }
+
   @Test
   void rangesGivePartialContent() {
     String path = "/v1/models/toynet/content";
