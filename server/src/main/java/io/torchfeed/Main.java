@@ -5,6 +5,7 @@ import io.torchfeed.cli.FetchCommand;
 import io.torchfeed.cli.InspectCommand;
 import io.torchfeed.cli.ListCommand;
 import io.torchfeed.cli.ManifestCommand;
+import io.torchfeed.cli.PublishCommand;
 import io.torchfeed.cli.ServeCommand;
 import io.torchfeed.cli.SigningKeyCommand;
 import io.torchfeed.cli.ValidateWorkerCommand;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Command;
     description = "Serves TorchScript models to LibTorch clients over TCP.",
     subcommands = {
         ServeCommand.class, InspectCommand.class, ListCommand.class, ManifestCommand.class, FetchCommand.class,
-        VerifyCommand.class, WatchCommand.class, SigningKeyCommand.class, ValidateWorkerCommand.class, CommandLine.HelpCommand.class})
+        PublishCommand.class, VerifyCommand.class, WatchCommand.class, SigningKeyCommand.class, ValidateWorkerCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
   public static void main(String[] args) {

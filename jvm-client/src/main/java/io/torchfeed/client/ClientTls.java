@@ -66,6 +66,11 @@ public final class ClientTls {
     }
   }
 
+  /** The TLS context that trusts the CA file, for an HTTPS client ({@link ModelPublisher}). */
+  public SSLContext sslContext() {
+    return context;
+  }
+
   /** The CA file this trusts. */
   public Path caFile() {
     return caFile;

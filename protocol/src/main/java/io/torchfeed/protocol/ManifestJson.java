@@ -14,4 +14,13 @@ public final class ManifestJson {
   public static byte[] write(Manifest manifest) {
     return Json.write(manifest);
   }
+
+  /**
+   * Parses a manifest document, e.g. the HTTP API's answer to an upload.
+   *
+   * @throws MalformedMessageException prefixed with {@code where} when the bytes are not one
+   */
+  public static Manifest read(byte[] json, String where) {
+    return Json.read(new String(json, java.nio.charset.StandardCharsets.UTF_8), Manifest.class, where);
+  }
 }

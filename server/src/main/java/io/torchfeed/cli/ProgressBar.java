@@ -5,8 +5,8 @@ import io.torchfeed.protocol.FetchHeader;
 import java.io.PrintStream;
 
 /**
- * A progress bar on stderr, shown only when stderr is a terminal and the transfer has run for more than a
- * second; redrawn at most ten times a second.
+ * A progress bar on stderr for a download or an upload, shown only when stderr is a terminal and the transfer has
+ * run for more than a second; redrawn at most ten times a second.
  */
 final class ProgressBar implements TorchfeedClient.Progress {
   private static final int WIDTH = 30;
@@ -25,9 +25,14 @@ final class ProgressBar implements TorchfeedClient.Progress {
 
   @Override
   public void started(FetchHeader header) {
+    started(header.totalSize(), header.offset());
+  }
+
+  /** A transfer of {@code total} bytes begins, {@code base} of them already done (a resumed download). */
+  void started(long total, long base) {
     start = System.nanoTime();
-    total = header.totalSize();
-    base = header.offset();
+    this.total = total;
+    this.base = base;
   }
 
   @Override
