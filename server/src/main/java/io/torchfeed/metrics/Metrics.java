@@ -69,7 +69,7 @@ public final class Metrics implements AutoCloseable {
   private static final double[] SIZE_BUCKETS = {1 << 20, 16 << 20, 64 << 20, 256 << 20, 1L << 30, 4L << 30,
       16L << 30, 64L << 30};
 
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry = newRegistry();
   private final Map<String, Counter> sent = Map.of(HTTP, sentCounter(HTTP), TCP, sentCounter(TCP));
   private final Counter rejects = Counter.builder("torchfeed.validation.rejects")
       .description("Files the validator rejected (including crashes and time-outs)").register(registry);
@@ -79,14 +79,6 @@ public final class Metrics implements AutoCloseable {
   private JvmGcMetrics gc;
 
   public Metrics() {
-    registry.config()
-        .meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"))
-        .meterFilter(new MeterFilter() {
-          @Override
-          public Meter.Id map(Meter.Id id) {
-            return id.getName().equals("system.cpu.count") ? id.withName("system.cpus") : id;
-          }
-        });
     gauge("torchfeed.tcp.connections", "Open TCP protocol connections", tcpConnections);
     gauge("torchfeed.subscribers", "Clients subscribed to catalog events", subscribers);
     gauge("torchfeed.rejected.files", "Model files currently rejected", rejectedFiles);
@@ -154,6 +146,20 @@ public final class Metrics implements AutoCloseable {
     if (outcome.equals(MeteredValidator.REJECTED)) {
       rejects.increment();
     }
+  }
+
+  /** A registry with the filters of the class comment, set before any meter registers (Micrometer's rule). */
+  private static PrometheusMeterRegistry newRegistry() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registry.config()
+        .meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"))
+        .meterFilter(new MeterFilter() {
+          @Override
+          public Meter.Id map(Meter.Id id) {
+            return id.getName().equals("system.cpu.count") ? id.withName("system.cpus") : id;
+          }
+        });
+    return registry;
   }
 
   /** The source of {@code torchfeed_tcp_connections}. */
