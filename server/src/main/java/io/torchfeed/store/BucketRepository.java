@@ -6,19 +6,10 @@ import io.torchfeed.repository.ConflictException;
 import io.torchfeed.repository.ModelNotFoundException;
 import io.torchfeed.store.ObjectStore.ObjectBytes;
 import io.torchfeed.store.ObjectStore.StoredObject;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +29,7 @@ public final class BucketRepository {
   private final ObjectStore store;
   private final BucketLayout layout;
   private final String publisher;
+  private final Blobs blobs;
   private final AliasUpdate aliases;
   private final SnapshotReader snapshots;
 
@@ -48,6 +40,7 @@ public final class BucketRepository {
     this.store = store;
     this.layout = layout;
     this.publisher = publisher;
+    this.blobs = new Blobs(store, layout);
     this.aliases = new AliasUpdate(store, layout);
     this.snapshots = new SnapshotReader(store, layout);
   }
@@ -62,7 +55,7 @@ public final class BucketRepository {
    */
   public Manifest publish(Manifest manifest, Path file) {
     String name = new ModelId(manifest.name(), ModelId.LATEST).name();
-    putBlob(manifest, file);
+    blobs.put(manifest, file);
     String publishId = UUID.randomUUID().toString();
     int version = nextVersion(name);
     for (int attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
@@ -113,8 +106,7 @@ public final class BucketRepository {
    * blob stays (other versions may share it). Refused while an alias points at the version.
    */
   public void deleteVersion(String name, int version) {
-    new ModelId(name, version);
-    ObjectBytes current = published(name, version);
+    Published current = published(new ModelId(name, version).name(), version);
     List<String> pointing = new ArrayList<>();
     aliases.read(name).forEach((alias, target) -> {
       if (target == version) {
@@ -125,10 +117,9 @@ public final class BucketRepository {
       throw new ConflictException(name + ":" + version + " is the target of alias " + String.join(", ", pointing)
           + "; point the alias elsewhere or remove it first");
     }
-    String key = layout.version(name, version);
-    VersionRecord record = BucketJson.readRecord(current.bytes(), name, version, store.describe(key));
     try {
-      store.putIfMatch(key, BucketJson.write(record.deletedAt(Instant.now())), current.etag());
+      store.putIfMatch(layout.version(name, version), BucketJson.write(current.record().deletedAt(Instant.now())),
+          current.etag());
     } catch (EtagMismatchException e) {
       throw new ModelNotFoundException("model '" + name + "' has no version " + version + " (deleted meanwhile)");
     }
@@ -151,42 +142,7 @@ public final class BucketRepository {
    *                              is removed
    */
   public void fetchBlob(Manifest manifest, Path target) {
-    MessageDigest sha256 = sha256();
-    StoredObject got;
-    try (OutputStream out = new DigestOutputStream(Files.newOutputStream(target), sha256)) {
-      got = store.get(layout.blob(manifest.sha256()), out);
-    } catch (IOException e) {
-      deleteQuietly(target);
-      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
-    } catch (RuntimeException e) {
-      deleteQuietly(target);
-      throw e;
-    }
-    String hex = HexFormat.of().formatHex(sha256.digest());
-    if (!hex.equals(manifest.sha256()) || got.size() != manifest.size()) {
-      deleteQuietly(target);
-      throw new BlobCorruptException(store.describe(got.key()) + " was altered in the bucket: its " + got.size()
-          + " bytes hash to " + hex + ", " + manifest.name() + ":" + manifest.version() + " has " + manifest.size()
-          + " bytes hashing to " + manifest.sha256());
-    }
-  }
-
-  /** Puts the model file under its sha256 unless the bucket has it: blobs are never rewritten. */
-  private void putBlob(Manifest manifest, Path file) {
-    String key = layout.blob(manifest.sha256());
-    Optional<StoredObject> existing = store.head(key);
-    if (existing.isPresent()) {
-      if (existing.get().size() != manifest.size()) {
-        log.warn("{} has {} bytes, not {}: left as it is (fetches will report it altered)", store.describe(key),
-            existing.get().size(), manifest.size());
-      }
-      return;
-    }
-    try {
-      store.putIfAbsent(key, file);
-    } catch (ObjectExistsException e) {
-      // another publisher put the same bytes meanwhile: content-addressed, so it is the same blob
-    }
+    blobs.fetch(manifest, target);
   }
 
   /** One more than the highest version record of {@code name} (tombstones included). */
@@ -209,33 +165,21 @@ public final class BucketRepository {
     }
   }
 
-  /** The record of a published version, with its ETag. */
-  private ObjectBytes published(String name, int version) {
+  /** A published version's record and the ETag it was read with. */
+  private record Published(VersionRecord record, String etag) {}
+
+  /** The record of a published version; a missing or deleted one is a {@link ModelNotFoundException}. */
+  private Published published(String name, int version) {
     String key = layout.version(name, version);
     try {
       ObjectBytes bytes = store.getBytes(key);
-      if (!BucketJson.readRecord(bytes.bytes(), name, version, store.describe(key)).deleted()) {
-        return bytes;
+      VersionRecord record = BucketJson.readRecord(bytes.bytes(), name, version, store.describe(key));
+      if (!record.deleted()) {
+        return new Published(record, bytes.etag());
       }
     } catch (ObjectNotFoundException e) {
-      // as deleted
+      // never published
     }
     throw new ModelNotFoundException("model '" + name + "' has no version " + version);
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void deleteQuietly(Path file) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      log.warn("cannot remove {}: {}", file, e.toString());
-    }
   }
 }

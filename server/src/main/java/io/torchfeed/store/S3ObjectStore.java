@@ -10,25 +10,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.ResponseInputStream;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * {@link ObjectStore} over the AWS SDK's {@link S3Client}: conditional writes are {@code If-None-Match: *} and
- * {@code If-Match: ETAG} on PutObject. The S3 errors become the store's exceptions here and nowhere else: 412, and
- * 409 ConditionalRequestConflict, are a lost conditional write; 404 NoSuchKey a missing object; anything else, and
- * every client-side failure (connection refused, time-outs), a {@link StoreUnavailableException}. Each request is
- * counted in {@link Metrics#storeRequest}.
+ * {@code If-Match: ETAG} on PutObject. Each request runs through {@link S3Requests}, which counts it and turns S3's
+ * answers into the store's exceptions. Bodies are streamed, never held whole, but for the small objects of
+ * {@link #getBytes}.
  */
 public final class S3ObjectStore implements ObjectStore {
   static final String GET = "get";
@@ -41,7 +36,7 @@ public final class S3ObjectStore implements ObjectStore {
 
   private final S3Client s3;
   private final StoreLocation location;
-  private final Metrics metrics;
+  private final S3Requests requests;
   private final int pageSize;
 
   /** Takes ownership of {@code s3} (closed by {@link #close()}); lists 1000 keys a page, S3's most. */
@@ -52,13 +47,13 @@ public final class S3ObjectStore implements ObjectStore {
   S3ObjectStore(S3Client s3, StoreLocation location, Metrics metrics, int pageSize) {
     this.s3 = s3;
     this.location = location;
-    this.metrics = metrics;
+    this.requests = new S3Requests(location, metrics);
     this.pageSize = pageSize;
   }
 
   @Override
   public StoredObject get(String key, OutputStream out) {
-    return call(GET, key, null, () -> {
+    return requests.run(GET, key, null, () -> {
       ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(location.bucket()).key(key));
       boolean complete = false;
       try {
@@ -78,7 +73,7 @@ public final class S3ObjectStore implements ObjectStore {
 
   @Override
   public ObjectBytes getBytes(String key) {
-    ResponseBytes<GetObjectResponse> bytes = call(GET, key, null,
+    ResponseBytes<GetObjectResponse> bytes = requests.run(GET, key, null,
         () -> s3.getObjectAsBytes(b -> b.bucket(location.bucket()).key(key)));
     return new ObjectBytes(bytes.asByteArray(), bytes.response().eTag());
   }
@@ -86,7 +81,8 @@ public final class S3ObjectStore implements ObjectStore {
   @Override
   public Optional<StoredObject> head(String key) {
     try {
-      HeadObjectResponse head = call(HEAD, key, null, () -> s3.headObject(b -> b.bucket(location.bucket()).key(key)));
+      HeadObjectResponse head = requests.run(HEAD, key, null,
+          () -> s3.headObject(b -> b.bucket(location.bucket()).key(key)));
       return Optional.of(new StoredObject(key, head.eTag(), head.contentLength()));
     } catch (ObjectNotFoundException e) {
       return Optional.empty();
@@ -99,8 +95,8 @@ public final class S3ObjectStore implements ObjectStore {
     String token = null;
     do {
       String after = token;
-      ListObjectsV2Response page = call(LIST, prefix, null, () -> s3.listObjectsV2(b -> b.bucket(location.bucket())
-          .prefix(prefix).maxKeys(pageSize).continuationToken(after)));
+      ListObjectsV2Response page = requests.run(LIST, prefix, null, () -> s3.listObjectsV2(
+          b -> b.bucket(location.bucket()).prefix(prefix).maxKeys(pageSize).continuationToken(after)));
       page.contents().forEach(o -> objects.add(new StoredObject(o.key(), o.eTag(), o.size())));
       token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
     } while (token != null);
@@ -131,7 +127,7 @@ public final class S3ObjectStore implements ObjectStore {
 
   @Override
   public void delete(String key) {
-    call(DELETE, key, null, () -> s3.deleteObject(b -> b.bucket(location.bucket()).key(key)));
+    requests.run(DELETE, key, null, () -> s3.deleteObject(b -> b.bucket(location.bucket()).key(key)));
   }
 
   @Override
@@ -147,68 +143,14 @@ public final class S3ObjectStore implements ObjectStore {
   private StoredObject put(String key, PutObjectRequest request, RequestBody body,
       Function<String, RuntimeException> lost) {
     long size = body.optionalContentLength().orElse(-1L);
-    String etag = call(PUT, key, lost, () -> s3.putObject(request, body)).eTag();
+    String etag = requests.run(PUT, key, lost, () -> s3.putObject(request, body)).eTag();
     return new StoredObject(key, etag, size);
   }
 
   /**
-   * Runs one request, counts it by outcome and turns S3's answers into the store's exceptions: a lost conditional
-   * write into {@code lost(message)} (or a {@link StoreUnavailableException} where none is expected).
+   * Copies the body; a failure to read is the store's ({@link S3Requests.BodyReadException}), one to write is the
+   * caller's.
    */
-  private <T> T call(String operation, String key, Function<String, RuntimeException> lost, Supplier<T> request) {
-    try {
-      T result = request.get();
-      metrics.storeRequest(operation, "ok");
-      return result;
-    } catch (NoSuchKeyException e) {
-      metrics.storeRequest(operation, "missing");
-      throw new ObjectNotFoundException(describe(key) + ": no such object");
-    } catch (S3Exception e) {
-      if (isNoSuchKey(e)) {
-        metrics.storeRequest(operation, "missing");
-        throw new ObjectNotFoundException(describe(key) + ": no such object");
-      }
-      if (lost != null && isConditionalConflict(e)) {
-        metrics.storeRequest(operation, "conflict");
-        throw lost.apply(describe(key) + ": conditional write refused (HTTP " + e.statusCode() + " "
-            + errorCode(e) + ")");
-      }
-      metrics.storeRequest(operation, "error");
-      throw unavailable(operation, key, "HTTP " + e.statusCode() + " " + errorCode(e) + ": "
-          + (e.awsErrorDetails() != null ? e.awsErrorDetails().errorMessage() : e.getMessage()), e);
-    } catch (SdkException e) {
-      metrics.storeRequest(operation, "error");
-      throw unavailable(operation, key, e.getMessage(), e);
-    } catch (StoreReadException e) {
-      metrics.storeRequest(operation, "error");
-      throw unavailable(operation, key, "reading the object: " + e.getCause().getMessage(), e.getCause());
-    } catch (RuntimeException e) {
-      metrics.storeRequest(operation, "error");
-      throw e;
-    }
-  }
-
-  private StoreUnavailableException unavailable(String operation, String key, String reason, Throwable cause) {
-    String endpoint = location.endpoint() != null ? location.endpoint().toString() : "AWS S3 " + location.region();
-    String line = "bucket store unavailable: " + operation + " " + describe(key) + " at " + endpoint + ": " + reason;
-    return new StoreUnavailableException(line.replaceAll("\\s+", " ").strip(), cause);
-  }
-
-  /** 404 NoSuchKey: the SDK only types it for GET; HEAD answers a bare 404. */
-  private static boolean isNoSuchKey(S3Exception e) {
-    return e.statusCode() == 404 && (errorCode(e).equals("NoSuchKey") || errorCode(e).isEmpty());
-  }
-
-  private static boolean isConditionalConflict(S3Exception e) {
-    return e.statusCode() == 412 || (e.statusCode() == 409 && errorCode(e).equals("ConditionalRequestConflict"));
-  }
-
-  private static String errorCode(S3Exception e) {
-    return e.awsErrorDetails() != null && e.awsErrorDetails().errorCode() != null
-        ? e.awsErrorDetails().errorCode() : "";
-  }
-
-  /** Copies the body; a failure to read is the store's ({@link StoreReadException}), one to write is the caller's. */
   private static long copy(InputStream in, OutputStream out) throws IOException {
     byte[] buffer = new byte[BUFFER];
     long total = 0;
@@ -217,7 +159,7 @@ public final class S3ObjectStore implements ObjectStore {
       try {
         n = in.read(buffer);
       } catch (IOException e) {
-        throw new StoreReadException(e);
+        throw new S3Requests.BodyReadException(e);
       }
       if (n < 0) {
         return total;
@@ -232,15 +174,6 @@ public final class S3ObjectStore implements ObjectStore {
       in.close();
     } catch (IOException e) {
       // the body was read to its end or aborted: nothing is lost
-    }
-  }
-
-  /** A read of a response body failed: the store's failure, not the destination's. */
-  private static final class StoreReadException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    StoreReadException(IOException cause) {
-      super(cause);
     }
   }
 }

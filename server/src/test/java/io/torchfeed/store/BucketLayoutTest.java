@@ -28,7 +28,8 @@ class BucketLayoutTest {
     ModelKey aliases = layout.parse(layout.aliases("toy.net-2")).orElseThrow();
     assertTrue(aliases.isAliases());
     assertEquals("toy.net-2", aliases.name());
-    for (String other : new String[] {"prod/tf/models/toynet/versions/012.json", "prod/tf/models/toynet/versions/0.json",
+    for (String other : new String[] {"prod/tf/models/toynet/versions/012.json",
+        "prod/tf/models/toynet/versions/0.json",
         "prod/tf/models/toynet/versions/1.json.tmp", "prod/tf/models/toynet/other.json", "prod/tf/blobs/sha256/" + SHA,
         "other/models/toynet/aliases.json", "prod/tf/models/.hidden/aliases.json",
         "prod/tf/models/toynet/versions/9999999999.json"}) {

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class StoreLocationTest {
   @Test
@@ -26,8 +26,8 @@ class StoreLocationTest {
 
   @Test
   void aPrefixLosesItsTrailingSlashAndStartsEveryKey() {
-    StoreLocation location = StoreLocation.parse("s3://my.bucket-1/prod/torchfeed/", "https://s3.example.com", "eu-west-3",
-        false);
+    StoreLocation location = StoreLocation.parse("s3://my.bucket-1/prod/torchfeed/", "https://s3.example.com",
+        "eu-west-3", false);
     assertEquals("my.bucket-1", location.bucket());
     assertEquals("prod/torchfeed", location.prefix());
     assertEquals("eu-west-3", location.region());
