@@ -24,9 +24,6 @@ final class FleetStream {
   static final long MAX_PER_SUBJECT = 10_000;
   static final long MAX_BYTES = 64L << 20;
 
-  /** JetStream's "stream name already in use" (with other settings, or created meanwhile by another replica). */
-  private static final int NAME_IN_USE = 10058;
-
   private static final Logger log = LoggerFactory.getLogger(NatsBus.class);
 
   private final Subjects subjects;
@@ -49,18 +46,23 @@ final class FleetStream {
   }
 
   /**
-   * The stream, created if missing. Two replicas creating it at once both succeed: creating a stream with the same
-   * settings is idempotent on the server, and "name in use" means another one won; either way the stream exists.
+   * The stream, created if missing. Replicas creating it at once all succeed: creating a stream with the same
+   * settings again is idempotent on the server, and when a create loses a race (the server answers "name already in
+   * use" {@code [10058]} or "subjects overlap with an existing stream" {@code [10065]}, depending on the moment) the
+   * stream is there to be found. A create refused for another reason is thrown unless the stream exists.
    */
   StreamInfo ensure(JetStreamManagement jsm) throws IOException, JetStreamApiException {
+    StreamInfo info;
     try {
       return jsm.addStream(configuration());
-    } catch (JetStreamApiException e) {
-      if (e.getApiErrorCode() != NAME_IN_USE) {
-        throw e;
+    } catch (JetStreamApiException refused) {
+      try {
+        info = jsm.getStreamInfo(subjects.stream());
+      } catch (JetStreamApiException e) {
+        refused.addSuppressed(e);
+        throw refused;
       }
     }
-    StreamInfo info = jsm.getStreamInfo(subjects.stream());
     if (!info.getConfiguration().getSubjects().contains(subjects.all())) {
       log.warn("bus: stream {} exists with subjects {}, not {}: this replica's messages may not be kept",
           subjects.stream(), info.getConfiguration().getSubjects(), subjects.all());

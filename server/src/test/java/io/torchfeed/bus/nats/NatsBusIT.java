@@ -3,6 +3,9 @@ package io.torchfeed.bus.nats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.api.StreamConfiguration;
 import io.torchfeed.event.Event;
 import io.torchfeed.metrics.Metrics;
 import io.torchfeed.model.LoadStatus;
@@ -12,6 +15,7 @@ import io.torchfeed.support.TcpRelay;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -164,18 +168,43 @@ class NatsBusIT {
   @Test
   void linksStartingTogetherAgainstAFreshServerAllCreateOrFindTheStream() {
     NatsServer nats = nats();
-    List<Replica> replicas = new ArrayList<>();
-    for (String id : List.of("a", "b", "c", "d")) {
-      replicas.add(replica(id, nats.location()));
-    }
-    replicas.forEach(Replica::listening);
-    for (Replica r : replicas) {
-      assertEquals("", r.bus.health().lastError(), r.id);
-    }
+    // each round a new cluster, so a new stream for four links to race for (the race is lost at different moments:
+    // the server answers "name in use" or "subjects overlap")
+    for (int round = 1; round <= 10; round++) {
+      String cluster = "race" + round;
+      List<Replica> replicas = new ArrayList<>();
+      for (String id : List.of("a", "b", "c", "d")) {
+        replicas.add(new Replica(id, cluster, nats.location()));
+      }
+      replicas.forEach(Replica::listening);
+      for (Replica r : replicas) {
+        assertEquals("", r.bus.health().lastError(), cluster + " " + r.id);
+      }
 
-    replicas.get(3).bus.publishNotice(PUBLISHED);
-    for (Replica r : replicas.subList(0, 3)) {
-      assertEquals(List.of(new BusMessage.CatalogNotice("d", PUBLISHED)), r.awaitHeard(1), r.id);
+      replicas.get(3).bus.publishNotice(PUBLISHED);
+      for (Replica r : replicas.subList(0, 3)) {
+        assertEquals(List.of(new BusMessage.CatalogNotice("d", PUBLISHED)), r.awaitHeard(1), cluster + " " + r.id);
+      }
+      replicas.forEach(Replica::close);
+    }
+  }
+
+  @Test
+  void aStreamSomeoneElseCreatedWithOtherSettingsIsUsedAsItIs() throws Exception {
+    NatsServer nats = nats();
+    StreamConfiguration edited = StreamConfiguration.builder(new FleetStream(new Subjects(CLUSTER)).configuration())
+        .maxAge(Duration.ofHours(6)).build();
+    try (Connection operator = Nats.connect(nats.location().urls().get(0))) {
+      operator.jetStreamManagement().addStream(edited);
+
+      Replica a = replica("a", nats.location()).listening();
+      Replica b = replica("b", nats.location()).listening();
+      a.bus.publishNotice(PUBLISHED);
+
+      assertEquals(List.of(new BusMessage.CatalogNotice("a", PUBLISHED)), b.awaitHeard(1));
+      assertEquals("", a.bus.health().lastError());
+      assertEquals(Duration.ofHours(6),
+          operator.jetStreamManagement().getStreamInfo("TORCHFEED_" + CLUSTER).getConfiguration().getMaxAge());
     }
   }
 
@@ -218,8 +247,12 @@ class NatsBusIT {
     final NatsBus bus;
 
     Replica(String id, BusLocation location) {
+      this(id, CLUSTER, location);
+    }
+
+    Replica(String id, String cluster, BusLocation location) {
       this.id = id;
-      this.bus = NatsBus.start(new NatsBus.Settings(location, CLUSTER, id), metrics, heard::add);
+      this.bus = NatsBus.start(new NatsBus.Settings(location, cluster, id), metrics, heard::add);
     }
 
     Replica listening() {
