@@ -46,6 +46,9 @@ import java.util.function.IntSupplier;
  *   <tr><td>{@code torchfeed_rejected_files}</td><td>files currently listed as rejected</td></tr>
  *   <tr><td>{@code torchfeed_store_requests_total{operation,outcome}}</td><td>requests to the bucket store
  *       (docs/store.md)</td></tr>
+ *   <tr><td>{@code torchfeed_bus_messages_total{direction,kind,outcome}}</td><td>messages of the bus between
+ *       replicas (docs/bus.md): direction {@code out} or {@code in}, kind {@code notice} or {@code receipt}, and the
+ *       outcome the bus names</td></tr>
  * </table>
  *
  * <p>{@link #bindJvmAndProcess()} adds what Prometheus users expect of any JVM service: Micrometer's JVM binders
@@ -148,6 +151,17 @@ public final class Metrics implements AutoCloseable {
     if (outcome.equals(MeteredValidator.REJECTED)) {
       rejects.increment();
     }
+  }
+
+  /**
+   * Counts one message of the bus between replicas: {@code direction} {@code out} (outcome {@code sent},
+   * {@code dropped} or {@code failed}) or {@code in} (outcome {@code delivered}, {@code own} or {@code unreadable});
+   * {@code kind} {@code notice}, {@code receipt} (or {@code other} for a kind a newer replica sends). The bus passes
+   * only these fixed values, so the label set stays small.
+   */
+  public void busMessage(String direction, String kind, String outcome) {
+    Counter.builder("torchfeed.bus.messages").description("Messages of the bus between replicas")
+        .tags("direction", direction, "kind", kind, "outcome", outcome).register(registry).increment();
   }
 
   /**

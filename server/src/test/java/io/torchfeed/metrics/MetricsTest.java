@@ -57,6 +57,15 @@ class MetricsTest {
   }
 
   @Test
+  void busMessagesAreCountedByDirectionKindAndOutcome() {
+    metrics.busMessage("out", "notice", "sent");
+    metrics.busMessage("out", "notice", "sent");
+    metrics.busMessage("in", "receipt", "own");
+    assertLine("torchfeed_bus_messages_total{direction=\"out\",kind=\"notice\",outcome=\"sent\"} 2.0");
+    assertLine("torchfeed_bus_messages_total{direction=\"in\",kind=\"receipt\",outcome=\"own\"} 1.0");
+  }
+
+  @Test
   void theJvmAndProcessMetersAreBoundOnlyWhenAsked() {
     assertTrue(metrics.scrape().lines().noneMatch(l -> l.startsWith("jvm_") || l.startsWith("process_")));
     try (Metrics bound = new Metrics().bindJvmAndProcess().bindJvmAndProcess()) {
