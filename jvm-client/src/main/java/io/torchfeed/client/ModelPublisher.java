@@ -3,6 +3,7 @@ package io.torchfeed.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.torchfeed.model.Manifest;
+import io.torchfeed.model.ModelId;
 import io.torchfeed.protocol.MalformedMessageException;
 import io.torchfeed.protocol.ManifestJson;
 import java.io.FilterInputStream;
@@ -18,7 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Optional;
 import java.util.function.LongConsumer;
 
@@ -92,15 +95,35 @@ public final class ModelPublisher {
     } catch (IOException e) {
       throw new ClientException("cannot read " + file + ": " + e.getMessage(), e);
     }
-    URI target = base.resolve("/v1/models/" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20")
-        + "/versions" + (allowShapeChange ? "?allowShapeChange=true" : ""));
+    if (!ModelId.isValidName(name)) {
+      throw new ClientException("not a model name: '" + name + "'");
+    }
+    String path = base.getRawPath() == null ? "" : base.getRawPath().replaceAll("/+$", "");
+    URI target = base.resolve(path + "/v1/models/" + URLEncoder.encode(name, StandardCharsets.UTF_8)
+        .replace("+", "%20") + "/versions" + (allowShapeChange ? "?allowShapeChange=true" : ""));
+    List<InputStream> opened = new CopyOnWriteArrayList<>();
     HttpRequest request = HttpRequest.newBuilder(target).timeout(timeout)
         .header("Authorization", "Bearer " + token)
         .header("Content-Type", "application/octet-stream")
         .POST(HttpRequest.BodyPublishers.fromPublisher(
-            HttpRequest.BodyPublishers.ofInputStream(() -> counting(file, sent)), size))
+            HttpRequest.BodyPublishers.ofInputStream(() -> {
+              InputStream in = counting(file, sent);
+              opened.add(in);
+              return in;
+            }), size))
         .build();
-    HttpResponse<byte[]> response = send(request);
+    HttpResponse<byte[]> response;
+    try {
+      response = send(request);
+    } finally {
+      for (InputStream in : opened) {
+        try {
+          in.close();
+        } catch (IOException ignored) {
+          // the upload is over either way
+        }
+      }
+    }
     if (response.statusCode() != 201) {
       throw refusal(response);
     }

@@ -1,91 +1,137 @@
 package io.torchfeed.client;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The private directories {@link ScratchFile}s live in, and their clean-up when the process that made them does
- * not get to close them. Each is {@code torchfeed-<pid>-<random>} ({@code rwx------}), named for the process that
- * made it, so that:
+ * not get to close them. Each is {@code torchfeed-<pid>-<random>} ({@code rwx------}) and holds the model file
+ * and a lock file, {@code .lock}, which its process keeps locked (an exclusive {@code fcntl} lock) for as long as
+ * the directory is in use. So that:
  *
  * <ul>
  *   <li>a JVM that is told to stop (SIGTERM, SIGINT, {@code System.exit}) deletes the directories it still holds
- *       in a shutdown hook, registered with the first one;
- *   <li>one that could not (killed with SIGKILL, crashed) leaves them to the next scratch file made in the same
- *       place by any process of the same user, which deletes those whose process is gone before it makes its own.
+ *       in a shutdown hook, registered before the first one is made;
+ *   <li>one that could not (killed with SIGKILL, crashed, OOM-killed) loses its locks with its life, and the next
+ *       scratch directory made in the same place by any process of the same user deletes the directories whose
+ *       lock it can take. The lock, not the process id in the name, says whether a directory is in use: process
+ *       ids repeat across containers (each JVM may be pid 1) and across restarts, and containers that share
+ *       {@code /dev/shm} see each other's files but not each other's processes; the kernel's file locks hold
+ *       across all of them.
  * </ul>
  *
- * A directory holds one file, {@code model.pt}; nothing else is ever deleted.
+ * Symbolic links are never followed. A directory without a lock file (being made at that instant) is left alone;
+ * nothing but the model file, the lock file and the directory itself is ever deleted.
  */
 final class ScratchDirectories {
   static final String FILE = "model.pt";
-  private static final Pattern NAME = Pattern.compile("torchfeed-(\\d+)-.+");
+  static final String LOCK = ".lock";
   private static final FileAttribute<?> PRIVATE =
       PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
-  private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
+  private static final FileAttribute<?> PRIVATE_FILE =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+  private static final Map<Path, FileChannel> LIVE = new ConcurrentHashMap<>();
   private static final Object HOOK_LOCK = new Object();
   private static boolean hooked;
 
   private ScratchDirectories() {}
 
-  /** A new private directory in {@code root}, after deleting those there whose process has died. */
+  /** A new private directory in {@code root}, locked by this process, after sweeping those no process holds. */
   static Path create(Path root) {
+    hookOnce();
     sweep(root);
+    Path dir;
     try {
       String prefix = "torchfeed-" + ProcessHandle.current().pid() + "-";
-      Path dir = posix(root) ? Files.createTempDirectory(root, prefix, PRIVATE)
-          : Files.createTempDirectory(root, prefix);
-      hookOnce();
-      LIVE.add(dir);
-      return dir;
+      dir = posix(root) ? Files.createTempDirectory(root, prefix, PRIVATE) : Files.createTempDirectory(root, prefix);
     } catch (IOException e) {
       throw new ClientException("cannot create a temporary directory in " + root + ": " + e.getMessage(), e);
     }
+    try {
+      Path lockFile = dir.resolve(LOCK);
+      FileChannel lock = posix(root)
+          ? FileChannel.open(lockFile, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+              PRIVATE_FILE)
+          : FileChannel.open(lockFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      lock.lock();
+      LIVE.put(dir, lock);
+      return dir;
+    } catch (IOException e) {
+      try {
+        Files.deleteIfExists(dir.resolve(LOCK));
+        Files.deleteIfExists(dir);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw new ClientException("cannot lock a temporary directory in " + root + ": " + e.getMessage(), e);
+    }
   }
 
-  /** Deletes {@code dir}'s file and {@code dir}. Idempotent. */
+  /** Deletes {@code dir}'s file, releases and deletes its lock, deletes {@code dir}. Idempotent. */
   static void delete(Path dir) throws IOException {
     Files.deleteIfExists(dir.resolve(FILE));
+    FileChannel lock = LIVE.remove(dir);
+    if (lock != null) {
+      lock.close();
+    }
+    Files.deleteIfExists(dir.resolve(LOCK));
     Files.deleteIfExists(dir);
-    LIVE.remove(dir);
   }
 
   /**
-   * Deletes the scratch directories in {@code root} (and their file) that belong to a process of this user that is
-   * no longer running. Best effort: another process may be sweeping the same directory at the same time.
+   * Deletes the scratch directories in {@code root} (and their files) that belong to this user and that no
+   * process holds. Best effort, entry by entry: another process may be sweeping the same directory meanwhile.
    */
   static void sweep(Path root) {
     String user = System.getProperty("user.name");
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(root, "torchfeed-*")) {
       for (Path dir : entries) {
-        Matcher name = NAME.matcher(dir.getFileName().toString());
-        if (name.matches() && !alive(name.group(1)) && Files.isDirectory(dir)
-            && Files.getOwner(dir).getName().equals(user)) {
-          delete(dir);
+        try {
+          if (!LIVE.containsKey(dir) && Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+              && Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).getName().equals(user)) {
+            sweepIfAbandoned(dir);
+          }
+        } catch (IOException | SecurityException e) {
+          // gone meanwhile, not ours, or not readable: the next entry
         }
       }
-    } catch (NoSuchFileException gone) {
-      // swept by another process meanwhile
     } catch (IOException | SecurityException e) {
-      // not ours to clean, or not readable: the new directory is made all the same
+      // the root cannot be listed: the new directory is made all the same
     }
   }
 
-  private static boolean alive(String pid) {
-    try {
-      return ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
-    } catch (NumberFormatException e) {
-      return true; // not a pid we wrote: leave it alone
+  private static void sweepIfAbandoned(Path dir) throws IOException {
+    Path lockFile = dir.resolve(LOCK);
+    if (!Files.isRegularFile(lockFile, LinkOption.NOFOLLOW_LINKS)) {
+      return; // being made right now, or not one of ours
     }
+    try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+      FileLock lock;
+      try {
+        lock = channel.tryLock();
+      } catch (OverlappingFileLockException heldHere) {
+        return;
+      }
+      if (lock == null) {
+        return; // another process holds it: in use
+      }
+      Files.deleteIfExists(dir.resolve(FILE));
+      Files.deleteIfExists(lockFile);
+      lock.release();
+    }
+    Files.deleteIfExists(dir);
   }
 
   private static void hookOnce() {
@@ -98,7 +144,7 @@ final class ScratchDirectories {
   }
 
   private static void deleteLive() {
-    for (Path dir : LIVE) {
+    for (Path dir : LIVE.keySet()) {
       try {
         delete(dir);
       } catch (IOException e) {

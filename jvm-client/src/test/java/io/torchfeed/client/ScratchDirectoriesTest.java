@@ -34,52 +34,81 @@ class ScratchDirectoriesTest {
   }
 
   @Test
-  void theDirectoriesOfProcessesThatAreGoneAreSweptAndNothingElse() throws Exception {
-    Process finished = new ProcessBuilder("true").start();
-    assertTrue(finished.waitFor(1, TimeUnit.MINUTES));
-    Path dead = scratch("torchfeed-" + finished.pid() + "-1");
-    Path alive = scratch("torchfeed-" + ProcessHandle.current().pid() + "-2");
-    Path notOurs = scratch("torchfeed-cache");
-    Path other = scratch("other-" + finished.pid() + "-3");
+  void directoriesWhoseLockNobodyHoldsAreSweptAndNothingElse() throws Exception {
+    Path abandoned = scratch("torchfeed-1-abandoned", true);
+    Path held = ScratchDirectories.create(tmp);
+    Files.writeString(held.resolve(ScratchDirectories.FILE), "bytes");
+    Path beingMade = scratch("torchfeed-1-no-lock-yet", false);
+    Path notOurs = scratch("other-1-x", true);
+    Path link = Files.createSymbolicLink(tmp.resolve("torchfeed-1-link"), abandoned);
 
     Path made = ScratchDirectories.create(tmp);
 
-    assertFalse(Files.exists(dead), "the dead process's directory is swept");
-    assertEquals(Set.of(alive, made, notOurs, other), Set.copyOf(list(tmp)));
-    assertTrue(Files.exists(alive.resolve(ScratchDirectories.FILE)));
+    assertFalse(Files.exists(abandoned), "a directory whose lock nobody holds is swept");
+    assertEquals(Set.of(held, made, beingMade, notOurs, link), Set.copyOf(list(tmp)));
+    assertTrue(Files.exists(held.resolve(ScratchDirectories.FILE)), "one this JVM holds is kept");
   }
 
   @Test
-  void aJvmToldToStopDeletesItsScratchDirectoryAndOneKilledLeavesItForTheNextSweep() throws Exception {
-    Path stopped = holdInChildJvm(Process::destroy); // SIGTERM: the shutdown hook runs
-    assertFalse(Files.exists(stopped), stopped + " outlived its process");
-
-    Path killed = holdInChildJvm(Process::destroyForcibly); // SIGKILL: no hook
-    assertTrue(Files.exists(killed.resolve(ScratchDirectories.FILE)), "SIGKILL leaves the file");
+  void aSymbolicLinkIsNeverFollowed() throws Exception {
+    Path elsewhere = scratch("elsewhere", true);
+    Files.createSymbolicLink(tmp.resolve("torchfeed-1-elsewhere"), elsewhere);
     ScratchDirectories.create(tmp);
-    assertFalse(Files.exists(killed), "the next scratch directory made there sweeps it");
+    assertTrue(Files.exists(elsewhere.resolve(ScratchDirectories.FILE)), "the link's target is left alone");
   }
 
-  /** A child JVM that makes a scratch directory with a file under tmp, then is stopped by {@code stop}. */
-  private Path holdInChildJvm(java.util.function.Consumer<Process> stop) throws Exception {
-    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), ScratchHolder.class.getName(), tmp.toString())
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
-        StandardCharsets.UTF_8))) {
-      String line = out.readLine();
-      assertTrue(line != null && !line.isBlank(), "the child printed no directory");
-      stop.accept(child);
-      assertTrue(child.waitFor(1, TimeUnit.MINUTES), "the child did not stop");
-      return Path.of(line);
+  @Test
+  void aDirectoryAnotherLiveProcessHoldsIsKeptWhateverItsPidAndSweptOnceThatProcessIsKilled() throws Exception {
+    Child child = Child.start(tmp);
+    try {
+      ScratchDirectories.create(tmp);
+      assertTrue(Files.exists(child.dir().resolve(ScratchDirectories.FILE)), "held by a live process: kept");
+      child.process().destroyForcibly(); // SIGKILL: no hook, the kernel drops its lock
+      assertTrue(child.process().waitFor(1, TimeUnit.MINUTES), "the child did not stop");
+      assertTrue(Files.exists(child.dir().resolve(ScratchDirectories.FILE)), "SIGKILL leaves the file");
+      ScratchDirectories.create(tmp);
+      assertFalse(Files.exists(child.dir()), "the next scratch directory made there sweeps it");
     } finally {
-      child.destroyForcibly();
+      child.process().destroyForcibly();
     }
   }
 
-  private Path scratch(String name) throws IOException {
+  @Test
+  void aJvmToldToStopDeletesItsScratchDirectory() throws Exception {
+    Child child = Child.start(tmp);
+    try {
+      child.process().destroy(); // SIGTERM: the shutdown hook runs
+      assertTrue(child.process().waitFor(1, TimeUnit.MINUTES), "the child did not stop");
+      assertFalse(Files.exists(child.dir()), child.dir() + " outlived its process");
+    } finally {
+      child.process().destroyForcibly();
+    }
+  }
+
+  /** A child JVM that made a scratch directory with a file under a root and holds it. */
+  private record Child(Process process, Path dir) {
+    static Child start(Path root) throws IOException {
+      Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-cp", System.getProperty("java.class.path"), ScratchHolder.class.getName(), root.toString())
+          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+          StandardCharsets.UTF_8));
+      String line = out.readLine();
+      if (line == null || line.isBlank()) {
+        process.destroyForcibly();
+        throw new IllegalStateException("the child printed no directory");
+      }
+      return new Child(process, Path.of(line));
+    }
+  }
+
+  /** A directory as a scratch directory looks on disk: the model file, and its lock file when {@code locked}. */
+  private Path scratch(String name, boolean locked) throws IOException {
     Path dir = Files.createDirectory(tmp.resolve(name));
     Files.writeString(dir.resolve(ScratchDirectories.FILE), "bytes");
+    if (locked) {
+      Files.writeString(dir.resolve(ScratchDirectories.LOCK), "");
+    }
     return dir;
   }
 

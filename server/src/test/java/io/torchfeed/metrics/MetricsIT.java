@@ -105,7 +105,11 @@ class MetricsIT {
         HttpRequest.BodyPublishers.noBody()));
     assertEquals(405, brew.statusCode(), HttpApi.describe(brew));
 
-    String after = scrape();
+    // a request is counted when its exchange completes, which may be just after the client has the answer
+    String after = Await.value(() -> {
+      String s = scrape();
+      return value(s, notFound) > notFoundBefore && value(s, brewed) > brewedBefore ? s : null;
+    }, notFound + " and " + brewed + " to grow");
     assertEquals(notFoundBefore + 1, value(after, notFound), notFound);
     assertEquals(brewedBefore + 1, value(after, brewed), brewed + ": an unknown method is counted as other");
   }

@@ -41,7 +41,8 @@ final class ApiRoutes implements RouteContribution {
     AdminHandlers admin = new AdminHandlers(repository);
     router.get("/healthz", health::alive)
         .get("/readyz", health::ready)
-        .get("/metrics", health::metrics)
+        // a scrape reads /proc and takes a thread dump: never on the I/O thread that streams downloads
+        .get("/metrics", blocking(health::metrics))
         .get("/v1/models", ready(health, catalog::list))
         .get("/v1/models/{name}", ready(health, catalog::model))
         .get("/v1/models/{name}/versions/{v}", ready(health, catalog::manifest))

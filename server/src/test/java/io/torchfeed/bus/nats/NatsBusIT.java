@@ -1,6 +1,7 @@
 package io.torchfeed.bus.nats;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nats.client.Connection;
@@ -178,7 +179,11 @@ class NatsBusIT {
       }
       replicas.forEach(Replica::listening);
       for (Replica r : replicas) {
-        assertEquals("", r.bus.health().lastError(), cluster + " " + r.id);
+        // a lost creation race must not surface as an error (a transient one, e.g. a JetStream API time-out on a
+        // loaded machine, may: the delivery below is what proves the link works)
+        String error = r.bus.health().lastError();
+        assertFalse(error.contains("10058") || error.contains("10065") || error.contains("in use")
+            || error.contains("overlap"), cluster + " " + r.id + ": " + error);
       }
 
       replicas.get(3).bus.publishNotice(PUBLISHED);
