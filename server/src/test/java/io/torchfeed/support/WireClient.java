@@ -26,7 +26,9 @@ public final class WireClient implements AutoCloseable {
   /** Speaks frames over a socket the test connected itself (e.g. with a small receive buffer). */
   public WireClient(Socket socket) throws IOException {
     this.socket = socket;
-    socket.setSoTimeout(20_000);
+    // bounds a hang, not a speed: as long as the suite's other waits (Await.DEADLINE), so a loaded machine is no
+    // failure (20 s timed out once on a 2-core machine running three builds besides)
+    socket.setSoTimeout((int) Await.DEADLINE.toMillis());
     in = new DataInputStream(new java.io.BufferedInputStream(socket.getInputStream()));
     out = socket.getOutputStream();
   }
