@@ -118,14 +118,14 @@ class ScratchDirectoriesTest {
     }
   }
 
-  /** The child: makes a scratch directory and file in args[0], prints the directory, waits to be stopped. */
+  /** The child: makes a scratch directory and file in args[0], prints the directory, holds it until stopped. */
   public static final class ScratchHolder {
     public static void main(String[] args) throws Exception {
       Path dir = ScratchDirectories.create(Path.of(args[0]));
       Files.writeString(dir.resolve(ScratchDirectories.FILE), "bytes");
       System.out.println(dir);
       System.out.flush();
-      Thread.sleep(Long.MAX_VALUE);
+      System.in.read(); // holds the directory until the test stops it (or closes this pipe)
     }
   }
 }
