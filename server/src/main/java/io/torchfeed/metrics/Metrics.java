@@ -44,6 +44,8 @@ import java.util.function.IntSupplier;
  *       outcome {@code valid}, {@code rejected} (including crashes and time-outs) or {@code unavailable}</td></tr>
  *   <tr><td>{@code torchfeed_validation_rejects_total}</td><td>files the validator rejected</td></tr>
  *   <tr><td>{@code torchfeed_rejected_files}</td><td>files currently listed as rejected</td></tr>
+ *   <tr><td>{@code torchfeed_store_requests_total{operation,outcome}}</td><td>requests to the bucket store
+ *       (docs/store.md)</td></tr>
  *   <tr><td>{@code torchfeed_bus_messages_total{direction,kind,outcome}}</td><td>messages of the bus between
  *       replicas (docs/bus.md): direction {@code out} or {@code in}, kind {@code notice} or {@code receipt}, and the
  *       outcome the bus names</td></tr>
@@ -160,6 +162,16 @@ public final class Metrics implements AutoCloseable {
   public void busMessage(String direction, String kind, String outcome) {
     Counter.builder("torchfeed.bus.messages").description("Messages of the bus between replicas")
         .tags("direction", direction, "kind", kind, "outcome", outcome).register(registry).increment();
+  }
+
+  /**
+   * Counts one request to the bucket store: {@code operation} is get, put, list, head or delete, {@code outcome}
+   * ok, missing (no such key), conflict (a conditional write refused) or error (the store failed or was
+   * unreachable). A call the S3 client retried counts once; each page of a listing counts.
+   */
+  public void storeRequest(String operation, String outcome) {
+    Counter.builder("torchfeed.store.requests").description("Requests to the bucket store, by operation and outcome")
+        .tags("operation", operation, "outcome", outcome).register(registry).increment();
   }
 
   /** A registry with the filters of the class comment, set before any meter registers (Micrometer's rule). */
