@@ -2,6 +2,7 @@ package io.torchfeed.store;
 
 import io.torchfeed.repository.ConflictException;
 import io.torchfeed.store.ObjectStore.ObjectBytes;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -44,8 +45,12 @@ final class AliasUpdate {
    */
   void change(String name, Predicate<Map<String, Integer>> change) {
     String key = layout.aliases(name);
+    byte[] unknown = null;
     for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
       Optional<ObjectBytes> current = current(name);
+      if (unknown != null && current.isPresent() && Arrays.equals(unknown, current.get().bytes())) {
+        return;
+      }
       TreeMap<String, Integer> map = current.map(c -> parse(name, c)).orElseGet(TreeMap::new);
       if (!change.test(map)) {
         return;
@@ -60,6 +65,15 @@ final class AliasUpdate {
         return;
       } catch (EtagMismatchException | ObjectExistsException e) {
         log.debug("{} changed while it was being written; reading it again", store.describe(key));
+        unknown = null;
+      } catch (StoreUnavailableException e) {
+        if (unknown != null) {
+          throw e;
+        }
+        // The write may or may not have happened (its answer was lost): read again; if the map is what this
+        // write wrote, it happened; otherwise apply the change again. A second failure in a row is reported.
+        log.debug("{}: {}; reading it again", store.describe(key), e.getMessage());
+        unknown = json;
       }
     }
     throw new ConflictException("the aliases of " + name + " changed under " + ATTEMPTS

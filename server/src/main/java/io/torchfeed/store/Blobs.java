@@ -48,6 +48,11 @@ final class Blobs {
       store.putIfAbsent(key, file);
     } catch (ObjectExistsException e) {
       log.debug("{} was put by another publisher meanwhile", store.describe(key));
+    } catch (StoreUnavailableException e) {
+      // The upload's answer may have been lost after the store took it: a blob of the right size is the one put.
+      if (store.head(key).filter(o -> o.size() == manifest.size()).isEmpty()) {
+        throw e;
+      }
     }
   }
 

@@ -66,8 +66,10 @@ public final class BucketRepository {
         store.putIfAbsent(layout.version(name, version), BucketJson.write(record));
         log.info("published {}:{} (sha256 {})", name, version, manifest.sha256());
         return numbered;
-      } catch (ObjectExistsException e) {
-        if (claimedBy(publishId, name, version)) {
+      } catch (ObjectExistsException | StoreUnavailableException e) {
+        // Refused, or an unknown outcome (the answer was lost): the record tells whose number it is.
+        if (claimedBy(publishId, name, version, e)) {
+          log.info("published {}:{} (sha256 {})", name, version, manifest.sha256());
           return numbered;
         }
         version = Math.max(version + 1, nextVersion(name));
@@ -154,13 +156,22 @@ public final class BucketRepository {
     return max + 1;
   }
 
-  /** Whether the record of {@code name:version} is the one {@code publishId} wrote (a retried write succeeded). */
-  private boolean claimedBy(String publishId, String name, int version) {
+  /**
+   * Whether the record of {@code name:version} is the one {@code publishId} wrote: a write whose answer was lost
+   * may have succeeded. When {@code failure} was the store failing and there is no record, the write did not happen
+   * and the store's failure is thrown.
+   */
+  private boolean claimedBy(String publishId, String name, int version, RuntimeException failure) {
     String key = layout.version(name, version);
     try {
       return publishId.equals(BucketJson.readRecord(store.getBytes(key).bytes(), name, version,
           store.describe(key)).publishId());
-    } catch (ObjectNotFoundException | UnreadableObjectException e) {
+    } catch (ObjectNotFoundException e) {
+      if (failure instanceof StoreUnavailableException) {
+        throw failure;
+      }
+      return false;
+    } catch (UnreadableObjectException e) {
       return false;
     }
   }

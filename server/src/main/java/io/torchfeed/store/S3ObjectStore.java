@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -35,17 +36,34 @@ public final class S3ObjectStore implements ObjectStore {
   private static final int BUFFER = 64 * 1024;
 
   private final S3Client s3;
+  private final S3Client conditional;
   private final StoreLocation location;
   private final S3Requests requests;
   private final int pageSize;
 
-  /** Takes ownership of {@code s3} (closed by {@link #close()}); lists 1000 keys a page, S3's most. */
-  public S3ObjectStore(S3Client s3, StoreLocation location, Metrics metrics) {
-    this(s3, location, metrics, 1000);
+  /** A store of {@code location} with its two clients ({@link S3Clients}) over {@code credentials}. */
+  public static S3ObjectStore connect(StoreLocation location, AwsCredentialsProvider credentials, Metrics metrics) {
+    return connect(location, credentials, metrics, 1000);
   }
 
-  S3ObjectStore(S3Client s3, StoreLocation location, Metrics metrics, int pageSize) {
+  static S3ObjectStore connect(StoreLocation location, AwsCredentialsProvider credentials, Metrics metrics,
+      int pageSize) {
+    return new S3ObjectStore(S3Clients.create(location, credentials),
+        S3Clients.createSingleAttempt(location, credentials), location, metrics, pageSize);
+  }
+
+  /**
+   * Takes ownership of both clients (closed by {@link #close()}): {@code s3} for every request but the conditional
+   * writes, {@code conditional} for those (it must make one attempt only: {@link S3Clients#createSingleAttempt}).
+   * Lists 1000 keys a page, S3's most.
+   */
+  public S3ObjectStore(S3Client s3, S3Client conditional, StoreLocation location, Metrics metrics) {
+    this(s3, conditional, location, metrics, 1000);
+  }
+
+  S3ObjectStore(S3Client s3, S3Client conditional, StoreLocation location, Metrics metrics, int pageSize) {
     this.s3 = s3;
+    this.conditional = conditional;
     this.location = location;
     this.requests = new S3Requests(location, metrics);
     this.pageSize = pageSize;
@@ -138,12 +156,13 @@ public final class S3ObjectStore implements ObjectStore {
   @Override
   public void close() {
     s3.close();
+    conditional.close();
   }
 
   private StoredObject put(String key, PutObjectRequest request, RequestBody body,
       Function<String, RuntimeException> lost) {
     long size = body.optionalContentLength().orElse(-1L);
-    String etag = requests.run(PUT, key, lost, () -> s3.putObject(request, body)).eTag();
+    String etag = requests.run(PUT, key, lost, () -> conditional.putObject(request, body)).eTag();
     return new StoredObject(key, etag, size);
   }
 

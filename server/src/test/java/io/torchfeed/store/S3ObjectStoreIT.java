@@ -101,7 +101,7 @@ class S3ObjectStoreIT {
 
   @Test
   void aListingPagesThroughEveryKeyUnderThePrefixInKeyOrder() {
-    try (ObjectStore paged = new S3ObjectStore(s3.client(), s3.location("p"), metrics, 2)) {
+    try (ObjectStore paged = S3ObjectStore.connect(s3.location("p"), S3Server.credentials(), metrics, 2)) {
       for (String key : List.of("p/l/c", "p/l/a", "p/l/e", "p/l/b", "p/l/d", "p/other", "p/l-not")) {
         paged.putIfAbsent(key, utf8(key));
       }
@@ -120,7 +120,7 @@ class S3ObjectStoreIT {
     }
     StoreLocation nowhere = new StoreLocation(S3Server.BUCKET, "p", URI.create("http://127.0.0.1:" + port),
         StoreLocation.DEFAULT_REGION, true);
-    try (ObjectStore down = new S3ObjectStore(S3Clients.create(nowhere, S3Server.credentials()), nowhere, metrics)) {
+    try (ObjectStore down = S3ObjectStore.connect(nowhere, S3Server.credentials(), metrics)) {
       StoreUnavailableException e = assertThrows(StoreUnavailableException.class,
           () -> down.putIfAbsent("p/models/m/versions/1.json", utf8("{}")));
       assertOneLine(e.getMessage());
@@ -152,7 +152,7 @@ class S3ObjectStoreIT {
     StoreLocation location = s3.location("p");
     StaticCredentialsProvider wrong = StaticCredentialsProvider.create(
         AwsBasicCredentials.create(S3Server.ACCESS_KEY, "not-the-secret"));
-    try (ObjectStore refused = new S3ObjectStore(S3Clients.create(location, wrong), location, metrics)) {
+    try (ObjectStore refused = S3ObjectStore.connect(location, wrong, metrics)) {
       StoreUnavailableException e = assertThrows(StoreUnavailableException.class, () -> refused.getBytes("p/x"));
       assertOneLine(e.getMessage());
       assertTrue(e.getMessage().contains("HTTP 403 SignatureDoesNotMatch"), e.getMessage());

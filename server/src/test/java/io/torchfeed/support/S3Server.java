@@ -67,7 +67,7 @@ public final class S3Server implements AutoCloseable {
 
   /** A store with its own S3 client (as a replica has), counting its requests in {@code metrics}. */
   public ObjectStore store(String prefix, Metrics metrics) {
-    return new S3ObjectStore(client(), location(prefix), metrics);
+    return S3ObjectStore.connect(location(prefix), credentials(), metrics);
   }
 
   /** A client with the server's settings ({@link S3Clients}) and this S3Proxy's key. */
