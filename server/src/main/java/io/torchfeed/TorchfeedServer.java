@@ -2,9 +2,13 @@ package io.torchfeed;
 
 import io.torchfeed.config.ServerConfig;
 import io.torchfeed.bus.EventBus;
+import io.torchfeed.bus.nats.BusHealth;
+import io.torchfeed.bus.nats.BusMessage;
+import io.torchfeed.bus.nats.NatsBus;
 import io.torchfeed.metrics.MeteredValidator;
 import io.torchfeed.metrics.Metrics;
 import io.torchfeed.protocol.ServerHello;
+import io.torchfeed.repository.AnnouncingUpstream;
 import io.torchfeed.repository.ManifestCache;
 import io.torchfeed.repository.ModelCatalog;
 import io.torchfeed.repository.ModelRepository;
@@ -12,6 +16,12 @@ import io.torchfeed.repository.RepositoryWatcher;
 import io.torchfeed.repository.RepositoryLoader;
 import io.torchfeed.repository.RepositoryScanner;
 import io.torchfeed.signing.ManifestSigner;
+import io.torchfeed.store.BucketLayout;
+import io.torchfeed.store.BucketMirror;
+import io.torchfeed.store.BucketRepository;
+import io.torchfeed.store.ObjectStore;
+import io.torchfeed.store.S3ObjectStore;
+import io.torchfeed.store.StoreHealth;
 import io.torchfeed.transport.ServerTls;
 import io.torchfeed.transport.http.CatalogPage;
 import io.torchfeed.transport.http.HttpServer;
@@ -26,15 +36,20 @@ import io.torchfeed.transport.tcp.TcpSettings;
 import io.torchfeed.validation.ArchiveFacts;
 import io.torchfeed.validation.WorkerValidator;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.OptionMap;
 import org.xnio.Options;
 import org.xnio.Xnio;
 import org.xnio.XnioWorker;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 
 /**
  * The running server, wired from a {@link ServerConfig}: opens the HTTP API (whose {@code /readyz} and model
@@ -61,6 +76,9 @@ public final class TorchfeedServer implements AutoCloseable {
   private HttpServer http;
   private RawServer raw;
   private Optional<ManifestSigner> signer = Optional.empty();
+  private ObjectStore bucketStore;
+  private BucketMirror mirror;
+  private NatsBus bus;
 
   public TorchfeedServer(ServerConfig config) {
     this.config = config;
@@ -88,11 +106,17 @@ public final class TorchfeedServer implements AutoCloseable {
         .withFileTimeout(config.validationTimeout()).withExtraJvmOptions(config.workerJvmOptions()));
     ManifestCache cache = new ManifestCache(config.cacheDir(), ManifestCache.identity());
     ArchiveFacts facts = new ArchiveFacts();
+    Optional<BucketRepository> bucket = config.replica().map(this::openBucket);
     repository = new ModelRepository(config.models(),
         new RepositoryLoader(scanner, facts, new MeteredValidator(validator, metrics), cache, config.settle(),
             config.followSymlinks()), facts,
         cache, new ModelRepository.Settings(config.keep(), config.allowShapeChange(), config.rescanInterval(),
-            config.limits().names()));
+            config.limits().names()),
+        bucket.map(b -> new AnnouncingUpstream(b, event -> {
+          if (bus != null) {
+            bus.publishNotice(event);
+          }
+        })));
     ModelCatalog catalog = repository.catalog();
     repository.addListener(event -> events.publish(event.toEvent()));
     metrics.bindJvmAndProcess();
@@ -123,10 +147,17 @@ public final class TorchfeedServer implements AutoCloseable {
     http = new HttpServer(worker, new HttpSettings(new InetSocketAddress(config.bind(), config.http().port()),
         config.http().adminToken(), limits.maxUploadBytes(), limits.maxHttpConnections(), limits.idleTimeout(),
         limits.requestTimeout(), limits.writeTimeout(), config.validationTimeout().multipliedBy(2), tls), repository,
-        metrics, routes).start();
+        metrics, routes).withConditions(this::conditions).start();
 
     repository.start();
     watcher = new RepositoryWatcher(config.models(), repository::rescanSoon).start();
+    if (bucket.isPresent()) {
+      ServerConfig.Replica replica = config.replica().get();
+      mirror = new BucketMirror(bucket.get(), repository, replica.storePoll(), replica.cacheSize());
+      mirror.start();
+      bus = replica.bus().map(location -> NatsBus.start(new NatsBus.Settings(location, replica.cluster(),
+          replica.id()), metrics, this::heard)).orElse(null);
+    }
     tcp.start();
     if (config.raw().isPresent()) {
       ServerConfig.Raw r = config.raw().get();
@@ -134,6 +165,46 @@ public final class TorchfeedServer implements AutoCloseable {
           limits.writeTimeout(), tls);
       raw.start();
     }
+  }
+
+  /** The bucket of a replica, with its S3 client over the AWS SDK's default credentials. */
+  private BucketRepository openBucket(ServerConfig.Replica replica) {
+    try {
+      Files.createDirectories(config.models());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the replica's copy " + config.models() + ": " + e.getMessage(),
+          e);
+    }
+    bucketStore = S3ObjectStore.connect(replica.store(), DefaultCredentialsProvider.builder().build(), metrics);
+    log.info("replica {} of {} (a copy in {})", replica.id(), replica.store().describe(""), config.models());
+    return new BucketRepository(bucketStore, new BucketLayout(replica.store().prefix()), replica.id());
+  }
+
+  /** A message of another replica: a catalog change makes the mirror read the bucket now. */
+  private void heard(BusMessage message) {
+    if (message instanceof BusMessage.CatalogNotice && mirror != null) {
+      mirror.syncSoon();
+    }
+  }
+
+  /** {@code /readyz}'s conditions: a replica's store and bus. */
+  private Map<String, String> conditions() {
+    Map<String, String> conditions = new TreeMap<>();
+    if (mirror != null) {
+      StoreHealth store = mirror.health();
+      conditions.put("store", store.reachable() ? "ok" : store.reason());
+    }
+    if (bus != null) {
+      BusHealth health = bus.health();
+      conditions.put("bus", health.connected() ? "ok" : health.state().name().toLowerCase(java.util.Locale.ROOT)
+          + (health.lastError().isEmpty() ? "" : ": " + health.lastError()) + "; polling the bucket meanwhile");
+    }
+    return conditions;
+  }
+
+  /** The replica's link to the bucket; empty when the server is not a replica. */
+  public Optional<BucketMirror> mirror() {
+    return Optional.ofNullable(mirror);
   }
 
   public ModelCatalog catalog() {
@@ -200,6 +271,12 @@ public final class TorchfeedServer implements AutoCloseable {
     if (worker != null) {
       worker.shutdownNow();
     }
+    if (bus != null) {
+      bus.close();
+    }
+    if (mirror != null) {
+      mirror.close();
+    }
     if (watcher != null) {
       watcher.close();
     }
@@ -208,6 +285,9 @@ public final class TorchfeedServer implements AutoCloseable {
     }
     if (validator != null) {
       validator.close();
+    }
+    if (bucketStore != null) {
+      bucketStore.close();
     }
     metrics.close();
   }

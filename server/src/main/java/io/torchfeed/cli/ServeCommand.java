@@ -1,6 +1,10 @@
 package io.torchfeed.cli;
 
 import io.torchfeed.TorchfeedServer;
+import io.torchfeed.bus.nats.BusLocation;
+import io.torchfeed.bus.nats.BusMessageFormat;
+import io.torchfeed.bus.nats.Subjects;
+import io.torchfeed.store.StoreLocation;
 import io.torchfeed.config.ServerConfig;
 import io.torchfeed.model.InvalidRequestException;
 import io.torchfeed.model.ModelId;
@@ -98,8 +102,50 @@ public final class ServeCommand implements Callable<Integer> {
   Duration validationTimeout;
 
   @Option(names = "--cache-dir", paramLabel = "DIR",
-      description = "Manifest cache (default: $XDG_CACHE_HOME/torchfeed or ~/.cache/torchfeed).")
+      description = "Manifest cache and, with --store, the replica's copy of the bucket in DIR/store "
+          + "(default: $XDG_CACHE_HOME/torchfeed or ~/.cache/torchfeed).")
   Path cacheDir;
+
+  @Option(names = "--store", paramLabel = "s3://BUCKET[/PREFIX]",
+      description = "Run as a replica of this S3 bucket (docs/scale-out.md) instead of serving --models; "
+          + "credentials from the AWS SDK's default chain (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, profiles, "
+          + "instance roles).")
+  String store;
+
+  @Option(names = "--s3-endpoint", paramLabel = "URL",
+      description = "With --store: the S3 service (default: AWS S3 of --s3-region).")
+  String s3Endpoint;
+
+  @Option(names = "--s3-region", paramLabel = "REGION", defaultValue = "us-east-1",
+      description = "With --store: the signing region (default: ${DEFAULT-VALUE}).")
+  String s3Region;
+
+  @Option(names = "--s3-path-style", defaultValue = "false",
+      description = "With --store: address the bucket as ENDPOINT/BUCKET/KEY (most S3-compatible services).")
+  boolean s3PathStyle;
+
+  @Option(names = "--store-poll", paramLabel = "DURATION", defaultValue = "10s",
+      converter = DurationConverter.class,
+      description = "With --store: read the bucket for changes this often (default: ${DEFAULT-VALUE}); "
+          + "--bus makes it prompt.")
+  Duration storePoll;
+
+  @Option(names = "--cache-size", paramLabel = "SIZE", converter = SizeConverter.class,
+      description = "With --store: the most bytes of model files the replica's copy holds (default: no limit).")
+  Long cacheSize;
+
+  @Option(names = "--bus", paramLabel = "nats://HOST:PORT[,HOST:PORT...]",
+      description = "With --store: NATS JetStream servers carrying change notices and receipts between replicas.")
+  String bus;
+
+  @Option(names = "--cluster", paramLabel = "NAME", defaultValue = "torchfeed",
+      description = "With --bus: the replicas' cluster name; replicas hear each other only within it "
+          + "(default: ${DEFAULT-VALUE}).")
+  String cluster;
+
+  @Option(names = "--replica-id", paramLabel = "ID",
+      description = "With --bus: this replica's id, unique in the cluster (default: HOSTNAME:PORT).")
+  String replicaId;
 
   @Option(names = "--worker-jvm-option", paramLabel = "OPTION", split = ",",
       defaultValue = "-Xmx512m,-Dorg.bytedeco.javacpp.maxPhysicalBytes=0",
@@ -222,10 +268,50 @@ public final class ServeCommand implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), "--raw-model: " + e.getMessage() + " (--max-name-length)");
       }
     }
-    return new ServerConfig(models, bind, port, raw, limits, validationTimeout,
-        cacheDir != null ? cacheDir : ServerConfig.defaultCacheDir(), workerJvmOptions, settle, rescanInterval, keep,
-        allowShapeChange, new ServerConfig.Http(httpPort, Optional.ofNullable(adminToken)), followSymlinks, tls(),
-        Optional.ofNullable(signingKey));
+    Path cache = cacheDir != null ? cacheDir : ServerConfig.defaultCacheDir();
+    Optional<ServerConfig.Replica> replica = replica();
+    if (replica.isPresent() && keep > 0) {
+      throw new ParameterException(spec.commandLine(), "--keep applies to a local --models directory; a replica's "
+          + "versions are deleted in the bucket (DELETE /v1/models/NAME/versions/N on any replica)");
+    }
+    return new ServerConfig(replica.isPresent() ? cache.resolve("store") : models, bind, port, raw, limits,
+        validationTimeout, cache, workerJvmOptions, settle, rescanInterval, keep, allowShapeChange,
+        new ServerConfig.Http(httpPort, Optional.ofNullable(adminToken)), followSymlinks, tls(),
+        Optional.ofNullable(signingKey), replica);
+  }
+
+  /** The bucket and bus options, which go together. */
+  private Optional<ServerConfig.Replica> replica() {
+    if (store == null) {
+      for (String[] option : new String[][] {{"--s3-endpoint", s3Endpoint}, {"--bus", bus},
+          {"--replica-id", replicaId}}) {
+        if (option[1] != null) {
+          throw new ParameterException(spec.commandLine(), option[0] + " needs --store s3://BUCKET[/PREFIX]");
+        }
+      }
+      if (cacheSize != null) {
+        throw new ParameterException(spec.commandLine(), "--cache-size needs --store s3://BUCKET[/PREFIX]");
+      }
+      return Optional.empty();
+    }
+    try {
+      StoreLocation location = StoreLocation.parse(store, s3Endpoint, s3Region, s3PathStyle);
+      Optional<BusLocation> busLocation = Optional.ofNullable(bus).map(BusLocation::parse);
+      String id = replicaId != null ? replicaId : hostName() + ":" + port;
+      new Subjects(cluster);
+      return Optional.of(new ServerConfig.Replica(location, storePoll,
+          cacheSize != null ? cacheSize : Long.MAX_VALUE, busLocation, cluster, BusMessageFormat.replica(id)));
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "localhost";
+    }
   }
 
   /** Which TLS options go together; the files themselves are read when the server starts. */

@@ -1,6 +1,8 @@
 package io.torchfeed.config;
 
+import io.torchfeed.bus.nats.BusLocation;
 import io.torchfeed.model.ModelId;
+import io.torchfeed.store.StoreLocation;
 import io.torchfeed.model.NameLimit;
 import io.torchfeed.transport.tcp.RawHeader;
 import java.nio.file.Path;
@@ -28,6 +30,7 @@ import java.util.Optional;
  * @param followSymlinks     serve model files whose real path is outside the repository (symbolic links)
  * @param tls                TLS on the TCP protocol, HTTP and raw ports; none = plaintext (docs/protocol.md 8)
  * @param signingKey         a PEM PKCS#8 Ed25519 private key file to sign manifests with; none: nothing is signed
+ * @param replica            the bucket and bus of a replica (docs/scale-out.md); none: {@code models} is the truth
  */
 public record ServerConfig(
     Path models,
@@ -45,7 +48,17 @@ public record ServerConfig(
     Http http,
     boolean followSymlinks,
     Optional<Tls> tls,
-    Optional<Path> signingKey) {
+    Optional<Path> signingKey,
+    Optional<Replica> replica) {
+
+  /** Not a replica: the local {@code models} directory is the repository. */
+  public ServerConfig(Path models, String bind, int port, Optional<Raw> raw, Limits limits,
+      Duration validationTimeout, Path cacheDir, List<String> workerJvmOptions, Duration settle,
+      Duration rescanInterval, int keep, boolean allowShapeChange, Http http, boolean followSymlinks,
+      Optional<Tls> tls, Optional<Path> signingKey) {
+    this(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, settle, rescanInterval,
+        keep, allowShapeChange, http, followSymlinks, tls, signingKey, Optional.empty());
+  }
 
   /** Without {@code followSymlinks}: symbolic links out of the repository are not served. */
   public ServerConfig(Path models, String bind, int port, Optional<Raw> raw, Limits limits,
@@ -66,25 +79,57 @@ public record ServerConfig(
   /** The same configuration with other limits. */
   public ServerConfig withLimits(Limits other) {
     return new ServerConfig(models, bind, port, raw, other, validationTimeout, cacheDir, workerJvmOptions, settle,
-        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, signingKey);
+        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, signingKey, replica);
   }
 
   /** The same configuration with another settle window. */
   public ServerConfig withSettle(Duration other) {
     return new ServerConfig(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, other,
-        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, signingKey);
+        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, signingKey, replica);
   }
 
   /** This configuration with TLS on every port. */
   public ServerConfig withTls(Tls newTls) {
     return new ServerConfig(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, settle,
-        rescanInterval, keep, allowShapeChange, http, followSymlinks, Optional.of(newTls), signingKey);
+        rescanInterval, keep, allowShapeChange, http, followSymlinks, Optional.of(newTls), signingKey, replica);
   }
 
   /** This configuration signing manifests with the Ed25519 key in {@code keyFile}. */
   public ServerConfig withSigningKey(Path keyFile) {
     return new ServerConfig(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, settle,
-        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, Optional.of(keyFile));
+        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, Optional.of(keyFile), replica);
+  }
+
+  /** This configuration as a replica of a bucket. */
+  public ServerConfig withReplica(Replica newReplica) {
+    return new ServerConfig(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, settle,
+        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, signingKey, Optional.of(newReplica));
+  }
+
+  /**
+   * A replica of a bucket (docs/scale-out.md): {@code models} is then the replica's local copy of the bucket.
+   *
+   * @param store     the bucket
+   * @param storePoll how often the bucket is read for changes (the bus makes it prompt)
+   * @param cacheSize the most bytes of model files the local copy holds ({@code Long.MAX_VALUE}: no limit)
+   * @param bus       the NATS servers of the change notices; none: replicas converge by polling
+   * @param cluster   the bus cluster name: replicas hear each other only within it
+   * @param id        this replica's id, unique in the cluster
+   */
+  public record Replica(StoreLocation store, Duration storePoll, long cacheSize, Optional<BusLocation> bus,
+      String cluster, String id) {
+    public Replica {
+      Objects.requireNonNull(store, "store");
+      if (storePoll.isNegative() || storePoll.isZero()) {
+        throw new IllegalArgumentException("storePoll must be positive, not " + storePoll);
+      }
+      if (cacheSize <= 0) {
+        throw new IllegalArgumentException("cacheSize must be positive, not " + cacheSize);
+      }
+      Objects.requireNonNull(bus, "bus");
+      Objects.requireNonNull(cluster, "cluster");
+      Objects.requireNonNull(id, "id");
+    }
   }
 
   /**

@@ -65,6 +65,7 @@ public final class ModelRepository implements AutoCloseable {
   private final Settings settings;
   private final AliasStore aliases;
   private final ModelCatalog catalog;
+  private final Optional<Upstream> upstream;
   private final List<Consumer<CatalogEvent>> listeners = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "torchfeed-repository");
@@ -73,10 +74,26 @@ public final class ModelRepository implements AutoCloseable {
   });
   private final AtomicBoolean rescanQueued = new AtomicBoolean();
   private final AtomicLong scansCompleted = new AtomicLong();
+  private final AtomicLong upstreamChanges = new AtomicLong();
   private volatile boolean ready;
 
+  /** A repository whose directory is the truth: it numbers versions and keeps aliases itself. */
   public ModelRepository(Path root, RepositoryLoader loader, ArchiveFacts archiveFacts, ManifestCache cache,
       Settings settings) {
+    this(root, loader, archiveFacts, cache, settings, Optional.empty());
+  }
+
+  /**
+   * With an {@code upstream}, a replica's repository: publishes, alias changes and deletes are recorded upstream
+   * first (which numbers versions), and {@link #follow} brings in what other replicas recorded; {@code keep} must be
+   * 0 then (versions are deleted upstream, for every replica).
+   */
+  public ModelRepository(Path root, RepositoryLoader loader, ArchiveFacts archiveFacts, ManifestCache cache,
+      Settings settings, Optional<Upstream> upstream) {
+    if (upstream.isPresent() && settings.keep() > 0) {
+      throw new IllegalArgumentException("keep applies to a local repository, not to a replica's copy");
+    }
+    this.upstream = upstream;
     this.root = root.toAbsolutePath().normalize();
     this.loader = loader;
     this.archiveFacts = archiveFacts;
@@ -90,14 +107,7 @@ public final class ModelRepository implements AutoCloseable {
   public void start() {
     call(() -> {
       sweepLeftovers();
-      for (int attempt = 0; attempt < 20; attempt++) {
-        RepositoryLoader.Scan scan = loader.scan(catalog.current());
-        swap(scan.catalog());
-        if (!scan.unsettled()) {
-          break;
-        }
-        Thread.sleep(250);
-      }
+      scanUntilSettled();
       return null;
     });
     ready = true;
@@ -170,12 +180,22 @@ public final class ModelRepository implements AutoCloseable {
           throw new ShapeChangeException(name, latest.get().manifest().version(), diff);
         }
       }
-      int version = nextVersion(name);
+      int version;
+      if (upstream.isPresent()) {
+        upstreamChanges.incrementAndGet();
+        version = upstream.get().publish(Manifest.of(new ModelId(name, 1), archiveFacts.read(upload), module),
+            upload).version();
+      } else {
+        version = nextVersion(name);
+      }
       Path file = moveIntoPlace(name, version, upload);
-      try {
-        VersionMark.raise(root.resolve(name), version);
-      } catch (IOException e) {
-        log.warn("published {}:{}, but cannot record it in {}: {}", name, version, VersionMark.FILE, e.toString());
+      if (upstream.isEmpty()) {
+        try {
+          VersionMark.raise(root.resolve(name), version);
+        } catch (IOException e) {
+          log.warn("published {}:{}, but cannot record it in {}: {}", name, version, VersionMark.FILE,
+              e.toString());
+        }
       }
       cache.put(ManifestCache.Entry.valid(FileStamp.of(file), archiveFacts.read(file), module));
       log.info("published {}:{}", name, version);
@@ -237,6 +257,10 @@ public final class ModelRepository implements AutoCloseable {
         throw new ModelNotFoundException("model '" + id.name() + "' has no version " + id.version());
       }
       refuseIfAliased(id.name(), id.version());
+      if (upstream.isPresent()) {
+        upstreamChanges.incrementAndGet();
+        upstream.get().delete(id.name(), id.version());
+      }
       removeVersionDir(dir);
       swap(loader.scan(catalog.current()).catalog());
       return null;
@@ -248,6 +272,10 @@ public final class ModelRepository implements AutoCloseable {
     ModelId checked = settings.names().check(new ModelId(name, ModelId.LATEST, alias));
     call(() -> {
       catalog.current().resolve(new ModelId(checked.name(), version));
+      if (upstream.isPresent()) {
+        upstreamChanges.incrementAndGet();
+        upstream.get().moveAlias(checked.name(), alias, version);
+      }
       Map<String, Integer> map = new HashMap<>(aliases.read(name));
       map.put(alias, version);
       aliases.write(name, map);
@@ -263,14 +291,92 @@ public final class ModelRepository implements AutoCloseable {
   public void removeAlias(String name, String alias) {
     ModelId checked = new ModelId(name, ModelId.LATEST, alias);
     call(() -> {
+      if (upstream.isPresent()) {
+        upstreamChanges.incrementAndGet();
+        upstream.get().removeAlias(checked.name(), alias);
+      }
       Map<String, Integer> map = new HashMap<>(aliases.read(checked.name()));
-      if (map.remove(alias) == null) {
+      if (map.remove(alias) == null && upstream.isEmpty()) {
         throw new ModelNotFoundException("model '" + name + "' has no alias '" + alias + "'");
       }
       aliases.write(name, map);
       swap(loader.scan(catalog.current()).catalog());
       return null;
     });
+  }
+
+  /**
+   * Brings the directory in line with upstream (a replica's {@code BucketMirror} calls it): adopts arrived versions,
+   * retires deleted ones, rewrites alias files that differ; then one scan validates what arrived, in the worker,
+   * before any of it is served. A version already in the directory is not adopted again (its file is deleted).
+   *
+   * @param changesSeen {@link #upstreamChanges()} before the snapshot the changes come from was read
+   * @return false when this repository changed upstream since: only adoptions were applied, and the caller should
+   *         read the bucket again
+   */
+  public boolean follow(List<MirrorChange> changes, long changesSeen) {
+    if (changes.isEmpty()) {
+      return true;
+    }
+    return call(() -> {
+      boolean current = upstreamChanges.get() == changesSeen;
+      for (MirrorChange change : changes) {
+        if (!current && !(change instanceof MirrorChange.Adopt)) {
+          continue;
+        }
+        try {
+          apply(change);
+        } catch (IOException | RuntimeException e) {
+          log.warn("cannot follow upstream ({}): {}", change, e.toString());
+        }
+      }
+      // what arrived is complete (its sha256 checked): no need to wait for the next rescan to pick it up
+      scanUntilSettled();
+      return current;
+    });
+  }
+
+  /** Scans until no file is still settling (at most 20 times, 250 ms apart), publishing each catalog. */
+  private void scanUntilSettled() throws InterruptedException {
+    for (int attempt = 0; attempt < 20; attempt++) {
+      RepositoryLoader.Scan scan = loader.scan(catalog.current());
+      swap(scan.catalog());
+      if (!scan.unsettled()) {
+        return;
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  /**
+   * How many changes this repository has made upstream (publishes, deletes, alias changes): a mirror reads it
+   * before its snapshot and passes it to {@link #follow}, which leaves retirements and alias files alone when a
+   * change made here since may be missing from that snapshot.
+   */
+  public long upstreamChanges() {
+    return upstreamChanges.get();
+  }
+
+  private void apply(MirrorChange change) throws IOException {
+    if (change instanceof MirrorChange.Adopt adopt) {
+      if (Files.exists(root.resolve(adopt.name()).resolve(String.valueOf(adopt.version())))) {
+        Files.deleteIfExists(adopt.file());
+      } else {
+        moveIntoPlace(adopt.name(), adopt.version(), adopt.file());
+        log.info("adopted {}:{} from upstream", adopt.name(), adopt.version());
+      }
+    } else if (change instanceof MirrorChange.Retire retire) {
+      Path dir = root.resolve(retire.name()).resolve(String.valueOf(retire.version()));
+      if (Files.isDirectory(dir)) {
+        removeVersionDir(dir);
+        log.info("retired {}:{}: deleted upstream", retire.name(), retire.version());
+      }
+    } else if (change instanceof MirrorChange.Aliases set) {
+      if (!aliases.read(set.name()).equals(set.aliases())) {
+        Files.createDirectories(root.resolve(set.name()));
+        aliases.write(set.name(), set.aliases());
+      }
+    }
   }
 
   private void refuseIfAliased(String name, int version) {

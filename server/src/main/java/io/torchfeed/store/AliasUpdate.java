@@ -46,6 +46,7 @@ final class AliasUpdate {
   void change(String name, Predicate<Map<String, Integer>> change) {
     String key = layout.aliases(name);
     byte[] unknown = null;
+    int failures = 0;
     for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
       Optional<ObjectBytes> current = current(name);
       if (unknown != null && current.isPresent() && Arrays.equals(unknown, current.get().bytes())) {
@@ -67,11 +68,11 @@ final class AliasUpdate {
         log.debug("{} changed while it was being written; reading it again", store.describe(key));
         unknown = null;
       } catch (StoreUnavailableException e) {
-        if (unknown != null) {
+        if (++failures == Blobs.UNKNOWN_OUTCOME_ATTEMPTS) {
           throw e;
         }
         // The write may or may not have happened (its answer was lost): read again; if the map is what this
-        // write wrote, it happened; otherwise apply the change again. A second failure in a row is reported.
+        // write wrote, it happened; otherwise apply the change again, a few times.
         log.debug("{}: {}; reading it again", store.describe(key), e.getMessage());
         unknown = json;
       }

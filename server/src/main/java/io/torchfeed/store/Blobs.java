@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
 final class Blobs {
   private static final Logger log = LoggerFactory.getLogger(Blobs.class);
 
+  /** How many times a conditional write that failed without being written is tried (a stale connection...). */
+  static final int UNKNOWN_OUTCOME_ATTEMPTS = 3;
+
   private final ObjectStore store;
   private final BucketLayout layout;
 
@@ -44,14 +47,22 @@ final class Blobs {
       }
       return;
     }
-    try {
-      store.putIfAbsent(key, file);
-    } catch (ObjectExistsException e) {
-      log.debug("{} was put by another publisher meanwhile", store.describe(key));
-    } catch (StoreUnavailableException e) {
-      // The upload's answer may have been lost after the store took it: a blob of the right size is the one put.
-      if (store.head(key).filter(o -> o.size() == manifest.size()).isEmpty()) {
-        throw e;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        store.putIfAbsent(key, file);
+        return;
+      } catch (ObjectExistsException e) {
+        log.debug("{} was put by another publisher meanwhile", store.describe(key));
+        return;
+      } catch (StoreUnavailableException e) {
+        // The upload's answer may have been lost after the store took it: a blob of the right size is the one
+        // put. Otherwise it was not written, and putting it again is safe.
+        if (store.head(key).filter(o -> o.size() == manifest.size()).isPresent()) {
+          return;
+        }
+        if (attempt == UNKNOWN_OUTCOME_ATTEMPTS) {
+          throw e;
+        }
       }
     }
   }

@@ -4,6 +4,7 @@ import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
 import io.torchfeed.repository.ConflictException;
 import io.torchfeed.repository.ModelNotFoundException;
+import io.torchfeed.repository.Upstream;
 import io.torchfeed.store.ObjectStore.ObjectBytes;
 import io.torchfeed.store.ObjectStore.StoredObject;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * absent, so two replicas publishing at the same moment get two numbers; an alias map is replaced only if its
  * ETag is the one read ({@link AliasUpdate}). Safe to use from any thread.
  */
-public final class BucketRepository {
+public final class BucketRepository implements Upstream {
   private static final Logger log = LoggerFactory.getLogger(BucketRepository.class);
 
   /** How many numbers a publish tries to claim before it gives up (each refusal means another publish won one). */
@@ -53,11 +54,13 @@ public final class BucketRepository {
    * @return the manifest with the version claimed
    * @throws ConflictException when {@value #CLAIM_ATTEMPTS} numbers in a row were claimed by others
    */
+  @Override
   public Manifest publish(Manifest manifest, Path file) {
     String name = new ModelId(manifest.name(), ModelId.LATEST).name();
     blobs.put(manifest, file);
     String publishId = UUID.randomUUID().toString();
     int version = nextVersion(name);
+    int failures = 0;
     for (int attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
       Manifest numbered = new Manifest(name, version, manifest.size(), manifest.sha256(), manifest.formatVersion(),
           manifest.parameters(), manifest.buffers());
@@ -68,9 +71,17 @@ public final class BucketRepository {
         return numbered;
       } catch (ObjectExistsException | StoreUnavailableException e) {
         // Refused, or an unknown outcome (the answer was lost): the record tells whose number it is.
-        if (claimedBy(publishId, name, version, e)) {
+        Claim claim = claim(publishId, name, version);
+        if (claim == Claim.OURS) {
           log.info("published {}:{} (sha256 {})", name, version, manifest.sha256());
           return numbered;
+        }
+        if (claim == Claim.NONE && e instanceof StoreUnavailableException unavailable) {
+          // nothing was written: the same number again, a few times
+          if (++failures == Blobs.UNKNOWN_OUTCOME_ATTEMPTS) {
+            throw unavailable;
+          }
+          continue;
         }
         version = Math.max(version + 1, nextVersion(name));
       }
@@ -80,6 +91,7 @@ public final class BucketRepository {
   }
 
   /** Points {@code alias} of {@code name} at a published version (compare-and-swap on the alias map). */
+  @Override
   public void moveAlias(String name, String alias, int version) {
     ModelId id = new ModelId(name, ModelId.LATEST, alias);
     published(id.name(), version);
@@ -93,6 +105,7 @@ public final class BucketRepository {
   }
 
   /** Removes {@code alias} of {@code name}; the version it named stays. */
+  @Override
   public void removeAlias(String name, String alias) {
     ModelId id = new ModelId(name, ModelId.LATEST, alias);
     aliases.change(id.name(), map -> {
@@ -107,7 +120,8 @@ public final class BucketRepository {
    * Deletes a published version: its record becomes a tombstone (kept, so the number is never given again); the
    * blob stays (other versions may share it). Refused while an alias points at the version.
    */
-  public void deleteVersion(String name, int version) {
+  @Override
+  public void delete(String name, int version) {
     Published current = published(new ModelId(name, version).name(), version);
     List<String> pointing = new ArrayList<>();
     aliases.read(name).forEach((alias, target) -> {
@@ -156,23 +170,18 @@ public final class BucketRepository {
     return max + 1;
   }
 
-  /**
-   * Whether the record of {@code name:version} is the one {@code publishId} wrote: a write whose answer was lost
-   * may have succeeded. When {@code failure} was the store failing and there is no record, the write did not happen
-   * and the store's failure is thrown.
-   */
-  private boolean claimedBy(String publishId, String name, int version, RuntimeException failure) {
+  /** Whose the record of a number is, read after a refused write or one whose answer was lost. */
+  private enum Claim { OURS, OTHERS, NONE }
+
+  private Claim claim(String publishId, String name, int version) {
     String key = layout.version(name, version);
     try {
       return publishId.equals(BucketJson.readRecord(store.getBytes(key).bytes(), name, version,
-          store.describe(key)).publishId());
+          store.describe(key)).publishId()) ? Claim.OURS : Claim.OTHERS;
     } catch (ObjectNotFoundException e) {
-      if (failure instanceof StoreUnavailableException) {
-        throw failure;
-      }
-      return false;
+      return Claim.NONE;
     } catch (UnreadableObjectException e) {
-      return false;
+      return Claim.OTHERS;
     }
   }
 

@@ -122,16 +122,16 @@ class BucketAliasIT {
   @Test
   void aDeletedVersionLeavesATombstoneSoItsNumberIsNeverGivenAgain() {
     other.moveAlias(MODEL, "stable", 3);
-    ConflictException refused = assertThrows(ConflictException.class, () -> other.deleteVersion(MODEL, 3));
+    ConflictException refused = assertThrows(ConflictException.class, () -> other.delete(MODEL, 3));
     assertEquals("net:3 is the target of alias stable; point the alias elsewhere or remove it first",
         refused.getMessage());
-    other.deleteVersion(MODEL, 2);
+    other.delete(MODEL, 2);
     assertEquals(List.of(1, 3), List.copyOf(other.snapshot().model(MODEL).orElseThrow().versions().keySet()));
-    assertThrows(ModelNotFoundException.class, () -> other.deleteVersion(MODEL, 2));
+    assertThrows(ModelNotFoundException.class, () -> other.delete(MODEL, 2));
     assertThrows(ModelNotFoundException.class, () -> other.moveAlias(MODEL, "canary", 2));
 
     other.removeAlias(MODEL, "stable");
-    other.deleteVersion(MODEL, 3);
+    other.delete(MODEL, 3);
     Blob next = TestBlobs.of(tmp, MODEL, 4, 100);
     assertEquals(4, other.publish(next.manifest(), next.file()).version(), "3 was deleted, not forgotten");
   }

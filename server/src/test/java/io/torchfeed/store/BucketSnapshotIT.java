@@ -95,7 +95,7 @@ class BucketSnapshotIT {
     assertEquals(List.of(1, 2, 3), List.copyOf(second.model("alpha").orElseThrow().versions().keySet()));
     assertEquals(Map.of("stable", 3), second.model("alpha").orElseThrow().aliases());
 
-    writer.deleteVersion("alpha", 2);
+    writer.delete("alpha", 2);
     BucketSnapshot third = reader.snapshot(second);
     assertEquals(3 + 2 + 1, gets(metrics), "the tombstone");
     assertEquals(List.of(1, 3), List.copyOf(third.model("alpha").orElseThrow().versions().keySet()));

@@ -8,7 +8,9 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.BlockingHandler;
 import io.undertow.server.handlers.BlockingReadTimeoutHandler;
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The endpoints of docs/http.md that this package owns, each composed of small handlers: {@code ready} (503
@@ -24,19 +26,23 @@ final class ApiRoutes implements RouteContribution {
   private final long maxUploadBytes;
   private final Duration bodyStall;
 
+  private final Supplier<Map<String, String>> conditions;
+
   ApiRoutes(ModelRepository repository, Metrics metrics, AdminAuth auth, UploadArea uploads, long maxUploadBytes,
-      Duration bodyStall) {
+      Duration bodyStall,
+      Supplier<Map<String, String>> conditions) {
     this.repository = repository;
     this.metrics = metrics;
     this.auth = auth;
     this.uploads = uploads;
     this.maxUploadBytes = maxUploadBytes;
     this.bodyStall = bodyStall;
+    this.conditions = conditions;
   }
 
   @Override
   public void addTo(Router router) {
-    HealthHandlers health = new HealthHandlers(repository::ready, metrics);
+    HealthHandlers health = new HealthHandlers(repository::ready, metrics, conditions);
     CatalogHandlers catalog = new CatalogHandlers(repository.catalog());
     AdminHandlers admin = new AdminHandlers(repository);
     router.get("/healthz", health::alive)

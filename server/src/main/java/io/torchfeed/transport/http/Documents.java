@@ -23,8 +23,16 @@ final class Documents {
   @JsonPropertyOrder({"name", "alias", "version"})
   record Alias(String name, String alias, int version) {}
 
-  /** {@code /healthz} and {@code /readyz}. */
+  /** {@code /healthz}. */
   record Status(String status) {}
+
+  /**
+   * {@code /readyz}: {@code conditions} say how a replica's links are ({@code store}, {@code bus}: "ok" or why
+   * not); a server without them has none.
+   */
+  @JsonPropertyOrder({"status", "conditions"})
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  record Ready(String status, Map<String, String> conditions) {}
 
   /** Every error; {@code differences} only when an upload changes the shape contract. */
   @JsonPropertyOrder({"code", "type", "message", "differences"})

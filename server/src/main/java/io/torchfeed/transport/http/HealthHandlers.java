@@ -2,7 +2,9 @@ package io.torchfeed.transport.http;
 
 import io.torchfeed.metrics.Metrics;
 import io.undertow.server.HttpServerExchange;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /** {@code /healthz}, {@code /readyz} and {@code /metrics}: answered at any time, ready or not. */
 final class HealthHandlers {
@@ -10,10 +12,12 @@ final class HealthHandlers {
 
   private final BooleanSupplier ready;
   private final Metrics metrics;
+  private final Supplier<Map<String, String>> conditions;
 
-  HealthHandlers(BooleanSupplier ready, Metrics metrics) {
+  HealthHandlers(BooleanSupplier ready, Metrics metrics, Supplier<Map<String, String>> conditions) {
     this.ready = ready;
     this.metrics = metrics;
+    this.conditions = conditions;
   }
 
   void alive(HttpServerExchange exchange) {
@@ -22,7 +26,7 @@ final class HealthHandlers {
 
   void ready(HttpServerExchange exchange) {
     requireReady();
-    Responses.json(exchange, 200, new Documents.Status("ready"));
+    Responses.json(exchange, 200, new Documents.Ready("ready", conditions.get()));
   }
 
   void metrics(HttpServerExchange exchange) {

@@ -9,6 +9,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.Options;
@@ -35,6 +37,7 @@ public final class HttpServer implements AutoCloseable {
   private final ModelRepository repository;
   private final Metrics metrics;
   private final List<RouteContribution> contributions;
+  private Supplier<Map<String, String>> conditions = Map::of;
   private Undertow undertow;
 
   /**
@@ -50,6 +53,15 @@ public final class HttpServer implements AutoCloseable {
     this.contributions = List.copyOf(contributions);
   }
 
+  /**
+   * What {@code /readyz} reports beside "ready": a replica's store and bus ({@code "ok"} or why not). Set before
+   * {@link #start()}.
+   */
+  public HttpServer withConditions(Supplier<Map<String, String>> readiness) {
+    this.conditions = readiness;
+    return this;
+  }
+
   public HttpServer start() {
     AdminAuth auth = new AdminAuth(settings.adminToken());
     UploadArea uploads = new UploadArea(repository.root());
@@ -57,7 +69,8 @@ public final class HttpServer implements AutoCloseable {
       uploads.clean();
     }
     Router router = new Router();
-    new ApiRoutes(repository, metrics, auth, uploads, settings.maxUploadBytes(), settings.requestTimeout())
+    new ApiRoutes(repository, metrics, auth, uploads, settings.maxUploadBytes(), settings.requestTimeout(),
+        conditions)
         .addTo(router);
     contributions.forEach(contribution -> contribution.addTo(router));
     Duration backstop = Collections.max(List.of(settings.idleTimeout(), settings.requestTimeout(),

@@ -1,0 +1,273 @@
+package io.torchfeed.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.torchfeed.bus.nats.BusLocation;
+import io.torchfeed.client.TorchfeedClient;
+import io.torchfeed.config.ServerConfig;
+import io.torchfeed.event.Event;
+import io.torchfeed.model.ModelId;
+import io.torchfeed.support.Await;
+import io.torchfeed.support.Fixtures;
+import io.torchfeed.support.HttpApi;
+import io.torchfeed.support.NatsServer;
+import io.torchfeed.support.S3Server;
+import io.torchfeed.support.TestServer;
+import java.io.ByteArrayOutputStream;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Replicas of one bucket ({@code serve --store}), each a real server in this JVM with its own copy and cache, over
+ * a real S3 service (S3Proxy) and, where a test says so, a real NATS JetStream: what one replica publishes, every
+ * replica serves after checking it itself; faults of the bucket and the bus lose nothing.
+ */
+class ReplicaIT {
+  private static final String PREFIX = "fleet";
+  /** So long that a test passing with it did not rely on polling. */
+  private static final Duration NEVER = Duration.ofHours(1);
+  private static final Duration OFTEN = Duration.ofMillis(200);
+
+  @TempDir
+  Path tmp;
+
+  private final List<AutoCloseable> cleanup = new ArrayList<>();
+  private S3Server s3;
+
+  @BeforeAll
+  static void credentials() {
+    // The replicas take the AWS SDK's default chain, as in production: here its system properties.
+    System.setProperty("aws.accessKeyId", S3Server.ACCESS_KEY);
+    System.setProperty("aws.secretAccessKey", S3Server.SECRET_KEY);
+  }
+
+  @BeforeEach
+  void bucket() throws Exception {
+    s3 = S3Server.start(Files.createDirectories(tmp.resolve("s3")));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (int i = cleanup.size() - 1; i >= 0; i--) {
+      cleanup.get(i).close();
+    }
+    s3.close();
+  }
+
+  @Test
+  void aVersionPublishedOnOneReplicaIsServedByAnotherWithTheSameBytes() throws Exception {
+    TestServer a = replica("a", OFTEN, Optional.empty());
+    TestServer b = replica("b", OFTEN, Optional.empty());
+
+    HttpResponse<byte[]> created = upload(a, "toynet", Fixtures.model("toynet"));
+    assertEquals(201, created.statusCode(), HttpApi.describe(created));
+    assertEquals(1, HttpApi.json(created).get("version").asInt());
+
+    awaitServed(b, "toynet", 1);
+    assertEquals(sha256(Fixtures.model("toynet")), fetchSha256(b, new ModelId("toynet", 1)));
+    assertEquals(Fixtures.golden("toynet").module(), b.server().catalog().current()
+        .resolve(new ModelId("toynet", 1)).manifest().module(), "B validated its copy itself");
+  }
+
+  @Test
+  void twoReplicasPublishingAtTheSameMomentGetTwoVersionsAndBothServeBoth() {
+    TestServer a = replica("a", OFTEN, Optional.empty());
+    TestServer b = replica("b", OFTEN, Optional.empty());
+
+    CompletableFuture<HttpResponse<byte[]>> onA = CompletableFuture.supplyAsync(
+        () -> upload(a, "racer", Fixtures.model("toynet")));
+    CompletableFuture<HttpResponse<byte[]>> onB = CompletableFuture.supplyAsync(
+        () -> upload(b, "racer", Fixtures.model("toynet")));
+    Set<Integer> versions = new TreeSet<>();
+    for (HttpResponse<byte[]> response : List.of(onA.join(), onB.join())) {
+      assertEquals(201, response.statusCode(), HttpApi.describe(response));
+      versions.add(HttpApi.json(response).get("version").asInt());
+    }
+    assertEquals(Set.of(1, 2), versions, "two publishes, two numbers");
+    for (TestServer replica : List.of(a, b)) {
+      awaitServed(replica, "racer", 1);
+      awaitServed(replica, "racer", 2);
+    }
+  }
+
+  @Test
+  void aReplicaStartedAgainstABucketWrittenByOthersServesItsVersionsAndAliases() {
+    TestServer a = replica("a", OFTEN, Optional.empty());
+    assertEquals(201, upload(a, "toynet", Fixtures.model("toynet")).statusCode());
+    assertEquals(201, upload(a, "toynet", Fixtures.model("toynet")).statusCode());
+    assertEquals(200, new HttpApi(a).put("/v1/models/toynet/aliases/stable", "{\"version\":1}", HttpApi.ADMIN)
+        .statusCode());
+
+    TestServer late = replica("late", NEVER, Optional.empty());
+
+    assertTrue(late.server().catalog().current().versions("toynet").keySet().containsAll(List.of(1, 2)),
+        "the first sync, before the TCP port opened, brought both versions");
+    assertEquals(1, late.server().catalog().current().resolve(new ModelId("toynet", ModelId.LATEST, "stable"))
+        .manifest().version());
+  }
+
+  @Test
+  void aDeleteAndAnAliasMoveOnOneReplicaReachTheOther() {
+    TestServer a = replica("a", OFTEN, Optional.empty());
+    TestServer b = replica("b", OFTEN, Optional.empty());
+    assertEquals(201, upload(a, "toynet", Fixtures.model("toynet")).statusCode());
+    assertEquals(201, upload(a, "toynet", Fixtures.model("toynet")).statusCode());
+    awaitServed(b, "toynet", 2);
+
+    assertEquals(200, new HttpApi(b).put("/v1/models/toynet/aliases/stable", "{\"version\":2}", HttpApi.ADMIN)
+        .statusCode());
+    assertEquals(204, new HttpApi(b).delete("/v1/models/toynet/versions/1", HttpApi.ADMIN).statusCode());
+
+    Await.until(() -> !a.server().catalog().current().versions("toynet").containsKey(1)
+        && aliasOf(a, "stable") == 2, "A to follow B's delete and alias move");
+  }
+
+  @Test
+  void aBlobAlteredInTheBucketIsRefusedWithTheReasonWhileTheOtherModelsAreServed() throws Exception {
+    TestServer a = replica("a", OFTEN, Optional.empty());
+    assertEquals(201, upload(a, "toynet", Fixtures.model("toynet")).statusCode());
+    assertEquals(201, upload(a, "bnnet", Fixtures.model("bnnet")).statusCode());
+    String key = new BucketLayout(PREFIX).blob(sha256(Fixtures.model("toynet")));
+    try (S3Client client = s3.client()) {
+      byte[] altered = Files.readAllBytes(Fixtures.model("toynet"));
+      altered[altered.length / 2] ^= 1;
+      client.putObject(b -> b.bucket(S3Server.BUCKET).key(key), RequestBody.fromBytes(altered));
+    }
+
+    TestServer late = replica("late", NEVER, Optional.empty());
+
+    assertFalse(late.server().catalog().current().versions("toynet").containsKey(1), "never served");
+    assertEquals(sha256(Fixtures.model("bnnet")), fetchSha256(late, new ModelId("bnnet", 1)));
+    List<String> problems = late.server().mirror().orElseThrow().problems();
+    assertTrue(problems.stream().anyMatch(p -> p.contains(key) && p.contains("was altered in the bucket")),
+        problems.toString());
+  }
+
+  @Test
+  void anUnreachableBucketLeavesWhatIsCachedServedAndUploadsRefusedWithTheReason() throws Exception {
+    TestServer a = replica("a", OFTEN, Optional.empty());
+    assertEquals(201, upload(a, "toynet", Fixtures.model("toynet")).statusCode());
+    long syncs = a.server().mirror().orElseThrow().syncsCompleted();
+
+    s3.close();
+    Await.until(() -> a.server().mirror().orElseThrow().syncsCompleted() > syncs + 1, "a sync to fail");
+
+    assertEquals(sha256(Fixtures.model("toynet")), fetchSha256(a, new ModelId("toynet", 1)));
+    HttpResponse<byte[]> refused = upload(a, "toynet", Fixtures.model("toynet"));
+    assertEquals(503, refused.statusCode(), HttpApi.describe(refused));
+    assertTrue(HttpApi.json(refused).get("message").asText().startsWith("bucket store unavailable: "),
+        HttpApi.describe(refused));
+    JsonNode ready = HttpApi.json(new HttpApi(a).get("/readyz"));
+    assertTrue(ready.at("/conditions/store").asText().startsWith("bucket store unavailable: "), ready.toString());
+
+    s3 = s3.restart();
+    Await.until(() -> "ok".equals(HttpApi.json(new HttpApi(a).get("/readyz")).at("/conditions/store").asText()),
+        "the bucket to answer again");
+    assertEquals(201, upload(a, "toynet", Fixtures.model("toynet")).statusCode());
+  }
+
+  @Test
+  void withTheBusAPublishReachesAReplicaThatNeverPollsAndItsSubscribersHearIt() throws Exception {
+    NatsServer nats = NatsServer.start(tmp.resolve("nats"));
+    cleanup.add(nats);
+    TestServer a = replica("a", NEVER, Optional.of(nats.location()));
+    TestServer b = replica("b", NEVER, Optional.of(nats.location()));
+    Await.until(() -> "ok".equals(HttpApi.json(new HttpApi(b).get("/readyz")).at("/conditions/bus").asText())
+        && "ok".equals(HttpApi.json(new HttpApi(a).get("/readyz")).at("/conditions/bus").asText()),
+        "both replicas on the bus");
+    try (TorchfeedClient subscriber = b.client()) {
+      subscriber.subscribe(List.of("toynet"));
+
+      assertEquals(201, upload(a, "toynet", Fixtures.model("toynet")).statusCode());
+
+      Event notice = subscriber.nextNotice(Await.DEADLINE).orElseThrow();
+      assertEquals(new Event.Published("toynet", 1, sha256(Fixtures.model("toynet")),
+          Files.size(Fixtures.model("toynet"))), notice);
+    }
+    assertEquals(sha256(Fixtures.model("toynet")), fetchSha256(b, new ModelId("toynet", 1)));
+  }
+
+  @Test
+  void withTheBusDownReplicasConvergeByPollingAndHearEachOtherAgainWhenItIsBack() {
+    NatsServer nats = NatsServer.start(tmp.resolve("nats"));
+    cleanup.add(nats);
+    TestServer a = replica("a", NEVER, Optional.of(nats.location()));
+    TestServer polling = replica("b", OFTEN, Optional.of(nats.location()));
+    TestServer deaf = replica("c", NEVER, Optional.of(nats.location()));
+
+    nats.stop();
+    assertEquals(201, upload(a, "toynet", Fixtures.model("toynet")).statusCode());
+    awaitServed(polling, "toynet", 1);
+
+    nats.restart();
+    Await.until(() -> "ok".equals(HttpApi.json(new HttpApi(a).get("/readyz")).at("/conditions/bus").asText())
+        && "ok".equals(HttpApi.json(new HttpApi(deaf).get("/readyz")).at("/conditions/bus").asText()),
+        "the replicas back on the bus");
+    assertEquals(201, upload(a, "toynet", Fixtures.model("toynet")).statusCode());
+    awaitServed(deaf, "toynet", 2);
+  }
+
+  private TestServer replica(String id, Duration poll, Optional<BusLocation> bus) {
+    ServerConfig config = TestServer.config(tmp.resolve(id).resolve("copy"), tmp.resolve(id).resolve("cache"),
+        Optional.empty(), TestServer.limits(), 0, new ServerConfig.Http(0, Optional.of(TestServer.TOKEN)))
+        .withReplica(new ServerConfig.Replica(s3.location(PREFIX), poll, Long.MAX_VALUE, bus, "it", id));
+    try {
+      Files.createDirectories(tmp.resolve(id).resolve("copy"));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    TestServer server = TestServer.start(config);
+    cleanup.add(server);
+    return server;
+  }
+
+  private static HttpResponse<byte[]> upload(TestServer server, String name, Path file) {
+    return new HttpApi(server).upload("/v1/models/" + name + "/versions", file, HttpApi.ADMIN);
+  }
+
+  private static void awaitServed(TestServer server, String name, int version) {
+    Await.until(() -> server.server().catalog().current().versions(name).containsKey(version),
+        () -> name + ":" + version + " served on " + server.http("/"));
+  }
+
+  private static int aliasOf(TestServer server, String alias) {
+    try {
+      return server.server().catalog().current().resolve(new ModelId("toynet", ModelId.LATEST, alias)).manifest()
+          .version();
+    } catch (RuntimeException e) {
+      return 0;
+    }
+  }
+
+  private static String fetchSha256(TestServer server, ModelId id) throws Exception {
+    try (TorchfeedClient client = server.client()) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      client.fetch(id, 0, 0, bytes, null);
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray()));
+    }
+  }
+
+  private static String sha256(Path file) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+  }
+}
