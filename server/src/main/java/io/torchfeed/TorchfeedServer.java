@@ -1,6 +1,7 @@
 package io.torchfeed;
 
 import io.torchfeed.config.ServerConfig;
+import io.torchfeed.event.Event;
 import io.torchfeed.bus.EventBus;
 import io.torchfeed.bus.nats.BusHealth;
 import io.torchfeed.bus.nats.BusMessage;
@@ -29,7 +30,10 @@ import io.torchfeed.transport.http.HttpSettings;
 import io.torchfeed.transport.http.LiveRoutes;
 import io.torchfeed.transport.http.RouteContribution;
 import io.torchfeed.transport.http.SigningRoutes;
+import io.torchfeed.transport.tcp.ClientInfo;
+import io.torchfeed.transport.tcp.ClientReceipt;
 import io.torchfeed.transport.tcp.ClientRegistry;
+import io.torchfeed.transport.tcp.FleetClients;
 import io.torchfeed.transport.tcp.RawServer;
 import io.torchfeed.transport.tcp.TcpServer;
 import io.torchfeed.transport.tcp.TcpSettings;
@@ -67,6 +71,7 @@ public final class TorchfeedServer implements AutoCloseable {
   private final Metrics metrics = new Metrics();
   private final EventBus events = new EventBus();
   private final ClientRegistry clients = new ClientRegistry();
+  private final FleetClients fleet = new FleetClients(java.time.Clock.systemUTC());
   private LiveRoutes live;
   private ModelRepository repository;
   private RepositoryWatcher watcher;
@@ -77,8 +82,8 @@ public final class TorchfeedServer implements AutoCloseable {
   private RawServer raw;
   private Optional<ManifestSigner> signer = Optional.empty();
   private ObjectStore bucketStore;
-  private BucketMirror mirror;
-  private NatsBus bus;
+  private volatile BucketMirror mirror;
+  private volatile NatsBus bus;
 
   public TorchfeedServer(ServerConfig config) {
     this.config = config;
@@ -149,15 +154,22 @@ public final class TorchfeedServer implements AutoCloseable {
         limits.requestTimeout(), limits.writeTimeout(), config.validationTimeout().multipliedBy(2), tls), repository,
         metrics, routes).withConditions(this::conditions).start();
 
-    repository.start();
-    watcher = new RepositoryWatcher(config.models(), repository::rescanSoon).start();
     if (bucket.isPresent()) {
+      // A replica: the bus first (so no notice is missed during the first sync), then its first scan and its first
+      // sync with the bucket, both before /readyz says ready and before the TCP port opens.
       ServerConfig.Replica replica = config.replica().get();
       mirror = new BucketMirror(bucket.get(), repository, replica.storePoll(), replica.cacheSize());
-      mirror.start();
       bus = replica.bus().map(location -> NatsBus.start(new NatsBus.Settings(location, replica.cluster(),
           replica.id()), metrics, this::heard)).orElse(null);
+      if (bus != null) {
+        clients.joinFleet(replica.id(), fleet);
+        events.addListener(this::shareReceipt);
+      }
+      repository.start(mirror::start);
+    } else {
+      repository.start();
     }
+    watcher = new RepositoryWatcher(config.models(), repository::rescanSoon).start();
     tcp.start();
     if (config.raw().isPresent()) {
       ServerConfig.Raw r = config.raw().get();
@@ -180,11 +192,33 @@ public final class TorchfeedServer implements AutoCloseable {
     return new BucketRepository(bucketStore, new BucketLayout(replica.store().prefix()), replica.id());
   }
 
-  /** A message of another replica: a catalog change makes the mirror read the bucket now. */
+  /**
+   * A message of another replica: a catalog change makes the mirror read the bucket now; a receipt lists its
+   * client in {@code /v1/clients}.
+   */
   private void heard(BusMessage message) {
     if (message instanceof BusMessage.CatalogNotice && mirror != null) {
       mirror.syncSoon();
+    } else if (message instanceof BusMessage.ClientReceipt r) {
+      Event.Receipt receipt = r.receipt();
+      fleet.heard(r.origin(), new ClientInfo(receipt.client(), r.client().address(), r.client().software(),
+          r.client().libtorch(), r.client().connectedAt(), r.client().subscriptions(), List.of()),
+          new ClientReceipt(receipt.name(), receipt.version(), receipt.sha256(), receipt.status(), receipt.reason(),
+              receipt.libtorch(), r.at()));
     }
+  }
+
+  /** A receipt of a client of this replica, for the other replicas' {@code /v1/clients}. */
+  private void shareReceipt(Event event) {
+    if (!(event instanceof Event.Receipt receipt)) {
+      return;
+    }
+    clients.find(receipt.client()).ifPresent(c -> {
+      String at = c.receipts().stream().filter(k -> k.name().equals(receipt.name())).map(ClientReceipt::at)
+          .findFirst().orElse(java.time.Instant.now().toString());
+      bus.publishReceipt(receipt, at, new BusMessage.Client(c.address(), c.software(), c.libtorch(),
+          c.connectedAt(), c.subscriptions()));
+    });
   }
 
   /** {@code /readyz}'s conditions: a replica's store and bus. */

@@ -105,11 +105,20 @@ public final class ModelRepository implements AutoCloseable {
 
   /** Scans and validates the whole repository; returns once the first catalog is published. */
   public void start() {
+    start(() -> { });
+  }
+
+  /**
+   * As {@link #start()}, running {@code beforeReady} (a replica's first sync with its bucket) after the first scan
+   * and before {@link #ready()} turns true.
+   */
+  public void start(Runnable beforeReady) {
     call(() -> {
       sweepLeftovers();
       scanUntilSettled();
       return null;
     });
+    beforeReady.run();
     ready = true;
     long interval = settings.rescanInterval().toMillis();
     thread.scheduleWithFixedDelay(this::rescanNow, interval, interval, TimeUnit.MILLISECONDS);
@@ -182,9 +191,12 @@ public final class ModelRepository implements AutoCloseable {
       }
       int version;
       if (upstream.isPresent()) {
-        upstreamChanges.incrementAndGet();
-        version = upstream.get().publish(Manifest.of(new ModelId(name, 1), archiveFacts.read(upload), module),
-            upload).version();
+        try {
+          version = upstream.get().publish(Manifest.of(new ModelId(name, 1), archiveFacts.read(upload), module),
+              upload).version();
+        } finally {
+          upstreamChanges.incrementAndGet();
+        }
       } else {
         version = nextVersion(name);
       }
@@ -258,8 +270,11 @@ public final class ModelRepository implements AutoCloseable {
       }
       refuseIfAliased(id.name(), id.version());
       if (upstream.isPresent()) {
-        upstreamChanges.incrementAndGet();
-        upstream.get().delete(id.name(), id.version());
+        try {
+          upstream.get().delete(id.name(), id.version());
+        } finally {
+          upstreamChanges.incrementAndGet();
+        }
       }
       removeVersionDir(dir);
       swap(loader.scan(catalog.current()).catalog());
@@ -273,8 +288,11 @@ public final class ModelRepository implements AutoCloseable {
     call(() -> {
       catalog.current().resolve(new ModelId(checked.name(), version));
       if (upstream.isPresent()) {
-        upstreamChanges.incrementAndGet();
-        upstream.get().moveAlias(checked.name(), alias, version);
+        try {
+          upstream.get().moveAlias(checked.name(), alias, version);
+        } finally {
+          upstreamChanges.incrementAndGet();
+        }
       }
       Map<String, Integer> map = new HashMap<>(aliases.read(name));
       map.put(alias, version);
@@ -292,8 +310,11 @@ public final class ModelRepository implements AutoCloseable {
     ModelId checked = new ModelId(name, ModelId.LATEST, alias);
     call(() -> {
       if (upstream.isPresent()) {
-        upstreamChanges.incrementAndGet();
-        upstream.get().removeAlias(checked.name(), alias);
+        try {
+          upstream.get().removeAlias(checked.name(), alias);
+        } finally {
+          upstreamChanges.incrementAndGet();
+        }
       }
       Map<String, Integer> map = new HashMap<>(aliases.read(checked.name()));
       if (map.remove(alias) == null && upstream.isEmpty()) {
@@ -349,8 +370,8 @@ public final class ModelRepository implements AutoCloseable {
   }
 
   /**
-   * How many changes this repository has made upstream (publishes, deletes, alias changes): a mirror reads it
-   * before its snapshot and passes it to {@link #follow}, which leaves retirements and alias files alone when a
+   * How many changes this repository has made upstream (publishes, deletes, alias changes), each counted once the
+   * upstream call has returned: a mirror reads it before its snapshot and passes it to {@link #follow}, which leaves retirements and alias files alone when a
    * change made here since may be missing from that snapshot.
    */
   public long upstreamChanges() {

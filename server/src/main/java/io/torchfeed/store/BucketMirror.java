@@ -32,10 +32,12 @@ import org.slf4j.LoggerFactory;
  * Keeps a replica's local directory a copy of the bucket (docs/scale-out.md): on start, every {@code poll} and
  * whenever {@link #syncSoon()} is called (a notice on the bus), it reads a {@link BucketSnapshot} and hands
  * {@link ModelRepository#follow} the changes: each version it does not hold is downloaded once (one GET per blob,
- * the sha256 checked on the way; a blob this replica holds already is linked, not downloaded), versions deleted in
+ * the sha256 checked on the way; a blob this replica holds already is copied locally, not downloaded), versions deleted in
  * the bucket are retired, alias files follow the bucket's. The repository's scan then validates what arrived in
  * the worker before anything is served. Versions that would take the directory past {@code cacheSize} are not
- * copied (newest first within each model); a blob altered in the bucket is refused with the reason, like a bad file.
+ * copied (newest first within each model: an older version is never copied in place of a newer one); a blob
+ * altered in the bucket is refused with the reason, like a bad file. While the snapshot holds an object that could
+ * not be read, nothing is retired and no alias file rewritten.
  *
  * <p>One thread does it all, so syncs never overlap and a blob is never fetched twice at once. An unreachable bucket
  * stops nothing: the replica serves what it holds and {@link #health()} says why.
@@ -75,10 +77,6 @@ public final class BucketMirror implements AutoCloseable {
     this.incoming = repository.root().resolve(INCOMING);
     this.clock = Clock.systemUTC();
     this.health = StoreHealth.up(clock.instant());
-  }
-
-  /** The first sync now (returning once it is done, whether or not the bucket answered), then every poll. */
-  public void start() {
     try {
       PathUtils.deleteDirectory(incoming);
     } catch (IOException e) {
@@ -89,6 +87,10 @@ public final class BucketMirror implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create " + incoming + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The first sync now (returning once it is done, whether or not the bucket answered), then every poll. */
+  public void start() {
     try {
       thread.submit(this::sync).get();
     } catch (InterruptedException e) {
@@ -148,7 +150,12 @@ public final class BucketMirror implements AutoCloseable {
     }
     reachable();
     previous = snapshot;
+    clearIncoming();
     List<String> found = new ArrayList<>(snapshot.problems());
+    // An object that could not be read is left out of the snapshot: while there is one, nothing is retired and no
+    // alias file rewritten on its account (a copy already validated is kept).
+    boolean whole = snapshot.problems().isEmpty();
+    boolean reaching = true;
     List<MirrorChange> changes = new ArrayList<>();
     long used = local.values().stream().flatMap(v -> v.values().stream()).mapToLong(Long::longValue).sum();
     Map<String, Path> fetched = new HashMap<>();
@@ -156,27 +163,35 @@ public final class BucketMirror implements AutoCloseable {
       Map<Integer, Long> held = local.getOrDefault(model.name(), Map.of());
       for (VersionRecord record : model.versions().descendingMap().values()) {
         Manifest manifest = record.manifest();
-        if (held.containsKey(manifest.version())) {
+        if (!reaching || held.containsKey(manifest.version())) {
           continue;
         }
         if (used + manifest.size() > cacheSize) {
-          found.add(manifest.name() + ":" + manifest.version() + " is not copied: " + manifest.size()
-              + " bytes more would take the cache past --cache-size (" + cacheSize + " bytes)");
-          continue;
+          // newest first: an older version is never copied in place of a newer one that did not fit
+          found.add(manifest.name() + ":" + manifest.version() + " and older versions are not copied: "
+              + manifest.size() + " bytes more would take the copy past --cache-size (" + cacheSize + " bytes)");
+          break;
         }
         try {
           changes.add(new MirrorChange.Adopt(manifest.name(), manifest.version(), download(manifest, fetched)));
           used += manifest.size();
-        } catch (BlobCorruptException e) {
-          found.add(e.getMessage());
         } catch (StoreUnavailableException e) {
           unreachable(e);
-          break;
+          reaching = false;
+        } catch (RuntimeException e) {
+          // an altered blob, a missing one, a full disk: this version is not copied, the others are
+          found.add(e instanceof BlobCorruptException ? e.getMessage() : manifest.name() + ":"
+              + manifest.version() + " is not copied: " + e.getMessage());
         }
       }
-      changes.add(new MirrorChange.Aliases(model.name(), model.aliases()));
+      if (whole) {
+        changes.add(new MirrorChange.Aliases(model.name(), model.aliases()));
+      }
     }
     local.forEach((name, versions) -> {
+      if (!whole) {
+        return;
+      }
       BucketSnapshot.Model model = snapshot.models().get(name);
       for (int version : versions.keySet()) {
         if (model == null || !model.versions().containsKey(version)) {
@@ -191,6 +206,17 @@ public final class BucketMirror implements AutoCloseable {
       syncSoon();
     }
     report(found);
+  }
+
+  /** Removes what an earlier sync downloaded but could not move into place. */
+  private void clearIncoming() {
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(incoming)) {
+      for (Path file : files) {
+        Files.deleteIfExists(file);
+      }
+    } catch (IOException e) {
+      log.warn("cannot clear {}: {}", incoming, e.toString());
+    }
   }
 
   /** The version's bytes in a file of {@link #INCOMING}: linked to a blob already here, or downloaded once. */

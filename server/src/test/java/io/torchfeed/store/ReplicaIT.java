@@ -9,7 +9,9 @@ import io.torchfeed.bus.nats.BusLocation;
 import io.torchfeed.client.TorchfeedClient;
 import io.torchfeed.config.ServerConfig;
 import io.torchfeed.event.Event;
+import io.torchfeed.model.LoadStatus;
 import io.torchfeed.model.ModelId;
+import io.torchfeed.protocol.LoadReceipt;
 import io.torchfeed.support.Await;
 import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.HttpApi;
@@ -208,6 +210,29 @@ class ReplicaIT {
   }
 
   @Test
+  void aReceiptSentToOneReplicaShowsItsClientInTheOtherReplicasClientList() throws Exception {
+    NatsServer nats = NatsServer.start(tmp.resolve("nats"));
+    cleanup.add(nats);
+    TestServer a = replica("a", NEVER, Optional.of(nats.location()));
+    TestServer b = replica("b", NEVER, Optional.of(nats.location()));
+    Await.until(() -> "ok".equals(HttpApi.json(new HttpApi(b).get("/readyz")).at("/conditions/bus").asText())
+        && "ok".equals(HttpApi.json(new HttpApi(a).get("/readyz")).at("/conditions/bus").asText()),
+        "both replicas on the bus");
+    byte[] sha = HexFormat.of().parseHex(sha256(Fixtures.model("toynet")));
+    try (TorchfeedClient client = b.client()) {
+      client.receipt(new LoadReceipt("toynet", 1, sha, LoadStatus.LOADED, "", "2.10.0"));
+
+      Await.until(() -> fleetEntry(a, "b").isPresent(), "A to list B's client");
+      JsonNode entry = fleetEntry(a, "b").orElseThrow();
+      assertEquals("toynet", entry.at("/receipts/0/name").asText());
+      assertEquals("loaded", entry.at("/receipts/0/status").asText());
+      assertEquals(sha256(Fixtures.model("toynet")), entry.at("/receipts/0/sha256").asText());
+      JsonNode own = HttpApi.json(new HttpApi(b).get("/v1/clients"));
+      assertEquals("b", own.get(0).get("replica").asText(), own.toString());
+    }
+  }
+
+  @Test
   void withTheBusDownReplicasConvergeByPollingAndHearEachOtherAgainWhenItIsBack() {
     NatsServer nats = NatsServer.start(tmp.resolve("nats"));
     cleanup.add(nats);
@@ -248,6 +273,16 @@ class ReplicaIT {
   private static void awaitServed(TestServer server, String name, int version) {
     Await.until(() -> server.server().catalog().current().versions(name).containsKey(version),
         () -> name + ":" + version + " served on " + server.http("/"));
+  }
+
+  /** The entry of {@code /v1/clients} on {@code server} of a client connected to {@code replica}. */
+  private static Optional<JsonNode> fleetEntry(TestServer server, String replica) {
+    for (JsonNode client : HttpApi.json(new HttpApi(server).get("/v1/clients"))) {
+      if (replica.equals(client.path("replica").asText())) {
+        return Optional.of(client);
+      }
+    }
+    return Optional.empty();
   }
 
   private static int aliasOf(TestServer server, String alias) {

@@ -31,7 +31,7 @@ public final class LiveRoutes implements RouteContribution, AutoCloseable {
 
   @Override
   public void addTo(Router router) {
-    router.get("/v1/clients", exchange -> Responses.json(exchange, 200, clients.snapshot()));
+    router.get("/v1/clients", exchange -> Responses.json(exchange, 200, clients.everyone()));
     router.get("/v1/events", Handlers.websocket(this::opened));
   }
 

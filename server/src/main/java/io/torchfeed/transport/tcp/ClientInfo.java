@@ -1,5 +1,6 @@
 package io.torchfeed.transport.tcp;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.List;
 import java.util.Objects;
@@ -16,10 +17,13 @@ import java.util.Objects;
  * @param connectedAt   ISO-8601 UTC
  * @param subscriptions the subscribed model names; {@code ["*"]} for every model; empty when not subscribed
  * @param receipts      the last receipt per model, by model name
+ * @param replica       the replica the client is connected to, when the server is one of several (a client of
+ *                      another replica is known by its receipts: {@link FleetClients}); null otherwise
  */
-@JsonPropertyOrder({"id", "address", "software", "libtorch", "connectedAt", "subscriptions", "receipts"})
+@JsonPropertyOrder({"id", "address", "software", "libtorch", "connectedAt", "subscriptions", "receipts", "replica"})
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record ClientInfo(String id, String address, String software, String libtorch, String connectedAt,
-    List<String> subscriptions, List<ClientReceipt> receipts) {
+    List<String> subscriptions, List<ClientReceipt> receipts, String replica) {
   /** The entry of {@link #subscriptions()} that stands for every model. */
   public static final String ALL_MODELS = "*";
 
@@ -31,5 +35,16 @@ public record ClientInfo(String id, String address, String software, String libt
     Objects.requireNonNull(connectedAt, "connectedAt");
     subscriptions = List.copyOf(subscriptions);
     receipts = List.copyOf(receipts);
+  }
+
+  /** A client of this server alone. */
+  public ClientInfo(String id, String address, String software, String libtorch, String connectedAt,
+      List<String> subscriptions, List<ClientReceipt> receipts) {
+    this(id, address, software, libtorch, connectedAt, subscriptions, receipts, null);
+  }
+
+  /** This client as connected to {@code name}. */
+  public ClientInfo atReplica(String name) {
+    return new ClientInfo(id, address, software, libtorch, connectedAt, subscriptions, receipts, name);
   }
 }
