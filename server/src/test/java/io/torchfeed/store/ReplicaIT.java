@@ -166,6 +166,23 @@ class ReplicaIT {
   }
 
   @Test
+  void aReplicaCopiesOnlyWhatFitsItsCacheSizeNewestFirstAndServesThat() throws Exception {
+    TestServer a = replica("a", OFTEN, Optional.empty());
+    assertEquals(201, upload(a, "toynet", Fixtures.model("toynet")).statusCode());
+    assertEquals(201, upload(a, "toynet", Fixtures.model("toynet")).statusCode());
+    long newest = Files.size(Fixtures.model("toynet"));
+
+    TestServer small = replica("small", NEVER, Optional.empty(), newest);
+
+    assertEquals(Set.of(2), small.server().catalog().current().versions("toynet").keySet(),
+        "only the newest version fits");
+    assertEquals(sha256(Fixtures.model("toynet")), fetchSha256(small, new ModelId("toynet", 2)));
+    List<String> problems = small.server().mirror().orElseThrow().problems();
+    assertTrue(problems.stream().anyMatch(p -> p.startsWith("toynet:1 and older versions are not copied: ")
+        && p.contains("--cache-size (" + newest + " bytes)")), problems.toString());
+  }
+
+  @Test
   void anUnreachableBucketLeavesWhatIsCachedServedAndUploadsRefusedWithTheReason() throws Exception {
     TestServer a = replica("a", OFTEN, Optional.empty());
     assertEquals(201, upload(a, "toynet", Fixtures.model("toynet")).statusCode());
@@ -253,9 +270,13 @@ class ReplicaIT {
   }
 
   private TestServer replica(String id, Duration poll, Optional<BusLocation> bus) {
+    return replica(id, poll, bus, Long.MAX_VALUE);
+  }
+
+  private TestServer replica(String id, Duration poll, Optional<BusLocation> bus, long cacheSize) {
     ServerConfig config = TestServer.config(tmp.resolve(id).resolve("copy"), tmp.resolve(id).resolve("cache"),
         Optional.empty(), TestServer.limits(), 0, new ServerConfig.Http(0, Optional.of(TestServer.TOKEN)))
-        .withReplica(new ServerConfig.Replica(s3.location(PREFIX), poll, Long.MAX_VALUE, bus, "it", id));
+        .withReplica(new ServerConfig.Replica(s3.location(PREFIX), poll, cacheSize, bus, "it", id));
     try {
       Files.createDirectories(tmp.resolve(id).resolve("copy"));
     } catch (java.io.IOException e) {
