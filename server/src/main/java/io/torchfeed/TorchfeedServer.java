@@ -158,7 +158,8 @@ public final class TorchfeedServer implements AutoCloseable {
       // A replica: the bus first (so no notice is missed during the first sync), then its first scan and its first
       // sync with the bucket, both before /readyz says ready and before the TCP port opens.
       ServerConfig.Replica replica = config.replica().get();
-      mirror = new BucketMirror(bucket.get(), repository, replica.storePoll(), replica.cacheSize());
+      mirror = new BucketMirror(bucket.get(), repository, replica.storePoll(), replica.cacheSize(),
+          metrics);
       bus = replica.bus().map(location -> NatsBus.start(new NatsBus.Settings(location, replica.cluster(),
           replica.id()), metrics, this::heard)).orElse(null);
       if (bus != null) {

@@ -174,6 +174,16 @@ public final class Metrics implements AutoCloseable {
         .tags("operation", operation, "outcome", outcome).register(registry).increment();
   }
 
+  /**
+   * Counts one version a replica copied into its directory ({@code BucketMirror}): {@code source} bucket (a GET of
+   * its blob) or local (the same bytes served here already), {@code outcome} ok, refused (the bytes were not the
+   * manifest's: altered in the bucket) or error (the bucket or the disk failed).
+   */
+  public void replicaCopy(String source, String outcome) {
+    Counter.builder("torchfeed.replica.copies").description("Versions a replica copied from its bucket")
+        .tags("source", source, "outcome", outcome).register(registry).increment();
+  }
+
   /** A registry with the filters of the class comment, set before any meter registers (Micrometer's rule). */
   private static PrometheusMeterRegistry newRegistry() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

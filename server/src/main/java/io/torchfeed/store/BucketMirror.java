@@ -1,5 +1,6 @@
 package io.torchfeed.store;
 
+import io.torchfeed.metrics.Metrics;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.repository.MirrorChange;
 import io.torchfeed.repository.ModelNotFoundException;
@@ -49,6 +50,7 @@ public final class BucketMirror implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BucketMirror.class);
 
   private final BucketRepository bucket;
+  private final Metrics metrics;
   private final ModelRepository repository;
   private final Duration poll;
   private final long cacheSize;
@@ -69,8 +71,10 @@ public final class BucketMirror implements AutoCloseable {
   /**
    * @param cacheSize the most bytes of model files the directory holds; {@code Long.MAX_VALUE} for no limit
    */
-  public BucketMirror(BucketRepository bucket, ModelRepository repository, Duration poll, long cacheSize) {
+  public BucketMirror(BucketRepository bucket, ModelRepository repository, Duration poll, long cacheSize,
+      Metrics metrics) {
     this.bucket = bucket;
+    this.metrics = metrics;
     this.repository = repository;
     this.poll = poll;
     this.cacheSize = cacheSize;
@@ -227,15 +231,26 @@ public final class BucketMirror implements AutoCloseable {
       Path fetchedHere = fetched.get(manifest.sha256());
       if (fetchedHere != null) {
         Files.copy(fetchedHere, file);
+        metrics.replicaCopy("local", "ok");
         return file;
       }
       if (copyServed(manifest.sha256(), file)) {
+        metrics.replicaCopy("local", "ok");
         return file;
       }
     } catch (IOException e) {
       log.debug("cannot copy a local copy of {}: {}", manifest.sha256(), e.toString());
     }
-    bucket.fetchBlob(manifest, file);
+    try {
+      bucket.fetchBlob(manifest, file);
+    } catch (BlobCorruptException e) {
+      metrics.replicaCopy("bucket", "refused");
+      throw e;
+    } catch (RuntimeException e) {
+      metrics.replicaCopy("bucket", "error");
+      throw e;
+    }
+    metrics.replicaCopy("bucket", "ok");
     fetched.put(manifest.sha256(), file);
     log.info("downloaded {}:{} ({} bytes, sha256 {})", manifest.name(), manifest.version(), manifest.size(),
         manifest.sha256());

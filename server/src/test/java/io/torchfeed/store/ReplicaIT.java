@@ -87,6 +87,8 @@ class ReplicaIT {
 
     awaitServed(b, "toynet", 1);
     assertEquals(sha256(Fixtures.model("toynet")), fetchSha256(b, new ModelId("toynet", 1)));
+    assertTrue(b.server().metrics().scrape().lines().anyMatch(
+        "torchfeed_replica_copies_total{outcome=\"ok\",source=\"bucket\"} 1.0"::equals), "one GET of the blob");
     assertEquals(Fixtures.golden("toynet").module(), b.server().catalog().current()
         .resolve(new ModelId("toynet", 1)).manifest().module(), "B validated its copy itself");
   }
