@@ -28,6 +28,8 @@ import java.util.Optional;
  * @param followSymlinks     serve model files whose real path is outside the repository (symbolic links)
  * @param tls                TLS on the TCP protocol, HTTP and raw ports; none = plaintext (docs/protocol.md 8)
  * @param signingKey         a PEM PKCS#8 Ed25519 private key file to sign manifests with; none: nothing is signed
+ * @param shutdownGrace      on SIGTERM or SIGINT, how long transfers in flight may take to finish before they are
+ *                           cut (docs/shutdown.md)
  */
 public record ServerConfig(
     Path models,
@@ -45,7 +47,17 @@ public record ServerConfig(
     Http http,
     boolean followSymlinks,
     Optional<Tls> tls,
-    Optional<Path> signingKey) {
+    Optional<Path> signingKey,
+    Duration shutdownGrace) {
+
+  /** The default of {@code --shutdown-grace}. */
+  public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
+  public ServerConfig {
+    if (shutdownGrace.isNegative()) {
+      throw new IllegalArgumentException("shutdownGrace must not be negative, not " + shutdownGrace);
+    }
+  }
 
   /** Without {@code followSymlinks}: symbolic links out of the repository are not served. */
   public ServerConfig(Path models, String bind, int port, Optional<Raw> raw, Limits limits,
@@ -55,36 +67,43 @@ public record ServerConfig(
         keep, allowShapeChange, http, false);
   }
 
-  /** Without TLS and without signing. */
+  /** Without TLS and without signing, with the default shutdown grace. */
   public ServerConfig(Path models, String bind, int port, Optional<Raw> raw, Limits limits,
       Duration validationTimeout, Path cacheDir, List<String> workerJvmOptions, Duration settle,
       Duration rescanInterval, int keep, boolean allowShapeChange, Http http, boolean followSymlinks) {
     this(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, settle, rescanInterval,
-        keep, allowShapeChange, http, followSymlinks, Optional.empty(), Optional.empty());
+        keep, allowShapeChange, http, followSymlinks, Optional.empty(), Optional.empty(), DEFAULT_SHUTDOWN_GRACE);
   }
 
   /** The same configuration with other limits. */
   public ServerConfig withLimits(Limits other) {
     return new ServerConfig(models, bind, port, raw, other, validationTimeout, cacheDir, workerJvmOptions, settle,
-        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, signingKey);
+        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, signingKey, shutdownGrace);
   }
 
   /** The same configuration with another settle window. */
   public ServerConfig withSettle(Duration other) {
     return new ServerConfig(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, other,
-        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, signingKey);
+        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, signingKey, shutdownGrace);
   }
 
   /** This configuration with TLS on every port. */
   public ServerConfig withTls(Tls newTls) {
     return new ServerConfig(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, settle,
-        rescanInterval, keep, allowShapeChange, http, followSymlinks, Optional.of(newTls), signingKey);
+        rescanInterval, keep, allowShapeChange, http, followSymlinks, Optional.of(newTls), signingKey,
+        shutdownGrace);
   }
 
   /** This configuration signing manifests with the Ed25519 key in {@code keyFile}. */
   public ServerConfig withSigningKey(Path keyFile) {
     return new ServerConfig(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, settle,
-        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, Optional.of(keyFile));
+        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, Optional.of(keyFile), shutdownGrace);
+  }
+
+  /** This configuration with another shutdown grace. */
+  public ServerConfig withShutdownGrace(Duration other) {
+    return new ServerConfig(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, settle,
+        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, signingKey, other);
   }
 
   /**
