@@ -12,6 +12,7 @@
 
 #include "channel.h"
 #include "torchfeed/client.h"
+#include "torchfeed/protocol.h"
 #include "transport.h"
 
 namespace torchfeed {
@@ -118,6 +119,7 @@ class Watcher::Impl {
   const std::shared_ptr<WatchListener> listener_;
   std::atomic<bool> ran_{false};
   bool baseline_taken_ = false;
+  bool watching_ = false;  // this session caught up and follows the notices
   std::map<std::string, Current> current_;  // the watcher's thread only
   mutable std::mutex mutex_;
   std::map<std::string, Manifest> loaded_;
@@ -130,6 +132,7 @@ void Watcher::Impl::run() {
   milliseconds delay = watch_.reconnect_delay;
   for (;;) {
     std::string reason;
+    bool going_away = false;
     try {
       session(delay);  // returns only by an exception
     } catch (const CancelledError&) {
@@ -137,12 +140,22 @@ void Watcher::Impl::run() {
     } catch (const RemoteError& e) {
       if (!e.fatal()) throw;  // refused: retrying would not help
       reason = e.what();
+      // UNAVAILABLE while following: the server is shutting down (or dropped
+      // this subscriber as too slow) and says so. Not before: a server over
+      // its connection limit (which refuses with it) gets the backoff.
+      going_away = watching_ &&
+                   e.code() == static_cast<uint16_t>(
+                                   protocol::ErrorCode::kUnavailable);
     } catch (const ConnectionError& e) {
       reason = e.what();
     } catch (const ProtocolError& e) {
       reason = e.what();
     }
     if (cancellation_->cancelled()) return;
+    if (going_away) {  // reconnect at once: another replica, or this one back
+      listener_->disconnected(reason, milliseconds(0));
+      continue;
+    }
     listener_->disconnected(reason, delay);
     if (!cancellation_->sleep_for(delay)) return;
     delay = std::min(delay * 2, watch_.max_reconnect_delay);
@@ -152,6 +165,7 @@ void Watcher::Impl::run() {
 // One connection: SUBSCRIBE, then the latest of every model followed, then
 // the notices, until the connection fails or stop().
 void Watcher::Impl::session(milliseconds& delay) {
+  watching_ = false;
   if (!watch_.load_current && !baseline_taken_) take_baseline();
   auto connection = std::make_unique<detail::Connection>(
       host_, port_, options_.connect_timeout, options_.read_timeout,
@@ -161,6 +175,7 @@ void Watcher::Impl::session(milliseconds& delay) {
   std::vector<std::string> subscribed = channel.subscribe(names_);
   delay = watch_.reconnect_delay;
   catch_up(channel);
+  watching_ = true;
   listener_->watching(subscribed);
   follow(channel);
 }

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -121,7 +122,8 @@ std::string file_sha256(const std::string& name) {
 // --- what a watcher does -----------------------------------------------------
 
 // Every listener call as one line: "watching toynet", "notice {json}",
-// "loaded toynet:2", "failed toynet:2: reason", "disconnected reason".
+// "loaded toynet:2", "failed toynet:2: reason",
+// "disconnected reason (retry in 100 ms)".
 class Recorder final : public tf::WatchListener {
  public:
   void watching(const std::vector<std::string>& names) override {
@@ -138,8 +140,9 @@ class Recorder final : public tf::WatchListener {
     add("failed " + name + ":" + std::to_string(version) + ": " + reason +
         (receipt_sent ? "" : " (no receipt)"));
   }
-  void disconnected(const std::string& reason, milliseconds) override {
-    add("disconnected " + reason);
+  void disconnected(const std::string& reason, milliseconds retry_in) override {
+    add("disconnected " + reason + " (retry in " +
+        std::to_string(retry_in.count()) + " ms)");
   }
 
   // Waits until `count` lines start with prefix.
@@ -542,6 +545,35 @@ TEST(Watch, ReconnectsAfterTheServerRestartsAndCatchesUp) {
   auto [connection, receipt] = receipt_of("toynet", published.version);
   ASSERT_FALSE(receipt.is_null());
   EXPECT_EQ(receipt.at("status"), "loaded");
+}
+
+// A server stopped by SIGTERM (server.sh stop) tells its subscribers to go
+// to another replica with a fatal ERROR UNAVAILABLE: the watcher tries again
+// at once, not after its reconnect delay; it follows again once the server
+// is back.
+TEST(Watch, AServerThatStopsIsReconnectedAtOnce) {
+  auto recorder = std::make_shared<Recorder>();
+  Loads loads;
+  tf::Client client("127.0.0.1", server_port(), quick());
+  tf::Watcher watcher =
+      client.subscribe("toynet", loads.callback(), watch_options(recorder));
+  ASSERT_TRUE(recorder->wait_for("watching toynet")) << recorder->text();
+
+  ASSERT_EQ(std::system((kServerSh + " stop " + kState).c_str()), 0);
+  ASSERT_TRUE(recorder->wait_for("disconnected")) << recorder->text();
+  std::vector<std::string> lines = recorder->lines();
+  auto first = std::find_if(lines.begin(), lines.end(), [](const auto& l) {
+    return l.rfind("disconnected", 0) == 0;
+  });
+  EXPECT_EQ(*first,
+            "disconnected server shutting down: reconnect to another replica "
+            "(retry in 0 ms)")
+      << recorder->text();
+
+  ASSERT_EQ(
+      std::system((kServerSh + " restart " + kState + " >/dev/null").c_str()),
+      0);
+  ASSERT_TRUE(recorder->wait_for("watching toynet", 2)) << recorder->text();
 }
 
 // Each wait would last longer than any test may run (no notice comes, no

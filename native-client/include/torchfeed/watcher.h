@@ -27,6 +27,8 @@
 // * When the connection drops it reconnects (WatchOptions::reconnect_delay,
 //   doubled up to max_reconnect_delay) and subscribes again; after
 //   ping_interval without a notice it resends SUBSCRIBE to check the server.
+//   When the server ends the connection it follows notices on with a fatal
+//   ERROR UNAVAILABLE (it is shutting down), it reconnects at once.
 #pragma once
 
 #include <torch/script.h>

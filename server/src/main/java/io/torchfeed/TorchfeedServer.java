@@ -23,6 +23,7 @@ import io.torchfeed.store.BucketRepository;
 import io.torchfeed.store.ObjectStore;
 import io.torchfeed.store.S3ObjectStore;
 import io.torchfeed.store.StoreHealth;
+import io.torchfeed.transport.Drain;
 import io.torchfeed.transport.ServerTls;
 import io.torchfeed.transport.http.CatalogPage;
 import io.torchfeed.transport.http.HttpServer;
@@ -47,6 +48,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.OptionMap;
@@ -63,6 +65,8 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
  * <p>Catalog changes after the first scan go to {@link #events()}, as do the load receipts TCP clients send; TCP
  * subscribers hear the catalog changes as NOTICE frames and browsers on {@code /v1/events} as WebSocket messages.
  * {@link #clients()} lists the connected TCP clients.
+ *
+ * <p>{@link #stop()} stops gracefully (docs/shutdown.md), {@link #close()} at once.
  */
 public final class TorchfeedServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TorchfeedServer.class);
@@ -72,6 +76,8 @@ public final class TorchfeedServer implements AutoCloseable {
   private final EventBus events = new EventBus();
   private final ClientRegistry clients = new ClientRegistry();
   private final FleetClients fleet = new FleetClients(java.time.Clock.systemUTC());
+  private final Drain drain = new Drain();
+  private final AtomicBoolean closed = new AtomicBoolean();
   private LiveRoutes live;
   private ModelRepository repository;
   private RepositoryWatcher watcher;
@@ -140,7 +146,7 @@ public final class TorchfeedServer implements AutoCloseable {
     tcp = new TcpServer(worker, new TcpSettings(new InetSocketAddress(config.bind(), config.port()),
         limits.maxFrameBytes(), limits.idleTimeout(), limits.requestTimeout(), limits.writeTimeout(),
         limits.maxConnections(), limits.maxQueuedNotices()).withTls(tls), catalog, hello, clients, events, metrics,
-        signer);
+        signer, drain);
     metrics.tcpConnections(tcp::activeConnections);
 
     // HTTP opens before the first scan so that /healthz answers during a long one; /readyz and the API answer
@@ -152,7 +158,7 @@ public final class TorchfeedServer implements AutoCloseable {
     http = new HttpServer(worker, new HttpSettings(new InetSocketAddress(config.bind(), config.http().port()),
         config.http().adminToken(), limits.maxUploadBytes(), limits.maxHttpConnections(), limits.idleTimeout(),
         limits.requestTimeout(), limits.writeTimeout(), config.validationTimeout().multipliedBy(2), tls), repository,
-        metrics, routes).withConditions(this::conditions).start();
+        metrics, routes, drain).withConditions(this::conditions).start();
 
     if (bucket.isPresent()) {
       // A replica: the bus first (so no notice is missed during the first sync), then its first scan and its first
@@ -175,7 +181,7 @@ public final class TorchfeedServer implements AutoCloseable {
     if (config.raw().isPresent()) {
       ServerConfig.Raw r = config.raw().get();
       raw = new RawServer(worker, new InetSocketAddress(config.bind(), r.port()), catalog, r.model(), r.header(),
-          limits.writeTimeout(), tls);
+          limits.writeTimeout(), tls, drain);
       raw.start();
     }
   }
@@ -289,8 +295,39 @@ public final class TorchfeedServer implements AutoCloseable {
     return Optional.ofNullable(raw).map(RawServer::address);
   }
 
+  /**
+   * Stops gracefully, in this order, and returns what became of the transfers in flight:
+   *
+   * <ol>
+   *   <li>no port accepts connections (TCP protocol, raw, HTTP);
+   *   <li>no new request is answered: TCP gets a fatal ERROR UNAVAILABLE, HTTP a 503 and a close; subscribers are
+   *       sent that ERROR at once and closed, {@code /v1/events} listeners are closed;
+   *   <li>transfers in flight (downloads on every port, uploads) finish, for at most the configured grace;
+   *   <li>those left are cut (their connections closed), then everything is closed as by {@link #close()}.
+   * </ol>
+   */
+  public Drain.Outcome stop() {
+    if (raw != null) {
+      raw.close();
+    }
+    tcp.close();
+    http.close();
+    drain.stop();
+    tcp.stopping();
+    live.close();
+    log.info("stopping: no new connections or requests; {} transfer(s) in flight get up to {} ms to finish",
+        drain.inFlight(), config.shutdownGrace().toMillis());
+    Drain.Outcome outcome = drain.await(config.shutdownGrace());
+    close();
+    return outcome;
+  }
+
+  /** Stops at once: connections and transfers in flight are closed. Only the first call does anything. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     if (live != null) {
       live.close();
     }

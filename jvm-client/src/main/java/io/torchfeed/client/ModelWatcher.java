@@ -39,7 +39,9 @@ import java.util.function.Supplier;
  *   <li>A {@code published} notice for a version older than the one loaded is ignored, as is one for exactly the
  *       bytes loaded. A {@code removed} notice for the loaded version loads the model's new latest (a rollback).
  *   <li>If the connection fails, it reconnects (1 s, doubling to 30 s), subscribes again, and loads whatever
- *       changed in the meantime.
+ *       changed in the meantime. A subscribed connection the server ends with a fatal ERROR UNAVAILABLE (it is
+ *       shutting down, or dropped this subscriber as too slow) is reconnected at once: the connector may pick
+ *       another replica.
  *   <li>With no notice for a minute it resends SUBSCRIBE, so a server that vanished is noticed.
  *   <li>With a connector whose clients have a trust key, a version whose manifest is not signed by it is not
  *       loaded: a failed receipt names the reason, and the version loaded before stays loaded.
@@ -150,12 +152,14 @@ public final class ModelWatcher implements AutoCloseable {
   public void run() {
     Duration delay = reconnectDelay;
     while (!stopped()) {
+      boolean subscribed = false;
       try (TorchfeedClient client = connector.get()) {
         current = client;
         if (closed) {
           return;
         }
         Subscription subscription = client.subscribe(models);
+        subscribed = true;
         delay = reconnectDelay;
         listener.subscribed(subscription.names());
         catchUp(client, subscription);
@@ -166,6 +170,10 @@ public final class ModelWatcher implements AutoCloseable {
         }
         if (e instanceof RemoteException remote && !remote.fatal()) {
           throw remote;
+        }
+        if (subscribed && goingAway(e)) {
+          listener.disconnected(e, Duration.ZERO);
+          continue;
         }
         listener.disconnected(e, delay);
         if (!sleep(delay)) {
@@ -186,6 +194,15 @@ public final class ModelWatcher implements AutoCloseable {
     if (client != null) {
       client.close();
     }
+  }
+
+  /**
+   * A fatal ERROR UNAVAILABLE: the server is shutting down (or dropped this subscriber as too slow) and says so;
+   * reconnecting at once finds another replica, or this one back. Only after a subscription, so a server that
+   * refuses connections with it (over its connection limit) gets the backoff.
+   */
+  private static boolean goingAway(ClientException e) {
+    return e instanceof RemoteException remote && remote.fatal() && remote.code() == ErrorCode.UNAVAILABLE;
   }
 
   private boolean stopped() {

@@ -9,6 +9,7 @@ import io.torchfeed.config.ServerConfig;
 import io.torchfeed.model.InvalidRequestException;
 import io.torchfeed.model.ModelId;
 import io.torchfeed.model.NameLimit;
+import io.torchfeed.transport.Drain;
 import io.torchfeed.transport.tcp.RawHeader;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,13 +18,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code serve}: scan and validate the repository, then serve it until interrupted. */
+/**
+ * {@code serve}: scan and validate the repository, then serve it until SIGTERM or SIGINT, which stop it gracefully
+ * ({@link StopSignals}, docs/shutdown.md) and exit 0.
+ */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Validate the model repository and serve it over TCP and HTTP.")
 public final class ServeCommand implements Callable<Integer> {
@@ -100,6 +103,12 @@ public final class ServeCommand implements Callable<Integer> {
       converter = DurationConverter.class,
       description = "Time limit for LibTorch to validate one file (default: ${DEFAULT-VALUE}).")
   Duration validationTimeout;
+
+  @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "30s",
+      converter = DurationConverter.class,
+      description = "On SIGTERM or SIGINT, transfers in flight (downloads, uploads) get this long to finish before "
+          + "they are cut; new connections and requests are refused at once (default: ${DEFAULT-VALUE}).")
+  Duration shutdownGrace;
 
   @Option(names = "--cache-dir", paramLabel = "DIR",
       description = "Manifest cache and, with --store, the replica's copy of the bucket in DIR/store "
@@ -219,20 +228,29 @@ public final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ServerConfig serverConfig = toConfig();
-    CountDownLatch stopped = new CountDownLatch(1);
     TorchfeedServer server = new TorchfeedServer(serverConfig).start();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.close();
-      stopped.countDown();
-    }, "torchfeed-shutdown"));
+    // any other way out of the JVM (SIGHUP, say) closes the server at once, without the grace
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "torchfeed-shutdown"));
+    StopSignals signals = StopSignals.install();
     int served = server.catalog().current().all().size();
     spec.commandLine().getOut().printf("torchfeed ready: %d model version%s, %d rejected; TCP on %s, HTTP on %s%s%s%n",
         served, served == 1 ? "" : "s", server.catalog().current().rejected().size(), display(server.tcpAddress()),
         display(server.httpAddress()), server.rawAddress().map(a -> ", raw on " + display(a)).orElse(""),
         serverConfig.tls().isPresent() ? " (TLS)" : "");
     spec.commandLine().getOut().flush();
-    stopped.await();
+    String signal = signals.await();
+    Drain.Outcome outcome = server.stop();
+    spec.commandLine().getOut().println(stoppedLine(signal, outcome));
+    spec.commandLine().getOut().flush();
     return 0;
+  }
+
+  /** {@code torchfeed stopped (SIGTERM): 2 transfers finished, 1 cut}, and any abandoned by their clients. */
+  static String stoppedLine(String signal, Drain.Outcome outcome) {
+    return "torchfeed stopped (" + signal + "): " + outcome.finished() + " transfer"
+        + (outcome.finished() == 1 ? "" : "s") + " finished, " + outcome.cut() + " cut"
+        + (outcome.abandoned() == 0 ? "" : ", " + outcome.abandoned() + " abandoned by "
+            + (outcome.abandoned() == 1 ? "its client" : "their clients"));
   }
 
   private static String display(java.net.InetSocketAddress address) {
@@ -242,6 +260,9 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   ServerConfig toConfig() {
+    if (shutdownGrace.isNegative()) {
+      throw new ParameterException(spec.commandLine(), "--shutdown-grace must not be negative");
+    }
     if (rawModel == null && rawPort != null) {
       throw new ParameterException(spec.commandLine(), "--raw-port needs --raw-model NAME[:VERSION]");
     }
@@ -277,7 +298,7 @@ public final class ServeCommand implements Callable<Integer> {
     return new ServerConfig(replica.isPresent() ? cache.resolve("store") : models, bind, port, raw, limits,
         validationTimeout, cache, workerJvmOptions, settle, rescanInterval, keep, allowShapeChange,
         new ServerConfig.Http(httpPort, Optional.ofNullable(adminToken)), followSymlinks, tls(),
-        Optional.ofNullable(signingKey), replica);
+        Optional.ofNullable(signingKey), shutdownGrace, replica);
   }
 
   /** The bucket and bus options, which go together. */

@@ -30,6 +30,8 @@ import java.util.Optional;
  * @param followSymlinks     serve model files whose real path is outside the repository (symbolic links)
  * @param tls                TLS on the TCP protocol, HTTP and raw ports; none = plaintext (docs/protocol.md 8)
  * @param signingKey         a PEM PKCS#8 Ed25519 private key file to sign manifests with; none: nothing is signed
+ * @param shutdownGrace      on SIGTERM or SIGINT, how long transfers in flight may take to finish before they are
+ *                           cut (docs/shutdown.md)
  * @param replica            the bucket and bus of a replica (docs/scale-out.md); none: {@code models} is the truth
  */
 public record ServerConfig(
@@ -49,15 +51,26 @@ public record ServerConfig(
     boolean followSymlinks,
     Optional<Tls> tls,
     Optional<Path> signingKey,
+    Duration shutdownGrace,
     Optional<Replica> replica) {
+
+  /** The default of {@code --shutdown-grace}. */
+  public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
+  public ServerConfig {
+    if (shutdownGrace.isNegative()) {
+      throw new IllegalArgumentException("shutdownGrace must not be negative, not " + shutdownGrace);
+    }
+    Objects.requireNonNull(replica, "replica");
+  }
 
   /** Not a replica: the local {@code models} directory is the repository. */
   public ServerConfig(Path models, String bind, int port, Optional<Raw> raw, Limits limits,
       Duration validationTimeout, Path cacheDir, List<String> workerJvmOptions, Duration settle,
       Duration rescanInterval, int keep, boolean allowShapeChange, Http http, boolean followSymlinks,
-      Optional<Tls> tls, Optional<Path> signingKey) {
+      Optional<Tls> tls, Optional<Path> signingKey, Duration shutdownGrace) {
     this(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, settle, rescanInterval,
-        keep, allowShapeChange, http, followSymlinks, tls, signingKey, Optional.empty());
+        keep, allowShapeChange, http, followSymlinks, tls, signingKey, shutdownGrace, Optional.empty());
   }
 
   /** Without {@code followSymlinks}: symbolic links out of the repository are not served. */
@@ -68,42 +81,45 @@ public record ServerConfig(
         keep, allowShapeChange, http, false);
   }
 
-  /** Without TLS and without signing. */
+  /** Without TLS and without signing, with the default shutdown grace. */
   public ServerConfig(Path models, String bind, int port, Optional<Raw> raw, Limits limits,
       Duration validationTimeout, Path cacheDir, List<String> workerJvmOptions, Duration settle,
       Duration rescanInterval, int keep, boolean allowShapeChange, Http http, boolean followSymlinks) {
     this(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, settle, rescanInterval,
-        keep, allowShapeChange, http, followSymlinks, Optional.empty(), Optional.empty());
+        keep, allowShapeChange, http, followSymlinks, Optional.empty(), Optional.empty(), DEFAULT_SHUTDOWN_GRACE);
   }
 
   /** The same configuration with other limits. */
   public ServerConfig withLimits(Limits other) {
     return new ServerConfig(models, bind, port, raw, other, validationTimeout, cacheDir, workerJvmOptions, settle,
-        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, signingKey, replica);
+        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, signingKey, shutdownGrace, replica);
   }
 
   /** The same configuration with another settle window. */
   public ServerConfig withSettle(Duration other) {
     return new ServerConfig(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, other,
-        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, signingKey, replica);
+        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, signingKey, shutdownGrace, replica);
   }
 
   /** This configuration with TLS on every port. */
   public ServerConfig withTls(Tls newTls) {
     return new ServerConfig(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, settle,
-        rescanInterval, keep, allowShapeChange, http, followSymlinks, Optional.of(newTls), signingKey, replica);
+        rescanInterval, keep, allowShapeChange, http, followSymlinks, Optional.of(newTls), signingKey,
+        shutdownGrace, replica);
   }
 
   /** This configuration signing manifests with the Ed25519 key in {@code keyFile}. */
   public ServerConfig withSigningKey(Path keyFile) {
     return new ServerConfig(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, settle,
-        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, Optional.of(keyFile), replica);
+        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, Optional.of(keyFile), shutdownGrace,
+        replica);
   }
 
   /** This configuration as a replica of a bucket. */
   public ServerConfig withReplica(Replica newReplica) {
     return new ServerConfig(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, settle,
-        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, signingKey, Optional.of(newReplica));
+        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, signingKey, shutdownGrace,
+        Optional.of(newReplica));
   }
 
   /**
@@ -130,6 +146,12 @@ public record ServerConfig(
       Objects.requireNonNull(cluster, "cluster");
       Objects.requireNonNull(id, "id");
     }
+  }
+
+  /** This configuration with another shutdown grace. */
+  public ServerConfig withShutdownGrace(Duration other) {
+    return new ServerConfig(models, bind, port, raw, limits, validationTimeout, cacheDir, workerJvmOptions, settle,
+        rescanInterval, keep, allowShapeChange, http, followSymlinks, tls, signingKey, other, replica);
   }
 
   /**

@@ -68,6 +68,22 @@ class ConfigDefaultsTest {
   }
 
   @Test
+  void theShutdownGraceIsLayeredLikeEveryOption() throws IOException {
+    Path file = Files.writeString(dir.resolve("grace.properties"), "shutdown-grace=45s\n");
+    assertEquals(ServerConfig.DEFAULT_SHUTDOWN_GRACE, parse(Map.of()).shutdownGrace());
+    assertEquals(Duration.ofSeconds(30), ServerConfig.DEFAULT_SHUTDOWN_GRACE, "README, Configuration");
+    assertEquals(Duration.ofSeconds(45), parse(Map.of(), "--config", file.toString()).shutdownGrace());
+    assertEquals(Duration.ofMinutes(2), parse(Map.of("TORCHFEED_SHUTDOWN_GRACE", "2m"), "--config",
+        file.toString()).shutdownGrace());
+    assertEquals(Duration.ofSeconds(1), parse(Map.of("TORCHFEED_SHUTDOWN_GRACE", "2m"), "--shutdown-grace", "1s")
+        .shutdownGrace());
+    assertEquals(Duration.ZERO, parse(Map.of(), "--shutdown-grace", "0s").shutdownGrace(), "cut at once");
+    CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class,
+        () -> parse(Map.of(), "--shutdown-grace", "PT-1S"));
+    assertEquals("--shutdown-grace must not be negative", e.getMessage());
+  }
+
+  @Test
   void aRawModelNameOverTheNameLengthLimitIsRefusedAtStart() {
     CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class,
         () -> parse(Map.of(), "--max-name-length", "8", "--raw-port", "0", "--raw-model", "ninechars"));

@@ -18,21 +18,23 @@ import java.util.regex.Pattern;
  * into a pipe nobody reads would block); {@link #start} waits for the ready line and reads the ports from it.
  */
 public final class ServerProcess implements AutoCloseable {
-  private static final Pattern READY =
-      Pattern.compile("torchfeed ready: .*; TCP on 127\\.0\\.0\\.1:(\\d+), HTTP on 127\\.0\\.0\\.1:(\\d+)");
+  private static final Pattern READY = Pattern.compile("torchfeed ready: .*; TCP on 127\\.0\\.0\\.1:(\\d+), "
+      + "HTTP on 127\\.0\\.0\\.1:(\\d+)(?:, raw on 127\\.0\\.0\\.1:(\\d+))?");
 
   private final Process process;
   private final Path out;
   private final Path err;
   private final int tcpPort;
   private final int httpPort;
+  private final int rawPort;
 
-  private ServerProcess(Process process, Path out, Path err, int tcpPort, int httpPort) {
+  private ServerProcess(Process process, Path out, Path err, int tcpPort, int httpPort, int rawPort) {
     this.process = process;
     this.out = out;
     this.err = err;
     this.tcpPort = tcpPort;
     this.httpPort = httpPort;
+    this.rawPort = rawPort;
   }
 
   /** A server over {@code repository} with {@link TestServer#TOKEN} as its admin token. */
@@ -71,7 +73,8 @@ public final class ServerProcess implements AutoCloseable {
         process.destroyForcibly();
         throw new AssertionError(e.getMessage() + ":\n" + read(out) + "\n" + read(err), e);
       }
-      return new ServerProcess(process, out, err, Integer.parseInt(ready.group(1)), Integer.parseInt(ready.group(2)));
+      return new ServerProcess(process, out, err, Integer.parseInt(ready.group(1)), Integer.parseInt(ready.group(2)),
+          ready.group(3) == null ? -1 : Integer.parseInt(ready.group(3)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -106,6 +109,11 @@ public final class ServerProcess implements AutoCloseable {
     return httpPort;
   }
 
+  /** The raw port (with {@code --raw-port 0}); -1 without one. */
+  public int rawPort() {
+    return rawPort;
+  }
+
   /** The pid of the JVM (with a shell prefix, {@code exec} makes it the same process). */
   public long pid() {
     return process.pid();
@@ -130,6 +138,25 @@ public final class ServerProcess implements AutoCloseable {
     if (!process.waitFor(1, TimeUnit.MINUTES)) {
       throw new IllegalStateException("pid " + process.pid() + " survived SIGKILL for a minute");
     }
+  }
+
+  /** SIGTERM, without waiting: the server stops gracefully (docs/shutdown.md). */
+  public void terminate() {
+    process.destroy();
+  }
+
+  /** Waits until the process has exited (fails the test after {@link Await#DEADLINE}); its exit status. */
+  public int awaitExit() throws InterruptedException {
+    if (!process.waitFor(Await.DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError("pid " + process.pid() + " still runs after " + Await.DEADLINE.toSeconds() + " s:\n"
+          + output());
+    }
+    return process.exitValue();
+  }
+
+  /** What the server wrote to stdout: its ready line and, once stopped, its stop line. */
+  public String stdout() {
+    return read(out);
   }
 
   /** What the server wrote to stdout and stderr, for assertion messages. */

@@ -3,6 +3,7 @@ package io.torchfeed.transport.http;
 import io.torchfeed.metrics.Metrics;
 import io.torchfeed.model.NameLimit;
 import io.torchfeed.repository.ModelRepository;
+import io.torchfeed.transport.Drain;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.BlockingHandler;
@@ -16,7 +17,8 @@ import java.util.function.Supplier;
  * The endpoints of docs/http.md that this package owns, each composed of small handlers: {@code ready} (503
  * until the first scan is done, 400 for a name over the server's limit), {@code admin} (the bearer token) and {@code blocking} (a worker thread, with its
  * own {@link ErrorHandler} because an exception there never comes back to the router, and the request timeout
- * as the longest a request body may stall: the client is then disconnected and its upload deleted).
+ * as the longest a request body may stall: the client is then disconnected and its upload deleted). Downloads and
+ * uploads are transfers of the server's {@link Drain} ({@link ContentHandler}, {@link UploadTransfer}).
  */
 final class ApiRoutes implements RouteContribution {
   private final ModelRepository repository;
@@ -25,12 +27,12 @@ final class ApiRoutes implements RouteContribution {
   private final UploadArea uploads;
   private final long maxUploadBytes;
   private final Duration bodyStall;
+  private final Drain drain;
 
   private final Supplier<Map<String, String>> conditions;
 
   ApiRoutes(ModelRepository repository, Metrics metrics, AdminAuth auth, UploadArea uploads, long maxUploadBytes,
-      Duration bodyStall,
-      Supplier<Map<String, String>> conditions) {
+      Duration bodyStall, Drain drain, Supplier<Map<String, String>> conditions) {
     this.repository = repository;
     this.metrics = metrics;
     this.auth = auth;
@@ -38,6 +40,7 @@ final class ApiRoutes implements RouteContribution {
     this.maxUploadBytes = maxUploadBytes;
     this.bodyStall = bodyStall;
     this.conditions = conditions;
+    this.drain = drain;
   }
 
   @Override
@@ -60,7 +63,7 @@ final class ApiRoutes implements RouteContribution {
             ready(health, content(exchange -> ContentTarget.sha256(PathParams.sha256(exchange)))))
         .get("/v1/models/{name}/diff", ready(health, catalog::diff))
         .post("/v1/models/{name}/versions",
-            ready(health, auth.require(blocking(new UploadHandler(repository, uploads, maxUploadBytes)))))
+            ready(health, auth.require(upload(new UploadHandler(repository, uploads, maxUploadBytes)))))
         .delete("/v1/models/{name}/versions/{v}", ready(health, auth.require(blocking(admin::delete))))
         .put("/v1/models/{name}/aliases/{alias}", ready(health, auth.require(blocking(admin::alias))))
         .delete("/v1/models/{name}/aliases/{alias}",
@@ -68,7 +71,7 @@ final class ApiRoutes implements RouteContribution {
   }
 
   private HttpHandler content(Function<HttpServerExchange, ContentTarget> target) {
-    return new ContentHandler(repository.catalog(), metrics, target);
+    return new ContentHandler(repository.catalog(), metrics, drain, target);
   }
 
   /** 503 until the first scan is done; then 400 for a name in the path over the server's limit. */
@@ -94,5 +97,11 @@ final class ApiRoutes implements RouteContribution {
   private HttpHandler blocking(HttpHandler next) {
     return new BlockingHandler(BlockingReadTimeoutHandler.builder().readTimeout(bodyStall)
         .nextHandler(new ErrorHandler(next)).build());
+  }
+
+  /** As {@link #blocking}, and a transfer of the drain until answered. */
+  private HttpHandler upload(HttpHandler next) {
+    return new BlockingHandler(BlockingReadTimeoutHandler.builder().readTimeout(bodyStall)
+        .nextHandler(new UploadTransfer(drain, new ErrorHandler(next))).build());
   }
 }

@@ -5,6 +5,7 @@ import io.torchfeed.model.Manifest;
 import io.torchfeed.repository.ModelCatalog;
 import io.torchfeed.repository.PinnedFile;
 import io.torchfeed.repository.ServedModel;
+import io.torchfeed.transport.Drain;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;
@@ -21,7 +22,7 @@ import java.util.function.Function;
  * {@code Cache-Control} by what the URL names ({@link Caching}, on the 304 too), {@code If-None-Match} (304), a
  * single {@code Range} (206, or 416) honoured unless {@code If-Range} names another file, HEAD, and the body sent
  * by a {@link FileStreamer} from the pinned file, so the bytes are always the ones the ETag names. Runs on the I/O
- * thread: it only looks at the catalog and headers.
+ * thread: it only looks at the catalog and headers. Each body sent is a transfer of the server's {@link Drain}.
  */
 final class ContentHandler implements HttpHandler {
   static final HttpString VERSION = new HttpString("X-Torchfeed-Version");
@@ -29,12 +30,15 @@ final class ContentHandler implements HttpHandler {
 
   private final ModelCatalog catalog;
   private final Metrics metrics;
+  private final Drain drain;
   private final Function<HttpServerExchange, ContentTarget> target;
 
   /** {@code target} reads what to send from the route. */
-  ContentHandler(ModelCatalog catalog, Metrics metrics, Function<HttpServerExchange, ContentTarget> target) {
+  ContentHandler(ModelCatalog catalog, Metrics metrics, Drain drain,
+      Function<HttpServerExchange, ContentTarget> target) {
     this.catalog = catalog;
     this.metrics = metrics;
+    this.drain = drain;
     this.target = target;
   }
 
@@ -68,9 +72,10 @@ final class ContentHandler implements HttpHandler {
       if (exchange.getRequestMethod().equals(Methods.HEAD)) {
         return;
       }
+      Drain.Transfer transfer = drain.begin();
       handedOver = true;
       new FileStreamer(exchange, file, first, count, metrics,
-          metrics.fetchStarted(Metrics.HTTP, manifest.name(), manifest.version())).start();
+          metrics.fetchStarted(Metrics.HTTP, manifest.name(), manifest.version()), transfer).start();
     } finally {
       if (!handedOver) {
         file.release();

@@ -8,6 +8,7 @@ import io.torchfeed.validation.ModelRejectedException;
 import io.torchfeed.model.ModuleDiff;
 import io.torchfeed.repository.ShapeChangeException;
 import io.torchfeed.store.StoreUnavailableException;
+import io.torchfeed.transport.ShuttingDownException;
 import io.torchfeed.validation.ValidatorUnavailableException;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +41,8 @@ final class ErrorMapper {
       new Rule(InvalidRequestException.class, 400),
       new Rule(ReadTimeoutException.class, 408),
       new Rule(ValidatorUnavailableException.class, 503),
-      new Rule(StoreUnavailableException.class, 503));
+      new Rule(StoreUnavailableException.class, 503),
+      new Rule(ShuttingDownException.class, 503));
 
   private static final Map<Integer, String> TYPES = Map.ofEntries(
       Map.entry(400, "BAD_REQUEST"), Map.entry(401, "UNAUTHORIZED"), Map.entry(403, "FORBIDDEN"),

@@ -3,6 +3,7 @@ package io.torchfeed.transport.http;
 import io.torchfeed.metrics.Download;
 import io.torchfeed.metrics.Metrics;
 import io.torchfeed.repository.PinnedFile;
+import io.torchfeed.transport.Drain;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.ServerConnection;
 import io.undertow.util.AttachmentKey;
@@ -22,7 +23,8 @@ import org.xnio.channels.StreamSinkChannel;
  * readiness on the exchange's I/O thread, in slices so one fast download does not starve the other connections
  * of that thread. Owns one reference to the file and releases it exactly once: when the exchange completes, or
  * when its connection closes under it (a client that vanished mid-download); at that moment it ends the
- * {@link Download}, complete if every byte of the range was sent.
+ * {@link Download} and the {@link Drain.Transfer}, complete if every byte of the range was sent. A stopping server
+ * that cuts the transfer closes the connection.
  *
  * <p>Why not Undertow's {@code Sender.transferFrom(FileChannel, ...)} (which its {@code PathResource} uses for
  * whole files): it sends from the channel's <em>position</em> to its end, and the pinned descriptor is shared by
@@ -41,6 +43,7 @@ final class FileStreamer implements ChannelListener<StreamSinkChannel> {
   private final PinnedFile file;
   private final Metrics metrics;
   private final Download download;
+  private final Drain.Transfer transfer;
   private final AtomicBoolean released = new AtomicBoolean();
   private long position;
   private long remaining;
@@ -49,7 +52,7 @@ final class FileStreamer implements ChannelListener<StreamSinkChannel> {
 
   /** Takes over one reference to {@code file}, already retained by the caller. */
   FileStreamer(HttpServerExchange exchange, PinnedFile file, long position, long count, Metrics metrics,
-      Download download) {
+      Download download, Drain.Transfer transfer) {
     this.exchange = exchange;
     this.file = file;
     this.position = position;
@@ -57,6 +60,7 @@ final class FileStreamer implements ChannelListener<StreamSinkChannel> {
     this.count = count;
     this.metrics = metrics;
     this.download = download;
+    this.transfer = transfer;
   }
 
   /** Starts sending once the current handler returns; the status and headers must be set. */
@@ -69,6 +73,7 @@ final class FileStreamer implements ChannelListener<StreamSinkChannel> {
       next.proceed();
     });
     onClose.add(release);
+    transfer.cutBy(() -> IoUtils.safeClose(exchange.getConnection()));
     exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
       StreamSinkChannel sink = exchange.getResponseChannel();
       sink.getWriteSetter().set(this);
@@ -118,6 +123,7 @@ final class FileStreamer implements ChannelListener<StreamSinkChannel> {
 
   private void release() {
     if (released.compareAndSet(false, true)) {
+      transfer.ended(remaining == 0);
       download.ended(count - remaining, remaining == 0);
       file.release();
     }

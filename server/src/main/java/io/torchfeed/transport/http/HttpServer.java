@@ -2,6 +2,7 @@ package io.torchfeed.transport.http;
 
 import io.torchfeed.metrics.Metrics;
 import io.torchfeed.repository.ModelRepository;
+import io.torchfeed.transport.Drain;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
@@ -19,7 +20,8 @@ import org.xnio.XnioWorker;
 /**
  * The HTTP API (docs/http.md, default port 7071) on Undertow, sharing the server's XNIO worker: its I/O threads
  * answer reads and stream model bytes, its task threads run uploads and repository changes. The handler chain is
- * {@link RequestMetrics} around the {@link ErrorHandler} around the {@link ConnectionLimit} around 100-continue
+ * {@link RequestMetrics} around the {@link ErrorHandler} around the {@link StopGate} around the
+ * {@link ConnectionLimit} around 100-continue
  * support around {@code Cache-Control: no-cache} unless a route chooses otherwise ({@link Caching}) around the
  * {@link Router},
  * which holds {@link ApiRoutes} and the routes other parts of the server contribute. With TLS configured the port speaks HTTPS only.
@@ -37,20 +39,23 @@ public final class HttpServer implements AutoCloseable {
   private final ModelRepository repository;
   private final Metrics metrics;
   private final List<RouteContribution> contributions;
+  private final Drain drain;
   private Supplier<Map<String, String>> conditions = Map::of;
   private Undertow undertow;
 
   /**
    * @param contributions routes other parts of the server add (the catalog page, {@code /v1/clients},
    *                      {@code /v1/events}), after this package's own
+   * @param drain         downloads and uploads are transfers in it; once it stops, new requests are refused
    */
   public HttpServer(XnioWorker worker, HttpSettings settings, ModelRepository repository, Metrics metrics,
-      List<RouteContribution> contributions) {
+      List<RouteContribution> contributions, Drain drain) {
     this.worker = worker;
     this.settings = settings;
     this.repository = repository;
     this.metrics = metrics;
     this.contributions = List.copyOf(contributions);
+    this.drain = drain;
   }
 
   /**
@@ -69,7 +74,7 @@ public final class HttpServer implements AutoCloseable {
       uploads.clean();
     }
     Router router = new Router();
-    new ApiRoutes(repository, metrics, auth, uploads, settings.maxUploadBytes(), settings.requestTimeout(),
+    new ApiRoutes(repository, metrics, auth, uploads, settings.maxUploadBytes(), settings.requestTimeout(), drain,
         conditions)
         .addTo(router);
     contributions.forEach(contribution -> contribution.addTo(router));
@@ -83,8 +88,9 @@ public final class HttpServer implements AutoCloseable {
         .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, millis(settings.requestTimeout()))
         .setSocketOption(Options.WRITE_TIMEOUT, millis(settings.writeTimeout()))
         .setServerOption(UndertowOptions.IDLE_TIMEOUT, millis(backstop))
-        .setHandler(new RequestMetrics(new ErrorHandler(new ConnectionLimit(settings.maxConnections(),
-            Handlers.httpContinueRead(Caching.revalidateByDefault(router.handler())))), metrics))
+        .setHandler(new RequestMetrics(new ErrorHandler(new StopGate(drain, new ConnectionLimit(
+            settings.maxConnections(), Handlers.httpContinueRead(Caching.revalidateByDefault(router.handler()))))),
+            metrics))
         .build();
     undertow.start();
     log.info("HTTP API listening on port {}{} ({})", address().getPort(), settings.tls().isPresent() ? " (HTTPS)" : "",
@@ -113,6 +119,7 @@ public final class HttpServer implements AutoCloseable {
     return (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
   }
 
+  /** Stops accepting connections; the connections open stay until the worker stops. */
   @Override
   public void close() {
     if (undertow != null) {

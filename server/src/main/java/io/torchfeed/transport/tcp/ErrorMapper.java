@@ -5,6 +5,7 @@ import io.torchfeed.repository.ModelNotFoundException;
 import io.torchfeed.protocol.ErrorCode;
 import io.torchfeed.protocol.ErrorMessage;
 import io.torchfeed.protocol.ProtocolException;
+import io.torchfeed.transport.ShuttingDownException;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +21,7 @@ final class ErrorMapper {
   private record Rule(Class<? extends Throwable> type, ErrorCode code, boolean fatal) {}
 
   private static final List<Rule> RULES = List.of(
+      new Rule(ShuttingDownException.class, ErrorCode.UNAVAILABLE, true),
       new Rule(ModelNotFoundException.class, ErrorCode.NOT_FOUND, false),
       new Rule(InvalidRequestException.class, ErrorCode.BAD_REQUEST, false),
       new Rule(IllegalArgumentException.class, ErrorCode.BAD_REQUEST, false));

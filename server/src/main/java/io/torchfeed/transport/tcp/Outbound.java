@@ -2,6 +2,7 @@ package io.torchfeed.transport.tcp;
 
 import io.torchfeed.metrics.Download;
 import io.torchfeed.repository.PinnedFile;
+import io.torchfeed.transport.Drain;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.xnio.channels.StreamSinkChannel;
@@ -47,9 +48,12 @@ interface Outbound {
     return encrypted ? new BufferedFileRange(file, position, count) : new FileRange(file, position, count);
   }
 
-  /** {@code bytes}, a download: when it is released, {@code download} records how much of it was sent. */
-  static Outbound download(Outbound bytes, Download download) {
-    return new Measured(bytes, download);
+  /**
+   * {@code bytes}, a download: when it is released, {@code download} records how much of it was sent and
+   * {@code transfer} ends (complete if all of it was).
+   */
+  static Outbound download(Outbound bytes, Download download, Drain.Transfer transfer) {
+    return new Measured(bytes, download, transfer);
   }
 
   /** Bytes in memory: frame headers and small frames. */
@@ -71,15 +75,17 @@ interface Outbound {
     }
   }
 
-  /** An item whose bytes are a download, ended in its {@link Download} when the item is released. */
+  /** An item whose bytes are a download, ended in its {@link Download} and its transfer when released. */
   final class Measured implements Outbound {
     private final Outbound bytes;
     private final Download download;
+    private final Drain.Transfer transfer;
     private long sent;
 
-    Measured(Outbound bytes, Download download) {
+    Measured(Outbound bytes, Download download, Drain.Transfer transfer) {
       this.bytes = bytes;
       this.download = download;
+      this.transfer = transfer;
     }
 
     @Override
@@ -96,6 +102,7 @@ interface Outbound {
 
     @Override
     public void release() {
+      transfer.ended(bytes.done());
       try {
         download.ended(sent, bytes.done());
       } finally {

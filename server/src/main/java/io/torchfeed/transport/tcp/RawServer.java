@@ -3,7 +3,9 @@ package io.torchfeed.transport.tcp;
 import io.torchfeed.model.ModelId;
 import io.torchfeed.repository.ModelCatalog;
 import io.torchfeed.repository.ServedModel;
+import io.torchfeed.transport.Drain;
 import io.torchfeed.transport.ServerTls;
+import io.torchfeed.transport.ShuttingDownException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -20,7 +22,8 @@ import org.xnio.channels.AcceptingChannel;
 /**
  * The raw port for the simplest clients (off by default): on every connection, send one model's bytes, optionally
  * behind a size header, and close. Nothing is read from the client; one that takes no bytes for the write timeout
- * is disconnected. With TLS (when the server has it, every port has it) the bytes follow the handshake.
+ * is disconnected. With TLS (when the server has it, every port has it) the bytes follow the handshake. Each
+ * sending is a transfer of the server's {@link Drain}; once it stops, a connection accepted late is closed unsent.
  */
 public final class RawServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RawServer.class);
@@ -32,10 +35,11 @@ public final class RawServer implements AutoCloseable {
   private final RawHeader header;
   private final long timeoutNanos;
   private final Optional<ServerTls> tls;
+  private final Drain drain;
   private AcceptingChannel<? extends StreamConnection> acceptor;
 
   public RawServer(XnioWorker worker, InetSocketAddress address, ModelCatalog catalog, ModelId model,
-      RawHeader header, java.time.Duration timeout, Optional<ServerTls> tls) {
+      RawHeader header, java.time.Duration timeout, Optional<ServerTls> tls, Drain drain) {
     this.worker = worker;
     this.address = address;
     this.catalog = catalog;
@@ -43,6 +47,7 @@ public final class RawServer implements AutoCloseable {
     this.header = header;
     this.timeoutNanos = timeout.toNanos();
     this.tls = tls;
+    this.drain = drain;
   }
 
   /** Checks that the model is served and fits the header, then listens. */
@@ -73,11 +78,20 @@ public final class RawServer implements AutoCloseable {
       IoUtils.safeClose(connection);
       return;
     }
+    Drain.Transfer transfer;
+    try {
+      transfer = drain.begin();
+    } catch (ShuttingDownException e) {
+      served.file().release();
+      IoUtils.safeClose(connection);
+      return;
+    }
     new RawTransfer(connection, List.of(Outbound.bytes(sizeHeader),
         Outbound.file(served.file(), 0, served.manifest().size(), Listener.encrypted(connection))),
-        timeoutNanos).start();
+        timeoutNanos, Optional.of(transfer)).start();
   }
 
+  /** Stops accepting connections; those open finish sending (or are closed when the worker stops). */
   @Override
   public void close() {
     IoUtils.safeClose(acceptor);

@@ -4,6 +4,7 @@ import io.torchfeed.metrics.Download;
 import io.torchfeed.protocol.FetchHeader;
 import io.torchfeed.protocol.Message;
 import io.torchfeed.repository.PinnedFile;
+import io.torchfeed.transport.Drain;
 
 /** What the connection sends back for one request. */
 sealed interface Reply {
@@ -12,9 +13,9 @@ sealed interface Reply {
 
   /**
    * A FETCH_HEADER frame and then {@code count} bytes of {@code file} from {@code position}. The file was
-   * retained for this reply; whoever sends it releases it, and ends {@code download} when the bytes are sent or
-   * dropped.
+   * retained for this reply; whoever sends it releases it, and ends {@code download} and {@code transfer} when
+   * the bytes are sent or dropped.
    */
-  record Stream(FetchHeader header, PinnedFile file, long position, long count, Download download)
-      implements Reply {}
+  record Stream(FetchHeader header, PinnedFile file, long position, long count, Download download,
+      Drain.Transfer transfer) implements Reply {}
 }

@@ -23,6 +23,7 @@ import io.torchfeed.repository.ModelCatalog;
 import io.torchfeed.repository.PinnedFile;
 import io.torchfeed.repository.ServedModel;
 import io.torchfeed.signing.ManifestSigner;
+import io.torchfeed.transport.Drain;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -38,18 +39,29 @@ import java.util.Optional;
  * <p>With a signer, a client that spoke protocol version 2 in its HELLO gets MANIFEST and FETCH answered with
  * SIGNED_MANIFEST_RESULT and SIGNED_FETCH_HEADER: the manifest document is written once, signed, and sent as
  * those very bytes (docs/protocol.md, section 5.10). A version 1 client gets the unsigned frames, as before.
+ *
+ * <p>Once the server is stopping ({@link Drain}) no request is answered: {@link #admit()} throws, and so does a
+ * FETCH that would begin a transfer (docs/shutdown.md).
  */
 final class RequestHandler {
   private final ModelCatalog catalog;
   private final EventBus events;
   private final Metrics metrics;
   private final Optional<ManifestSigner> signer;
+  private final Drain drain;
 
-  RequestHandler(ModelCatalog catalog, EventBus events, Metrics metrics, Optional<ManifestSigner> signer) {
+  RequestHandler(ModelCatalog catalog, EventBus events, Metrics metrics, Optional<ManifestSigner> signer,
+      Drain drain) {
     this.catalog = catalog;
     this.events = events;
     this.metrics = metrics;
     this.signer = signer;
+    this.drain = drain;
+  }
+
+  /** Throws {@code ShuttingDownException} once the server is stopping: no request is answered, HELLO included. */
+  void admit() {
+    drain.admit();
   }
 
   Reply handle(Message request, ConnectedClient client) {
@@ -116,8 +128,9 @@ final class RequestHandler {
       if (by.isPresent()) {
         header = header.signed(by.get().sign(header.manifestJson()));
       }
+      Drain.Transfer transfer = drain.begin();
       return new Reply.Stream(header, file, request.offset(), count,
-          metrics.fetchStarted(Metrics.TCP, manifest.name(), manifest.version()));
+          metrics.fetchStarted(Metrics.TCP, manifest.name(), manifest.version()), transfer);
     } catch (IOException | RuntimeException e) {
       file.release();
       throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;

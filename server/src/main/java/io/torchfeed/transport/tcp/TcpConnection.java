@@ -14,6 +14,7 @@ import io.torchfeed.protocol.ProtocolException;
 import io.torchfeed.protocol.ServerHello;
 import io.torchfeed.protocol.UnexpectedMessageException;
 import io.torchfeed.protocol.UnsupportedProtocolException;
+import io.torchfeed.transport.ShuttingDownException;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
@@ -44,6 +45,9 @@ import org.xnio.channels.StreamSourceChannel;
  * <p>A subscribed connection also receives NOTICE frames ({@link #notice}), queued on its own I/O thread behind
  * whatever is already queued, so they only ever go out between whole frames. At most {@code maxQueuedNotices}
  * may wait; a subscriber that falls further behind is dropped with a fatal ERROR (docs/protocol.md 5.8).
+ *
+ * <p>When the server stops ({@link #stopping()}, docs/shutdown.md), a subscriber is told to reconnect elsewhere
+ * and closed; a FETCH payload in progress is sent to its end first, and any later request is refused.
  *
  * <p>One timer per connection enforces whichever of the idle, request and write timeouts runs in its current
  * state ({@link ConnectionTimeouts}): an idle connection is closed, a request frame that does not arrive whole in
@@ -187,6 +191,7 @@ final class TcpConnection {
 
   private void answer(Frame frame) {
     try {
+      handler.admit();
       Message request = MessageDecoder.decode(frame);
       if (!greeted) {
         greet(request);
@@ -223,8 +228,9 @@ final class TcpConnection {
       closeWhenSent |= frame.close();
     } else if (reply instanceof Reply.Stream stream) {
       output.add(Outbound.bytes(ByteBuffer.wrap(MessageEncoder.encode(stream.header()))));
+      stream.transfer().cutBy(this::close);
       output.add(Outbound.download(Outbound.file(stream.file(), stream.position(), stream.count(), encrypted),
-          stream.download()));
+          stream.download(), stream.transfer()));
     }
   }
 
@@ -258,6 +264,25 @@ final class TcpConnection {
     queuedNotices++;
     output.add(Outbound.notice(ByteBuffer.wrap(frame), () -> queuedNotices--));
     pump();
+  }
+
+  /**
+   * The server is stopping: if this connection is subscribed, it is told at once to reconnect to another replica
+   * (a fatal ERROR UNAVAILABLE behind what is already queued: a FETCH payload in progress ends first) and closed
+   * after it. Any other connection gets that answer to its next request ({@link RequestHandler#admit()}). Called
+   * from any thread; never blocks.
+   */
+  void stopping() {
+    try {
+      connection.getIoThread().execute(() -> {
+        if (connection.isOpen() && !closeWhenSent && client.subscribed()) {
+          queueError(ErrorMapper.toError(new ShuttingDownException()), true);
+          pump();
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      log.debug("stop notice for {} not queued: {}", peer(), e.toString());
+    }
   }
 
   /** Drops the notices not yet started and queues a fatal ERROR behind the answers already queued. */

@@ -8,6 +8,7 @@ import io.torchfeed.protocol.MessageEncoder;
 import io.torchfeed.protocol.ServerHello;
 import io.torchfeed.repository.ModelCatalog;
 import io.torchfeed.signing.ManifestSigner;
+import io.torchfeed.transport.Drain;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -43,12 +44,13 @@ public final class TcpServer implements AutoCloseable {
    * @param events  catalog events to notify subscribers of; receipts clients send are published to it
    * @param metrics bytes sent, fetches and connections
    * @param signer  signs the manifests sent to clients that speak protocol version 2; none: nothing is signed
+   * @param drain   FETCH payloads are transfers in it; once it stops, requests are refused
    */
   public TcpServer(XnioWorker worker, TcpSettings settings, ModelCatalog catalog, ServerHello hello,
-      ClientRegistry clients, EventBus events, Metrics metrics, Optional<ManifestSigner> signer) {
+      ClientRegistry clients, EventBus events, Metrics metrics, Optional<ManifestSigner> signer, Drain drain) {
     this.worker = worker;
     this.settings = settings;
-    this.handler = new RequestHandler(catalog, events, metrics, signer);
+    this.handler = new RequestHandler(catalog, events, metrics, signer, drain);
     this.hello = hello;
     this.clients = clients;
     this.notices = events.addListener(new NoticeFanOut(clients));
@@ -86,6 +88,15 @@ public final class TcpServer implements AutoCloseable {
     new TcpConnection(connection, settings, handler, hello, clients, metrics, active::decrementAndGet).start();
   }
 
+  /**
+   * The server is stopping (after {@link #close()} and {@code Drain.stop()}): every subscriber is told to
+   * reconnect to another replica and closed; other connections get that answer to their next request.
+   */
+  public void stopping() {
+    clients.connections().forEach(TcpConnection::stopping);
+  }
+
+  /** Stops accepting connections and sending notices; the connections open stay until the worker stops. */
   @Override
   public void close() {
     notices.close();

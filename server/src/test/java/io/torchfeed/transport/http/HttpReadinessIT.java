@@ -11,6 +11,7 @@ import io.torchfeed.repository.ModelRepository;
 import io.torchfeed.repository.RepositoryLoader;
 import io.torchfeed.repository.RepositoryScanner;
 import io.torchfeed.support.HttpApi;
+import io.torchfeed.transport.Drain;
 import io.torchfeed.validation.ArchiveFacts;
 import io.torchfeed.validation.Validator;
 import java.net.InetSocketAddress;
@@ -63,7 +64,7 @@ class HttpReadinessIT {
             facts, cache, new ModelRepository.Settings(0, false, Duration.ofMinutes(1)));
         HttpServer server = new HttpServer(worker, new HttpSettings(new InetSocketAddress("127.0.0.1", 0),
             Optional.of("token"), 1024, 100, Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofMinutes(1),
-            Duration.ofMinutes(1)), repository, new Metrics(), List.of(clients))
+            Duration.ofMinutes(1)), repository, new Metrics(), List.of(clients), new Drain())
             .start()) {
       HttpApi http = new HttpApi(path -> URI.create("http://127.0.0.1:" + server.address().getPort() + path));
 
