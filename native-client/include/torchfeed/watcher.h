@@ -27,6 +27,11 @@
 // * When the connection drops it reconnects (WatchOptions::reconnect_delay,
 //   doubled up to max_reconnect_delay) and subscribes again; after
 //   ping_interval without a notice it resends SUBSCRIBE to check the server.
+// * Given several servers (replicas), it subscribes to one (picked at random,
+//   or the first with Options::in_order), and reconnects to the next in the
+//   list when that connection drops; a server that refuses or answers
+//   UNAVAILABLE is passed over at once. Its fetches start at the server it
+//   subscribed to and fail over as a Client's do.
 #pragma once
 
 #include <torch/script.h>
@@ -39,6 +44,7 @@
 #include <string>
 #include <vector>
 
+#include "torchfeed/endpoint.h"
 #include "torchfeed/manifest.h"
 #include "torchfeed/options.h"
 
@@ -93,6 +99,9 @@ class Watcher {
   // later. options: as for a Client; their cancellation is replaced by the
   // watcher's own (stop()).
   Watcher(std::string host, uint16_t port, std::vector<std::string> names,
+          LoadCallback callback, WatchOptions watch = {}, Options options = {});
+  // Several replicas serving the same models (at least one).
+  Watcher(std::vector<Endpoint> servers, std::vector<std::string> names,
           LoadCallback callback, WatchOptions watch = {}, Options options = {});
   // stop(), and waits for the thread of start().
   ~Watcher();
