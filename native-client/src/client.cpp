@@ -24,7 +24,7 @@ Watcher Client::subscribe(std::initializer_list<std::string> names,
 
 Watcher Client::subscribe(const std::vector<std::string>& names,
                           LoadCallback callback, WatchOptions watch) {
-  Watcher watcher(host(), port(), names, std::move(callback), std::move(watch),
+  Watcher watcher(servers(), names, std::move(callback), std::move(watch),
                   options());
   watcher.start();
   return watcher;

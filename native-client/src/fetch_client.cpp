@@ -8,10 +8,12 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <thread>
 #include <utility>
 
 #include "channel.h"
+#include "failover.h"
 #include "sha256.h"
 #include "transport.h"
 
@@ -235,7 +237,16 @@ void check_header(const protocol::FetchHeader& h, const Manifest& wanted,
 }  // namespace
 
 FetchClient::FetchClient(std::string host, uint16_t port, Options options)
-    : host_(std::move(host)), port_(port), options_(std::move(options)) {}
+    : FetchClient(std::vector<Endpoint>{{std::move(host), port}},
+                  std::move(options)) {}
+
+FetchClient::FetchClient(std::vector<Endpoint> servers, Options options)
+    : servers_(std::move(servers)), options_(std::move(options)) {
+  if (servers_.empty()) {
+    throw std::invalid_argument("FetchClient: no server given");
+  }
+  current_ = detail::first_server(servers_.size(), options_.in_order);
+}
 
 FetchClient::~FetchClient() = default;
 FetchClient::FetchClient(FetchClient&&) noexcept = default;
@@ -244,7 +255,7 @@ FetchClient& FetchClient::operator=(FetchClient&&) noexcept = default;
 detail::Connection& FetchClient::connection() {
   if (connection_) return *connection_;
   auto c = std::make_unique<detail::Connection>(
-      host_, port_, options_.connect_timeout, options_.read_timeout,
+      host(), port(), options_.connect_timeout, options_.read_timeout,
       options_.cancellation, options_.tls);
   if (!options_.trust_key) {
     server_hello_ = detail::handshake(*c);
@@ -266,12 +277,38 @@ detail::Connection& FetchClient::connection() {
 
 void FetchClient::disconnect() { connection_.reset(); }
 
+void FetchClient::fail_over() {
+  disconnect();
+  current_ = (current_ + 1) % servers_.size();
+}
+
+void FetchClient::each_server(const std::function<void()>& attempt) {
+  for (size_t tried = 1;; ++tried) {
+    try {
+      attempt();
+      return;
+    } catch (const Error&) {
+      if (!detail::next_server_may_help()) throw;
+      fail_over();
+      if (tried >= servers_.size()) detail::give_up(servers_);
+    }
+  }
+}
+
 const protocol::Hello& FetchClient::server_hello() {
-  connection();
+  each_server([this] { connection(); });
   return server_hello_;
 }
 
 protocol::Frame FetchClient::call(
+    const protocol::Bytes& request, protocol::FrameType answer,
+    std::optional<protocol::FrameType> alternative) {
+  protocol::Frame frame;
+  each_server([&] { frame = call_once(request, answer, alternative); });
+  return frame;
+}
+
+protocol::Frame FetchClient::call_once(
     const protocol::Bytes& request, protocol::FrameType answer,
     std::optional<protocol::FrameType> alternative) {
   protocol::Frame frame;
@@ -311,10 +348,17 @@ Listing FetchClient::list() {
 }
 
 Manifest FetchClient::manifest(const std::string& name, uint32_t version) {
+  Manifest result;
+  each_server([&] { result = manifest_once(name, version); });
+  return result;
+}
+
+Manifest FetchClient::manifest_once(const std::string& name,
+                                    uint32_t version) {
   protocol::Frame frame =
-      call(protocol::encode_manifest_request({name, version}),
-           protocol::FrameType::kManifestResult,
-           protocol::FrameType::kSignedManifestResult);
+      call_once(protocol::encode_manifest_request({name, version}),
+                protocol::FrameType::kManifestResult,
+                protocol::FrameType::kSignedManifestResult);
   std::string document;
   std::optional<protocol::Signature> signature;
   if (frame.type ==
@@ -362,7 +406,11 @@ FetchResult FetchClient::fetch_to_file(const std::string& name,
 // Asks the manifest first (which resolves "latest" to a version and lets an
 // archive too new for this LibTorch be refused before any byte is sent),
 // then FETCHes that version. A transfer cut short is resumed from the bytes
-// held, which were hashed as they arrived; the sha256 covers the whole file.
+// held, which were hashed as they arrived, on the next server of the list
+// (the same one when there is one): the sha256 covers the whole file, and
+// every server must have the sha256 the transfer started with for that
+// version (asked with its manifest before its first FETCH, and checked in
+// each FETCH_HEADER).
 FetchResult FetchClient::transfer(const std::string& name, uint32_t version,
                                   bool loadable, detail::Sink& sink) {
   Manifest wanted = manifest(name, version);
@@ -370,15 +418,32 @@ FetchResult FetchClient::transfer(const std::string& name, uint32_t version,
   const std::string id = id_of(wanted.name, wanted.version);
   FetchResult result;
   std::string sha256 = wanted.sha256;
+  Endpoint announced_by = servers_[current_];  // of sha256
+  std::vector<Endpoint> agreed{announced_by};  // servers with that sha256
+  auto mismatch = [&](const std::string& announced) {
+    return ReplicaMismatchError(
+        "replica mismatch for " + id + ": " + announced_by.to_string() +
+        " serves it with sha256 " + sha256 + ", " +
+        servers_[current_].to_string() + " with sha256 " + announced +
+        "; the servers hold different files for the same version");
+  };
   uint64_t held = 0;
   auto delay = options_.retry_backoff;
-  for (int attempt = 1;; ++attempt) {
+  size_t failed_in_round = 0;
+  for (int round = 1;;) {
     try {
+      if (std::find(agreed.begin(), agreed.end(), servers_[current_]) ==
+          agreed.end()) {  // before a FETCH from an offset it may not have
+        std::string there = manifest_once(wanted.name, wanted.version).sha256;
+        if (there != sha256) throw mismatch(there);
+        agreed.push_back(servers_[current_]);
+      }
       result.offsets.push_back(held);
-      protocol::Frame frame =
-          call(protocol::encode_fetch({wanted.name, wanted.version, held, 0}),
-               protocol::FrameType::kFetchHeader,
-               protocol::FrameType::kSignedFetchHeader);
+      result.servers.push_back(servers_[current_]);
+      protocol::Frame frame = call_once(
+          protocol::encode_fetch({wanted.name, wanted.version, held, 0}),
+          protocol::FrameType::kFetchHeader,
+          protocol::FrameType::kSignedFetchHeader);
       try {  // the payload follows the frame: any failure loses the framing
         protocol::FetchHeader header = protocol::decode_fetch_header(
             frame.payload, static_cast<protocol::FrameType>(frame.type));
@@ -388,6 +453,9 @@ FetchResult FetchClient::transfer(const std::string& name, uint32_t version,
         }
         check_header(header, wanted, held);
         std::string announced = protocol::to_hex(header.sha256);
+        if (announced != sha256 && servers_[current_] != announced_by) {
+          throw mismatch(announced);
+        }
         if (announced != sha256) {  // the version's file was replaced
           sha256 = announced;
           if (held > 0) {
@@ -420,19 +488,24 @@ FetchResult FetchClient::transfer(const std::string& name, uint32_t version,
                             "; they were discarded");
       }
       return result;
-    } catch (const ConnectionError& e) {
-      if (attempt >= options_.fetch_attempts) {
+    } catch (const Error& e) {
+      if (!detail::next_server_may_help()) throw;
+      fail_over();  // the next server now, unless every one failed this round
+      if (++failed_in_round < servers_.size()) continue;
+      if (round >= options_.fetch_attempts) {
+        if (servers_.size() > 1) {
+          detail::give_up(servers_, "fetch of " + id + " gave up after " +
+                                        std::to_string(round) +
+                                        " rounds over every server");
+        }
+        if (dynamic_cast<const RemoteError*>(&e) != nullptr) throw;
         throw ConnectionError(std::string(e.what()) + " (fetch of " + id +
-                              " gave up after " + std::to_string(attempt) +
+                              " gave up after " + std::to_string(round) +
                               " attempts)");
       }
-    } catch (const RemoteError& e) {
-      if (e.code() !=
-              static_cast<uint16_t>(protocol::ErrorCode::kUnavailable) ||
-          attempt >= options_.fetch_attempts) {
-        throw;
-      }
     }
+    failed_in_round = 0;
+    ++round;
     if (!options_.cancellation) {
       std::this_thread::sleep_for(delay);
     } else if (!options_.cancellation->sleep_for(delay)) {

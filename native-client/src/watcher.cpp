@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "channel.h"
+#include "failover.h"
 #include "torchfeed/client.h"
 #include "torchfeed/protocol.h"
 #include "transport.h"
@@ -57,10 +58,9 @@ std::string current_reason() {
 
 class Watcher::Impl {
  public:
-  Impl(std::string host, uint16_t port, std::vector<std::string> names,
+  Impl(std::vector<Endpoint> servers, std::vector<std::string> names,
        LoadCallback callback, WatchOptions watch, Options options)
-      : host_(std::move(host)),
-        port_(port),
+      : servers_(std::move(servers)),
         names_(std::move(names)),
         callback_(std::move(callback)),
         watch_(std::move(watch)),
@@ -69,6 +69,10 @@ class Watcher::Impl {
         listener_(watch_.listener ? watch_.listener
                                   : std::make_shared<WatchListener>()) {
     if (!callback_) throw std::invalid_argument("Watcher: no callback");
+    if (servers_.empty()) {
+      throw std::invalid_argument("Watcher: no server given");
+    }
+    server_ = detail::first_server(servers_.size(), options_.in_order);
     options_.cancellation = cancellation_;
   }
 
@@ -93,6 +97,11 @@ class Watcher::Impl {
   };
 
   void session(milliseconds& delay);
+  // Connected to the server in use, or else to the next one that answers,
+  // and subscribed.
+  std::unique_ptr<detail::NoticeChannel> subscribe(
+      std::vector<std::string>& subscribed);
+  void next_server() { server_ = (server_ + 1) % servers_.size(); }
   void take_baseline();
   void catch_up(detail::NoticeChannel& channel);
   void follow(detail::NoticeChannel& channel);
@@ -107,10 +116,19 @@ class Watcher::Impl {
                    const std::string& reason);
   bool follows(const std::string& name) const;
   std::vector<std::string> models(Client& fetcher) const;
-  Client fetcher() const { return Client(host_, port_, options_); }
+  // A Client on the servers, the one subscribed to first, then in order.
+  Client fetcher() const {
+    std::vector<Endpoint> order;
+    for (size_t i = 0; i < servers_.size(); ++i) {
+      order.push_back(servers_[(server_ + i) % servers_.size()]);
+    }
+    Options options = options_;
+    options.in_order = true;
+    return Client(std::move(order), std::move(options));
+  }
 
-  const std::string host_;
-  const uint16_t port_;
+  const std::vector<Endpoint> servers_;
+  size_t server_ = 0;  // the index of the server in use; the watcher's thread
   const std::vector<std::string> names_;
   const LoadCallback callback_;
   const WatchOptions watch_;
@@ -163,21 +181,44 @@ void Watcher::Impl::run() {
 }
 
 // One connection: SUBSCRIBE, then the latest of every model followed, then
-// the notices, until the connection fails or stop().
+// the notices, until the connection fails or stop(). When it fails, the next
+// session starts at the next server.
 void Watcher::Impl::session(milliseconds& delay) {
   watching_ = false;
   if (!watch_.load_current && !baseline_taken_) take_baseline();
-  auto connection = std::make_unique<detail::Connection>(
-      host_, port_, options_.connect_timeout, options_.read_timeout,
-      cancellation_, options_.tls);
-  detail::handshake(*connection);
-  detail::NoticeChannel channel(std::move(connection));
-  std::vector<std::string> subscribed = channel.subscribe(names_);
+  std::vector<std::string> subscribed;
+  std::unique_ptr<detail::NoticeChannel> channel = subscribe(subscribed);
   delay = watch_.reconnect_delay;
-  catch_up(channel);
-  watching_ = true;
-  listener_->watching(subscribed);
-  follow(channel);
+  try {
+    catch_up(*channel);
+    watching_ = true;
+    listener_->watching(subscribed);
+    follow(*channel);
+  } catch (...) {
+    next_server();
+    throw;
+  }
+}
+
+std::unique_ptr<detail::NoticeChannel> Watcher::Impl::subscribe(
+    std::vector<std::string>& subscribed) {
+  for (size_t tried = 1;; ++tried) {
+    try {
+      const Endpoint& server = servers_[server_];
+      auto connection = std::make_unique<detail::Connection>(
+          server.host, server.port, options_.connect_timeout,
+          options_.read_timeout, cancellation_, options_.tls);
+      detail::handshake(*connection);
+      auto channel =
+          std::make_unique<detail::NoticeChannel>(std::move(connection));
+      subscribed = channel->subscribe(names_);
+      return channel;
+    } catch (const Error&) {
+      if (!detail::next_server_may_help()) throw;
+      next_server();
+      if (tried >= servers_.size()) detail::give_up(servers_);
+    }
+  }
 }
 
 // Without load_current: the versions current before the first SUBSCRIBE
@@ -327,7 +368,12 @@ std::vector<std::string> Watcher::Impl::models(Client& client) const {
 Watcher::Watcher(std::string host, uint16_t port,
                  std::vector<std::string> names, LoadCallback callback,
                  WatchOptions watch, Options options)
-    : impl_(std::make_unique<Impl>(std::move(host), port, std::move(names),
+    : Watcher(std::vector<Endpoint>{{std::move(host), port}}, std::move(names),
+              std::move(callback), std::move(watch), std::move(options)) {}
+
+Watcher::Watcher(std::vector<Endpoint> servers, std::vector<std::string> names,
+                 LoadCallback callback, WatchOptions watch, Options options)
+    : impl_(std::make_unique<Impl>(std::move(servers), std::move(names),
                                    std::move(callback), std::move(watch),
                                    std::move(options))) {}
 

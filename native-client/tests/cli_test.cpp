@@ -3,7 +3,8 @@
 // verify becomes torchfeed-client-libtorch, which does. Checked on the
 // binaries (readelf -d: the libraries they need) and on runs (LD_DEBUG=libs:
 // every library the dynamic loader loads, also by dlopen or after execv).
-// Against the real server of the fixture torchfeed_server.
+// Against the real server of the fixture torchfeed_server. And --server's
+// list of replicas (torchfeed::parse_endpoints, endpoint.h).
 #include <caffe2/serialize/versions.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -15,7 +16,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <stdexcept>
 #include <string>
+#include <vector>
+
+#include "torchfeed/endpoint.h"
 
 namespace fs = std::filesystem;
 
@@ -148,4 +153,57 @@ TEST(Loaded, AnUnknownCommandIsAUsageErrorWithoutLibTorch) {
             std::string::npos)
       << r.err;
   EXPECT_FALSE(names_libtorch(r.err)) << r.err;
+}
+
+// --- --server: one server or a list of replicas -----------------------------
+
+TEST(Servers, AListOfReplicasIsParsedInOrder) {
+  std::vector<torchfeed::Endpoint> servers =
+      torchfeed::parse_endpoints("a.example:7070,10.0.0.2:7071,[::1]:7072,b");
+  ASSERT_EQ(servers.size(), 4u);
+  EXPECT_EQ(servers[0], (torchfeed::Endpoint{"a.example", 7070}));
+  EXPECT_EQ(servers[1], (torchfeed::Endpoint{"10.0.0.2", 7071}));
+  EXPECT_EQ(servers[2], (torchfeed::Endpoint{"::1", 7072}));
+  EXPECT_EQ(servers[3], (torchfeed::Endpoint{"b", 7070}));
+  EXPECT_EQ(torchfeed::to_string(servers),
+            "a.example:7070, 10.0.0.2:7071, [::1]:7072, b:7070");
+}
+
+TEST(Servers, OneServerAsBefore) {
+  EXPECT_EQ(torchfeed::parse_endpoints("localhost:7070"),
+            (std::vector<torchfeed::Endpoint>{{"localhost", 7070}}));
+  EXPECT_EQ(torchfeed::parse_endpoint("[::1]:9"),
+            (torchfeed::Endpoint{"::1", 9}));
+  EXPECT_EQ(torchfeed::parse_endpoint("[::1]"),
+            (torchfeed::Endpoint{"::1", 7070}));
+  EXPECT_EQ(torchfeed::parse_endpoint("fe80::1"),  // bare IPv6: no port
+            (torchfeed::Endpoint{"fe80::1", 7070}));
+  EXPECT_EQ(torchfeed::Endpoint({"::1", 9}).to_string(), "[::1]:9");
+}
+
+TEST(Servers, BadListsAreRefusedInOneLine) {
+  for (const char* text : {"", "a:7070,", ",a:7070", "a:7070,,b:7070",
+                           "a:0", "a:65536", "a:x", "a:", ":7070",
+                           "[::1", "[::1]7070", "[]:7070", "a:7070,b:y"}) {
+    try {
+      torchfeed::parse_endpoints(text);
+      ADD_FAILURE() << "accepted '" << text << "'";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << text;
+    }
+  }
+}
+
+TEST(Servers, TheCommandLineTakesAListAndInOrder) {
+  Outcome bad = run(kCli + " list --server a:7070,,b:7070");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_EQ(bad.err,
+            "torchfeed-client: --server: empty server in 'a:7070,,b:7070': "
+            "expected HOST:PORT[,HOST:PORT...] (see torchfeed-client "
+            "--help)\n");
+  // [::1]:1 refuses (or there is no IPv6 at all): the next one serves.
+  Outcome ok = run(kCli + " list --in-order --server [::1]:1," +
+                   server().substr(std::string("--server ").size()));
+  EXPECT_EQ(ok.status, 0) << ok.err;
+  EXPECT_EQ(ok.out.rfind("MODEL", 0), 0u) << ok.out;
 }

@@ -13,7 +13,8 @@ target_compile_definitions(cli_test PRIVATE
   TORCHFEED_SERVER_STATE="${TORCHFEED_SERVER_STATE}"
   TORCHFEED_CLIENT_BIN="$<TARGET_FILE:torchfeed-client>"
   TORCHFEED_LIBTORCH_CLIENT_BIN="$<TARGET_FILE:torchfeed-client-libtorch>")
-target_link_libraries(cli_test PRIVATE GTest::gtest_main)
+# torchfeed_transport for parse_endpoints (no LibTorch either).
+target_link_libraries(cli_test PRIVATE torchfeed_transport GTest::gtest_main)
 add_dependencies(cli_test torchfeed-client torchfeed-client-libtorch)
 gtest_discover_tests(cli_test TEST_PREFIX "cli."
   PROPERTIES FIXTURES_REQUIRED torchfeed_server TIMEOUT 120)

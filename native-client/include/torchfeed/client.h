@@ -43,6 +43,9 @@ class Client : public FetchClient {
  public:
   Client(std::string host, uint16_t port = kDefaultPort, Options options = {})
       : FetchClient(std::move(host), port, std::move(options)) {}
+  // Several replicas serving the same models (fetch_client.h: failover).
+  explicit Client(std::vector<Endpoint> servers, Options options = {})
+      : FetchClient(std::move(servers), std::move(options)) {}
 
   // fetch_loadable() and load_from_memory(): the buffer is freed once the
   // module is loaded. LoadError when LibTorch cannot load it.
@@ -50,7 +53,7 @@ class Client : public FetchClient {
                           c10::optional<c10::Device> device = c10::nullopt);
 
   // Follows models as new versions are published (watcher.h): a Watcher on
-  // this client's server with its options, already started on a thread of
+  // this client's servers with its options, already started on a thread of
   // its own. It loads each new version, hands it to the callback and sends
   // the server a receipt, until it is stopped or destroyed.
   Watcher subscribe(const std::string& name, LoadCallback callback,

@@ -11,6 +11,8 @@
 //     RemoteError               the server answered with an ERROR frame
 //       NotFoundError           ... with code NOT_FOUND
 //     ChecksumError             the bytes do not hash to the announced sha256
+//     ReplicaMismatchError      two servers of one list serve different bytes
+//                               (sha256) for the same model version
 //     SignatureError            --trust-key: a manifest not signed by that key
 //     UnsupportedArchiveError   the archive is too new for this LibTorch
 //     LoadError                 LibTorch could not load the bytes
@@ -65,6 +67,14 @@ class NotFoundError : public RemoteError {
 };
 
 class ChecksumError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A transfer resumed on another server of the list (Endpoint) was announced
+// another sha256 for the same version than the one it started with: the
+// replicas do not hold the same file. Not retried; what() names both servers.
+class ReplicaMismatchError : public Error {
  public:
   using Error::Error;
 };

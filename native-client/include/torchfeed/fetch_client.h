@@ -12,15 +12,27 @@
 // kSoftware and kLibTorchVersion, version.h) and reopened after a failure.
 // Not thread-safe: use one per thread. Every failure is a torchfeed::Error
 // (errors.h).
+//
+// Given several servers (replicas serving the same models), it uses one at a
+// time: at first one picked at random (Options::in_order: the first), then
+// the next in the list whenever one refuses, drops the connection or answers
+// ERROR UNAVAILABLE. A list, a manifest or a hello tries every server once
+// before it fails; a transfer cut short is resumed on the next server at the
+// bytes held, for the same version and sha256 (ReplicaMismatchError when that
+// server has other bytes for it), for Options::fetch_attempts rounds.
+//
+//   torchfeed::FetchClient client(torchfeed::parse_endpoints("a:7070,b:7070"));
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "torchfeed/buffer.h"
+#include "torchfeed/endpoint.h"
 #include "torchfeed/errors.h"
 #include "torchfeed/manifest.h"
 #include "torchfeed/options.h"
@@ -31,7 +43,6 @@
 namespace torchfeed {
 
 constexpr uint32_t kLatest = 0;
-constexpr uint16_t kDefaultPort = 7070;
 
 namespace detail {
 class Connection;
@@ -42,6 +53,8 @@ struct FetchResult {
   Manifest manifest;  // of the version served, from its FETCH_HEADER
   // The offset of every FETCH sent: {0}, or e.g. {0, 65536} when resumed.
   std::vector<uint64_t> offsets;
+  // The server each of them was sent to (the same one but after a failover).
+  std::vector<Endpoint> servers;
 };
 
 struct Download : FetchResult {
@@ -52,6 +65,8 @@ class FetchClient {
  public:
   FetchClient(std::string host, uint16_t port = kDefaultPort,
               Options options = {});
+  // Several replicas (at least one; std::invalid_argument when empty).
+  explicit FetchClient(std::vector<Endpoint> servers, Options options = {});
   ~FetchClient();
   FetchClient(FetchClient&&) noexcept;
   FetchClient& operator=(FetchClient&&) noexcept;
@@ -75,22 +90,39 @@ class FetchClient {
   // The server's SERVER_HELLO (connects if needed).
   const protocol::Hello& server_hello();
 
-  const std::string& host() const { return host_; }
-  uint16_t port() const { return port_; }
+  // The server in use (or to be tried next).
+  const std::string& host() const { return servers_[current_].host; }
+  uint16_t port() const { return servers_[current_].port; }
+  // Every server given, in the order given.
+  const std::vector<Endpoint>& servers() const { return servers_; }
   const Options& options() const { return options_; }
 
  private:
+  // Connected to the server in use (no other is tried).
   detail::Connection& connection();
   void disconnect();
-  // The answer: a frame of type `answer` or `alternative` (a signed one).
+  // The server in use failed: disconnects and moves on to the next.
+  void fail_over();
+  // The answer: a frame of type `answer` or `alternative` (a signed one),
+  // from the server in use.
+  protocol::Frame call_once(const protocol::Bytes& request,
+                            protocol::FrameType answer,
+                            std::optional<protocol::FrameType> alternative);
+  // attempt() on the server in use, then on each next one while it fails in
+  // a way another server may not (a connection failure, UNAVAILABLE), until
+  // every server was tried.
+  void each_server(const std::function<void()>& attempt);
+  // call_once() on each server in turn until one answers.
   protocol::Frame call(const protocol::Bytes& request,
                        protocol::FrameType answer,
                        std::optional<protocol::FrameType> alternative = {});
+  // manifest() from the server in use only.
+  Manifest manifest_once(const std::string& name, uint32_t version);
   FetchResult transfer(const std::string& name, uint32_t version, bool loadable,
                        detail::Sink& sink);
 
-  std::string host_;
-  uint16_t port_;
+  std::vector<Endpoint> servers_;
+  size_t current_ = 0;
   Options options_;
   std::unique_ptr<detail::Connection> connection_;
   protocol::Hello server_hello_;

@@ -57,11 +57,18 @@ struct Options {
   std::chrono::milliseconds connect_timeout{10000};
   // Give up when the server sends nothing for this long.
   std::chrono::milliseconds read_timeout{60000};
-  // FETCH attempts per transfer. A transfer cut short is resumed from the
-  // bytes already held (FETCH with offset = bytes held).
+  // Rounds of FETCH attempts per transfer: in each round every server of
+  // the list is tried once (with one server, a round is one attempt). A
+  // transfer cut short is resumed from the bytes already held (FETCH with
+  // offset = bytes held), on the next server of the list.
   int fetch_attempts = 5;
-  // Wait before the first retry; doubled before each next one.
+  // Wait before the next round; doubled before each next one.
   std::chrono::milliseconds retry_backoff{200};
+  // With several servers (Endpoint): false, a client starts at one picked at
+  // random (spreading the clients over the replicas); true, at the first,
+  // then in the order given. Either way it moves on to the next when one
+  // refuses, drops the connection or answers ERROR UNAVAILABLE.
+  bool in_order = false;
   // Told (bytes held, total size) as a transfer advances; may be empty.
   std::function<void(uint64_t, uint64_t)> progress;
   // May be empty; see Cancellation.

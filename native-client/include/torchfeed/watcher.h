@@ -29,6 +29,11 @@
 //   ping_interval without a notice it resends SUBSCRIBE to check the server.
 //   When the server ends the connection it follows notices on with a fatal
 //   ERROR UNAVAILABLE (it is shutting down), it reconnects at once.
+// * Given several servers (replicas), it subscribes to one (picked at random,
+//   or the first with Options::in_order), and reconnects to the next in the
+//   list when that connection drops; a server that refuses or answers
+//   UNAVAILABLE is passed over at once. Its fetches start at the server it
+//   subscribed to and fail over as a Client's do.
 #pragma once
 
 #include <torch/script.h>
@@ -41,6 +46,7 @@
 #include <string>
 #include <vector>
 
+#include "torchfeed/endpoint.h"
 #include "torchfeed/manifest.h"
 #include "torchfeed/options.h"
 
@@ -95,6 +101,9 @@ class Watcher {
   // later. options: as for a Client; their cancellation is replaced by the
   // watcher's own (stop()).
   Watcher(std::string host, uint16_t port, std::vector<std::string> names,
+          LoadCallback callback, WatchOptions watch = {}, Options options = {});
+  // Several replicas serving the same models (at least one).
+  Watcher(std::vector<Endpoint> servers, std::vector<std::string> names,
           LoadCallback callback, WatchOptions watch = {}, Options options = {});
   // stop(), and waits for the thread of start().
   ~Watcher();

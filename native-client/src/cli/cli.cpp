@@ -20,8 +20,9 @@ namespace torchfeed::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: torchfeed-client COMMAND [--server HOST:PORT] [OPTIONS] "
-    "[NAME[:VERSION]]\n"
+    "usage: torchfeed-client COMMAND [--server HOST:PORT[,HOST:PORT...]] "
+    "[OPTIONS]\n"
+    "                        [NAME[:VERSION]]\n"
     "\n"
     "commands:\n"
     "  list                      models the server serves, files it "
@@ -56,7 +57,18 @@ constexpr const char* kUsage =
     "                            until SIGINT or SIGTERM (exit 0)\n"
     "\n"
     "options:\n"
-    "  --server HOST:PORT        the server (default localhost:7070)\n"
+    "  --server HOST:PORT[,HOST:PORT...]\n"
+    "                            the server (default localhost:7070), or "
+    "several\n"
+    "                            replicas serving the same models: one is "
+    "picked\n"
+    "                            at random, the next is tried when it "
+    "refuses,\n"
+    "                            drops the connection or is unavailable, and "
+    "a\n"
+    "                            transfer cut short resumes on the next\n"
+    "  --in-order                with several servers: try them in the order\n"
+    "                            given instead of starting at a random one\n"
     "  --json                    list, manifest: the server's JSON document;\n"
     "                            verify: the manifest as this LibTorch sees "
     "it\n"
@@ -161,6 +173,8 @@ Args parse_args(int argc, char** argv) {
       args.to_memory = true;
     } else if (arg == "--hash-in-line") {
       args.hash_in_line = true;
+    } else if (arg == "--in-order") {
+      args.in_order = true;
     } else if (arg == "--server") {
       args.server = next();
     } else if (arg == "--tls-ca") {
@@ -186,6 +200,7 @@ Args parse_args(int argc, char** argv) {
   }
   if (args.help || args.version) return args;
   if (positional.empty()) throw UsageError("missing COMMAND");
+  parse_servers(args.server);  // a bad --server is a usage error
   if (!args.tls_server_name.empty() && args.tls_ca.empty()) {
     throw UsageError("--tls-server-name needs --tls-ca");
   }
@@ -245,24 +260,12 @@ Args parse_args(int argc, char** argv) {
   return args;
 }
 
-// HOST:PORT, [V6]:PORT or HOST (port 7070).
-std::pair<std::string, uint16_t> parse_server(const std::string& text) {
-  std::string host = text;
-  uint16_t port = torchfeed::kDefaultPort;
-  size_t colon = text.rfind(':');
-  bool bracketed = !text.empty() && text[0] == '[';
-  if (colon != std::string::npos &&
-      (bracketed ? text[colon - 1] == ']' : text.find(':') == colon)) {
-    host = text.substr(0, colon);
-    port = static_cast<uint16_t>(
-        parse_number(text.substr(colon + 1), 1, 65535,
-                     "invalid port in '" + text + "': expected 1-65535"));
+std::vector<Endpoint> parse_servers(const std::string& text) {
+  try {
+    return parse_endpoints(text);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--server: ") + e.what());
   }
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  if (host.empty()) throw UsageError("missing host in '" + text + "'");
-  return {host, port};
 }
 
 // NAME or NAME:VERSION (a positive version).
@@ -335,6 +338,7 @@ Options options_of(const Args& args, ProgressBar& bar) {
   options.progress = [&bar](uint64_t done, uint64_t total) {
     bar(done, total);
   };
+  options.in_order = args.in_order;
   options.tls.ca_file = args.tls_ca;
   options.tls.server_name = args.tls_server_name;
   if (!args.trust_key.empty()) {

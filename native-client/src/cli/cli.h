@@ -45,6 +45,7 @@ struct Args {
   bool version = false;
   bool once = false;
   bool load_current = false;
+  bool in_order = false;      // --server A,B: try A first, then B
   bool to_memory = false;     // fetch
   int parallel = 1;           // fetch --to-memory
   bool hash_in_line = false;  // fetch --to-memory
@@ -55,8 +56,9 @@ struct Args {
 
 // UsageError when the arguments make no command.
 Args parse_args(int argc, char** argv);
-// HOST:PORT, [V6]:PORT or HOST (port 7070).
-std::pair<std::string, uint16_t> parse_server(const std::string& text);
+// HOST:PORT, [V6]:PORT or HOST (port 7070), or several of them separated
+// by commas (replicas); UsageError otherwise.
+std::vector<Endpoint> parse_servers(const std::string& text);
 // NAME or NAME:VERSION (a positive version).
 std::pair<std::string, uint32_t> parse_model(const std::string& text);
 

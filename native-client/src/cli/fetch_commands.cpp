@@ -63,6 +63,9 @@ int fetch(torchfeed::FetchClient& client, const Args& args, ProgressBar& bar) {
   std::string resumed;
   if (r.offsets.size() > 1) {
     resumed = ", resumed at " + std::to_string(r.offsets.back());
+    if (r.servers.back() != r.servers.front()) {
+      resumed += " on " + r.servers.back().to_string();
+    }
   }
   std::printf("%s -> %s (%llu bytes%s, sha256 %s)\n", id_of(r.manifest).c_str(),
               args.output.c_str(),
@@ -77,7 +80,7 @@ int fetch(torchfeed::FetchClient& client, const Args& args, ProgressBar& bar) {
 // before the connections are opened to the last sha256 checked, so it holds
 // the handshakes, the MANIFEST and FETCH round trips, the transfers and the
 // hashes: what a program loading a model from memory waits.
-int fetch_to_memory(const std::string& host, uint16_t port,
+int fetch_to_memory(const std::vector<Endpoint>& servers,
                     const torchfeed::Options& options, const Args& args) {
   auto [name, version] = parse_model(args.model);
   // Held until the time is taken: freeing 512 MiB is no part of receiving it.
@@ -88,7 +91,7 @@ int fetch_to_memory(const std::string& host, uint16_t port,
   for (int i = 0; i < args.parallel; ++i) {
     threads.emplace_back([&, i, name = name, version = version] {
       try {
-        torchfeed::FetchClient client(host, port, options);
+        torchfeed::FetchClient client(servers, options);
         downloads[i] = client.fetch(name, version);
       } catch (...) {
         errors[i] = std::current_exception();
@@ -119,15 +122,15 @@ int fetch_to_memory(const std::string& host, uint16_t port,
 }  // namespace
 
 int run_fetch_command(const Args& args) {
-  auto [host, port] = parse_server(args.server);
+  std::vector<Endpoint> servers = parse_servers(args.server);
   ProgressBar bar;
   Options options = options_of(args, bar);
   if (args.to_memory) {
     options.progress = nullptr;  // nothing but the transfer
     options.hash_on_thread = !args.hash_in_line;
-    return fetch_to_memory(host, port, options, args);
+    return fetch_to_memory(servers, options, args);
   }
-  FetchClient client(host, port, options);
+  FetchClient client(servers, options);
   if (args.command == "list") return list(client, args);
   if (args.command == "manifest") return manifest(client, args);
   if (args.command == "fetch") return fetch(client, args, bar);

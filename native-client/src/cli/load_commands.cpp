@@ -161,7 +161,7 @@ void check(torch::jit::Module module, const torchfeed::Manifest& manifest) {
 // Runs the watcher in this thread; SIGINT and SIGTERM, blocked in every
 // thread, are taken by a thread of their own, which stops it. Exit 0 once
 // stopped; 1 when the server refuses the subscription.
-int watch(const std::string& host, uint16_t port, const Args& args,
+int watch(const std::vector<Endpoint>& servers, const Args& args,
           torchfeed::Options options) {
   sigset_t signals;
   sigemptyset(&signals);
@@ -174,7 +174,7 @@ int watch(const std::string& host, uint16_t port, const Args& args,
   watch_options.load_current = args.load_current;
   watch_options.listener = std::make_shared<WatchPrinter>(args, self);
   options.progress = nullptr;
-  torchfeed::Watcher watcher(host, port, args.models, check, watch_options,
+  torchfeed::Watcher watcher(servers, args.models, check, watch_options,
                              options);
   self = &watcher;
   std::thread signal_thread([&watcher, signals] {
@@ -199,11 +199,11 @@ int watch(const std::string& host, uint16_t port, const Args& args,
 }  // namespace
 
 int run_load_command(const Args& args) {
-  auto [host, port] = parse_server(args.server);
+  std::vector<Endpoint> servers = parse_servers(args.server);
   ProgressBar bar;
   Options options = options_of(args, bar);
-  if (args.command == "watch") return watch(host, port, args, options);
-  Client client(host, port, options);
+  if (args.command == "watch") return watch(servers, args, options);
+  Client client(servers, options);
   return verify(client, args, bar);
 }
 

@@ -29,6 +29,9 @@ import java.util.HexFormat;
  *       header; then the file is synced and renamed over {@code FILE} in one step.
  *   <li>With a trust key ({@link TorchfeedClient#trustKey()}) the manifest and the header must be signed by it; a
  *       refused header leaves no new {@code .part} behind.
+ *   <li>A transfer cut short (the connection lost, the server unavailable) resumes at the bytes written, on the
+ *       next server of the client's {@link Replicas} (the same one when it has one), for the version of the
+ *       manifest and with its sha256 ({@link Replicas}: rounds, {@link ReplicaMismatchException}).
  * </ul>
  */
 public final class FileDownload {
@@ -42,7 +45,13 @@ public final class FileDownload {
   public record Result(Manifest manifest, long resumedFrom) {}
 
   public Result download(ModelId id, Path target, TorchfeedClient.Progress progress) {
-    Manifest manifest = client.manifest(id);
+    try (FailoverFetch fetch = new FailoverFetch(client)) {
+      return download(fetch, id, target, progress);
+    }
+  }
+
+  private Result download(FailoverFetch fetch, ModelId id, Path target, TorchfeedClient.Progress progress) {
+    Manifest manifest = fetch.manifest(id);
     ModelId exact = manifest.id();
     Path part = target.resolveSibling(target.getFileName() + ".part");
     Path marker = target.resolveSibling(target.getFileName() + ".part.sha256");
@@ -57,7 +66,7 @@ public final class FileDownload {
         channel.position(offset);
         OutputStream sink = new DigestOutputStream(Channels.newOutputStream(channel), digest);
         try {
-          header = client.fetch(exact, offset, 0, sink, progress);
+          header = fetch.fetch(manifest, offset, sink, progress);
         } catch (UntrustedManifestException e) {
           if (offset == 0) {  // nothing of ours was there: leave nothing behind
             channel.close();

@@ -10,7 +10,8 @@ import java.util.HexFormat;
 
 /**
  * Fetches a whole model version into one direct buffer sized from the manifest, hashing the bytes as they
- * arrive, and checks the sha256 before handing the buffer out. Nothing is copied twice.
+ * arrive, and checks the sha256 before handing the buffer out. Nothing is copied twice. A transfer cut short
+ * resumes at the bytes held, on the next server of the client's {@link Replicas} (as {@link FileDownload}).
  */
 public final class MemoryDownload {
   private final TorchfeedClient client;
@@ -23,7 +24,13 @@ public final class MemoryDownload {
   public record Result(Manifest manifest, ByteBuffer bytes) {}
 
   public Result download(ModelId id, TorchfeedClient.Progress progress) {
-    Manifest manifest = client.manifest(id);
+    try (FailoverFetch fetch = new FailoverFetch(client)) {
+      return download(fetch, id, progress);
+    }
+  }
+
+  private Result download(FailoverFetch fetch, ModelId id, TorchfeedClient.Progress progress) {
+    Manifest manifest = fetch.manifest(id);
     if (manifest.size() > Integer.MAX_VALUE) {
       throw new ClientException(manifest.id() + " is " + manifest.size() + " bytes; fetching into memory is "
           + "limited to 2 GiB in the JVM client, use fetch -o FILE");
@@ -45,7 +52,7 @@ public final class MemoryDownload {
         digest.update(b, off, len);
       }
     };
-    FetchHeader header = client.fetch(manifest.id(), 0, 0, sink, progress);
+    FetchHeader header = fetch.fetch(manifest, 0, sink, progress);
     String actual = HexFormat.of().formatHex(digest.digest());
     if (!header.manifest().sha256().equals(manifest.sha256()) || buffer.hasRemaining()
         || !actual.equals(manifest.sha256())) {

@@ -40,8 +40,9 @@ import java.util.function.Supplier;
  *       bytes loaded. A {@code removed} notice for the loaded version loads the model's new latest (a rollback).
  *   <li>If the connection fails, it reconnects (1 s, doubling to 30 s), subscribes again, and loads whatever
  *       changed in the meantime. A subscribed connection the server ends with a fatal ERROR UNAVAILABLE (it is
- *       shutting down, or dropped this subscriber as too slow) is reconnected at once: the connector may pick
- *       another replica.
+ *       shutting down, or dropped this subscriber as too slow) is reconnected at once. Given several replicas
+ *       ({@link #ModelWatcher(Replicas, List, Loader)}, or a connector whose clients come from
+ *       {@link Replicas#connect()}), it reconnects to the next one in the list: the one that failed is tried last.
  *   <li>With no notice for a minute it resends SUBSCRIBE, so a server that vanished is noticed.
  *   <li>With a connector whose clients have a trust key, a version whose manifest is not signed by it is not
  *       loaded: a failed receipt names the reason, and the version loaded before stays loaded.
@@ -107,6 +108,21 @@ public final class ModelWatcher implements AutoCloseable {
     this.loader = Objects.requireNonNull(loader, "loader");
   }
 
+  /**
+   * Follows models on these replicas: subscribed to one (picked at random, or the first with {@link
+   * Replicas#inOrder}), then to the next when its connection drops; downloads fail over as {@link Replicas} says.
+   *
+   * @param replicas the servers and how to connect to them (timeouts, LibTorch version, trust key)
+   */
+  public ModelWatcher(Replicas replicas, List<String> models, Loader loader) {
+    this(replicas::connect, models, loader);
+  }
+
+  /** {@link #ModelWatcher(Replicas, List, Loader)} on these servers with the default settings. */
+  public ModelWatcher(List<ServerAddress> servers, List<String> models, Loader loader) {
+    this(Replicas.of(servers), models, loader);
+  }
+
   public ModelWatcher listener(Listener listener) {
     this.listener = Objects.requireNonNull(listener, "listener");
     return this;
@@ -153,7 +169,9 @@ public final class ModelWatcher implements AutoCloseable {
     Duration delay = reconnectDelay;
     while (!stopped()) {
       boolean subscribed = false;
-      try (TorchfeedClient client = connector.get()) {
+      TorchfeedClient client = null;
+      try {
+        client = connector.get();
         current = client;
         if (closed) {
           return;
@@ -171,6 +189,9 @@ public final class ModelWatcher implements AutoCloseable {
         if (e instanceof RemoteException remote && !remote.fatal()) {
           throw remote;
         }
+        if (client != null) {  // the next connection starts at the next replica
+          client.replicas().failed(client.address());
+        }
         if (subscribed && goingAway(e)) {
           listener.disconnected(e, Duration.ZERO);
           continue;
@@ -182,6 +203,9 @@ public final class ModelWatcher implements AutoCloseable {
         delay = delay.multipliedBy(2).compareTo(MAX_DELAY) > 0 ? MAX_DELAY : delay.multipliedBy(2);
       } finally {
         current = null;
+        if (client != null) {
+          client.close();
+        }
       }
     }
   }

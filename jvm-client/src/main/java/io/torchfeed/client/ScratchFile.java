@@ -29,6 +29,8 @@ import java.util.Set;
  *   <li>The bytes go straight from the socket to the file while they are hashed; {@link #download} returns only
  *       when their sha256 and size are the manifest's (and, with a trust key, its signature checks out), and
  *       deletes everything it created when they are not. Peak memory: the file, never a second copy.
+ *   <li>A transfer cut short resumes at the bytes written, on the next server of the client's {@link Replicas}
+ *       (as {@link FileDownload}).
  *   <li>{@link #close()} deletes the file and its directory: close it as soon as the model is loaded. A process
  *       that stops first (SIGTERM) deletes them on its way out; one that is killed leaves them to the next
  *       scratch file made in the same place, which deletes those of processes that are gone
@@ -50,17 +52,21 @@ public final class ScratchFile implements AutoCloseable {
 
   /** Downloads the version {@code id} names into a new private file under {@link #defaultRoot(long)}. */
   public static ScratchFile download(TorchfeedClient client, ModelId id, TorchfeedClient.Progress progress) {
-    Manifest manifest = client.manifest(id);
-    return download(client, manifest, defaultRoot(manifest.size()), progress);
+    try (FailoverFetch fetch = new FailoverFetch(client)) {
+      Manifest manifest = fetch.manifest(id);
+      return download(fetch, manifest, defaultRoot(manifest.size()), progress);
+    }
   }
 
   /** Downloads the version {@code id} names into a new private directory under {@code root}. */
   public static ScratchFile download(TorchfeedClient client, ModelId id, Path root,
       TorchfeedClient.Progress progress) {
-    return download(client, client.manifest(id), root, progress);
+    try (FailoverFetch fetch = new FailoverFetch(client)) {
+      return download(fetch, fetch.manifest(id), root, progress);
+    }
   }
 
-  private static ScratchFile download(TorchfeedClient client, Manifest manifest, Path root,
+  private static ScratchFile download(FailoverFetch client, Manifest manifest, Path root,
       TorchfeedClient.Progress progress) {
     Path file = ScratchDirectories.create(root).resolve(ScratchDirectories.FILE);
     try {
@@ -75,7 +81,7 @@ public final class ScratchFile implements AutoCloseable {
     }
   }
 
-  private static FetchHeader fetch(TorchfeedClient client, Manifest manifest, Path file,
+  private static FetchHeader fetch(FailoverFetch client, Manifest manifest, Path file,
       TorchfeedClient.Progress progress) {
     MessageDigest digest = FileDownload.sha256();
     FetchHeader header;
@@ -84,7 +90,7 @@ public final class ScratchFile implements AutoCloseable {
     try (FileChannel channel = ScratchDirectories.posix(file) ? FileChannel.open(file, options, PRIVATE_FILE)
         : FileChannel.open(file, options)) {
       OutputStream sink = new DigestOutputStream(Channels.newOutputStream(channel), digest);
-      header = client.fetch(manifest.id(), 0, 0, sink, progress);
+      header = client.fetch(manifest, 0, sink, progress);
       sink.flush();
       written = channel.size();
     } catch (IOException e) {

@@ -1,10 +1,12 @@
 package io.torchfeed.client;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * {@code HOST:PORT}, {@code [v6]:PORT} or {@code HOST} (port 7070), and how to reach it: plaintext, or TLS
- * verifying the server against a CA ({@link #withTls}).
+ * verifying the server against a CA ({@link #withTls}). Several replicas: {@link #parseList}, {@link Replicas}.
  */
 public record ServerAddress(String host, int port, Optional<ClientTls> tls) {
   public static final int DEFAULT_PORT = 7070;
@@ -23,7 +25,7 @@ public record ServerAddress(String host, int port, Optional<ClientTls> tls) {
     String host = text;
     int port = DEFAULT_PORT;
     int colon = text.lastIndexOf(':');
-    if (colon > 0 && text.indexOf(']', colon) < 0 && (text.startsWith("[") || text.indexOf(':') == colon)) {
+    if (colon >= 0 && text.indexOf(']', colon) < 0 && (text.startsWith("[") || text.indexOf(':') == colon)) {
       host = text.substring(0, colon);
       try {
         port = Integer.parseInt(text.substring(colon + 1));
@@ -41,6 +43,23 @@ public record ServerAddress(String host, int port, Optional<ClientTls> tls) {
       throw new IllegalArgumentException("missing host in '" + text + "'");
     }
     return new ServerAddress(host, port);
+  }
+
+  /**
+   * One or more addresses separated by commas, {@code a:7070,b:7070,[::1]:7070}: replicas serving the same
+   * models, in the order given.
+   *
+   * @throws IllegalArgumentException for an empty entry or one {@link #parse} refuses
+   */
+  public static List<ServerAddress> parseList(String text) {
+    List<ServerAddress> servers = new ArrayList<>();
+    for (String item : text.split(",", -1)) {
+      if (item.isEmpty()) {
+        throw new IllegalArgumentException("empty server in '" + text + "': expected HOST:PORT[,HOST:PORT...]");
+      }
+      servers.add(parse(item));
+    }
+    return List.copyOf(servers);
   }
 
   @Override

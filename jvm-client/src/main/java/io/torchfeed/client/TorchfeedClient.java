@@ -41,6 +41,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * A blocking client of the TCP protocol (docs/protocol.md) for the JVM: one connection, one request at a time.
@@ -57,6 +58,10 @@ import java.util.concurrent.TimeUnit;
  * <p>After {@link #subscribe} the server may send NOTICE frames between any two answers. The client keeps those
  * that arrive while it waits for an answer, in order, and {@link #nextNotice} (or {@link Subscription#next})
  * hands them out first; read them regularly, as they are kept in memory until then.
+ *
+ * <p>Given several replicas ({@link #connect(List)}, {@link Replicas}), it connects to the first that answers;
+ * the downloads made with it ({@link FileDownload}, {@link MemoryDownload}, {@link ScratchFile}) resume on the next
+ * replica when this connection fails, and {@link ModelWatcher} reconnects to the next one.
  */
 public final class TorchfeedClient implements AutoCloseable {
   /** Largest response frame accepted (a manifest of a very large model). */
@@ -66,6 +71,8 @@ public final class TorchfeedClient implements AutoCloseable {
   private static final int TLS_ALERT = 0x15;
   private static final int TLS_HANDSHAKE = 0x16;
 
+  private final ServerAddress address;
+  private final Replicas replicas;
   private final Socket socket;
   private final DataInputStream in;
   private final OutputStream out;
@@ -74,8 +81,12 @@ public final class TorchfeedClient implements AutoCloseable {
   private final ArrayDeque<Event> notices = new ArrayDeque<>();
   private final Optional<TrustKey> trustKey;
   private final Optional<SignatureCheck> check;
+  private volatile boolean closedByCaller;
 
-  private TorchfeedClient(Socket socket, String libtorch, Optional<TrustKey> trustKey) throws IOException {
+  private TorchfeedClient(ServerAddress address, Replicas replicas, Socket socket, String libtorch,
+      Optional<TrustKey> trustKey) throws IOException {
+    this.address = address;
+    this.replicas = replicas;
     this.socket = socket;
     this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
     this.out = new BufferedOutputStream(socket.getOutputStream());
@@ -105,7 +116,16 @@ public final class TorchfeedClient implements AutoCloseable {
     int first = in.read();
     in.reset();
     if (first == TLS_ALERT || first == TLS_HANDSHAKE) {
-      throw new IOException("the server answered with TLS; connect with --tls-ca (ServerAddress.withTls)");
+      throw new TlsAnswer();
+    }
+  }
+
+  /** A plaintext client met a TLS port: no other attempt would do better. */
+  private static final class TlsAnswer extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    TlsAnswer() {
+      super("the server answered with TLS; connect with --tls-ca (ServerAddress.withTls)");
     }
   }
 
@@ -142,6 +162,36 @@ public final class TorchfeedClient implements AutoCloseable {
    */
   public static TorchfeedClient connect(ServerAddress address, Duration connectTimeout, Duration readTimeout,
       String libtorch, Optional<TrustKey> trustKey) {
+    return connect(Replicas.of(address).timeouts(connectTimeout, readTimeout).libtorch(libtorch)
+        .trustKey(trustKey));
+  }
+
+  /** Connects to one of these replicas (a random one first, then the next) with the default timeouts. */
+  public static TorchfeedClient connect(List<ServerAddress> servers) {
+    return connect(Replicas.of(servers));
+  }
+
+  /**
+   * Connects to one of these replicas: a random one first, then the next while they refuse or are unavailable
+   * ({@link Replicas#connect()}); for the order given, {@code connect(Replicas.of(servers).inOrder(true)...)}.
+   *
+   * @param libtorch the LibTorch version this client loads models with, or empty
+   * @param trustKey the key manifests must be signed with; empty: signatures are not asked for
+   */
+  public static TorchfeedClient connect(List<ServerAddress> servers, Duration connectTimeout, Duration readTimeout,
+      String libtorch, Optional<TrustKey> trustKey) {
+    return connect(Replicas.of(servers).timeouts(connectTimeout, readTimeout).libtorch(libtorch)
+        .trustKey(trustKey));
+  }
+
+  /** {@link Replicas#connect()}. */
+  public static TorchfeedClient connect(Replicas replicas) {
+    return replicas.connect();
+  }
+
+  /** Connects to {@code address}, one of {@code replicas}, and exchanges the hello. */
+  static TorchfeedClient open(ServerAddress address, Replicas replicas, Duration connectTimeout,
+      Duration readTimeout, String libtorch, Optional<TrustKey> trustKey) {
     Socket socket = new Socket();
     try {
       socket.setTcpNoDelay(true);
@@ -153,21 +203,25 @@ public final class TorchfeedClient implements AutoCloseable {
         connected = address.tls().get().handshake(socket, address);
       }
       connected.setSoTimeout((int) readTimeout.toMillis());
-      return new TorchfeedClient(connected, libtorch, trustKey);
+      return new TorchfeedClient(address, replicas, connected, libtorch, trustKey);
     } catch (ClientException e) {
       closeQuietly(socket);
       throw e;
     } catch (ConnectException e) {
       closeQuietly(socket);
-      throw new ClientException("cannot connect to " + address + ": connection refused", e);
+      throw new ConnectionFailedException("cannot connect to " + address + ": connection refused", e);
     } catch (SocketTimeoutException e) {
       closeQuietly(socket);
-      throw new ClientException("cannot connect to " + address + ": timed out", e);
+      throw new ConnectionFailedException("cannot connect to " + address + ": timed out", e);
     } catch (IOException e) {
       closeQuietly(socket);
       String reason = e.getMessage() != null ? e.getMessage()
           : e instanceof EOFException ? "the server closed the connection" : e.toString();
-      throw new ClientException("cannot connect to " + address + ": " + reason, e);
+      String message = "cannot connect to " + address + ": " + reason;
+      if (e instanceof TlsAnswer || e instanceof javax.net.ssl.SSLException) {
+        throw new ClientException(message, e);  // the same would happen again
+      }
+      throw new ConnectionFailedException(message, e);
     } catch (RuntimeException e) {
       closeQuietly(socket);
       throw e;
@@ -176,6 +230,16 @@ public final class TorchfeedClient implements AutoCloseable {
 
   public ServerHello serverHello() {
     return serverHello;
+  }
+
+  /** The server this client is connected to. */
+  public ServerAddress address() {
+    return address;
+  }
+
+  /** The servers it was connected from (this one alone for {@link #connect(ServerAddress)}). */
+  Replicas replicas() {
+    return replicas;
   }
 
   /** The key this client requires manifests to be signed with, if any. */
@@ -207,34 +271,45 @@ public final class TorchfeedClient implements AutoCloseable {
    *     its signed manifest: then nothing was written to {@code sink} (the bytes were read and dropped)
    */
   public FetchHeader fetch(ModelId id, long offset, long length, OutputStream sink, Progress progress) {
+    return fetch(id, offset, length, sink, progress, header -> {});
+  }
+
+  /**
+   * {@link #fetch(ModelId, long, long, OutputStream, Progress)}, with {@code accept} told the header before any
+   * byte is written: when it throws, the bytes are read and dropped (the connection stays usable) and its
+   * exception is thrown. A failure of the connection is a {@link ConnectionFailedException}; one of the sink is
+   * not.
+   */
+  FetchHeader fetch(ModelId id, long offset, long length, OutputStream sink, Progress progress,
+      Consumer<FetchHeader> accept) {
     FetchHeader header = call(new FetchRequest(id.wireName(), id.version(), offset, length), FetchHeader.class);
-    if (check.isPresent()) {
-      try {
-        check.get().fetchHeader(id, header);
-      } catch (UntrustedManifestException e) {
-        drop(header.payloadSize());
-        throw e;
-      }
+    try {
+      check.ifPresent(c -> c.fetchHeader(id, header));
+      accept.accept(header);
+    } catch (ClientException e) {
+      drop(header.payloadSize());
+      throw e;
     }
     byte[] chunk = new byte[256 * 1024];
     long remaining = header.payloadSize();
-    try {
-      if (progress != null) {
-        progress.started(header);
-      }
-      while (remaining > 0) {
-        int n = in.read(chunk, 0, (int) Math.min(chunk.length, remaining));
+    if (progress != null) {
+      progress.started(header);
+    }
+    while (remaining > 0) {
+      int n;
+      try {
+        n = in.read(chunk, 0, (int) Math.min(chunk.length, remaining));
         if (n < 0) {
           throw new EOFException("connection closed with " + remaining + " payload bytes missing");
         }
-        writeOrClose(sink, chunk, n);
-        remaining -= n;
-        if (progress != null) {
-          progress.advanced(header.payloadSize() - remaining);
-        }
+      } catch (IOException e) {
+        throw broken("fetch of " + id + " interrupted: " + e.getMessage(), e);
       }
-    } catch (IOException e) {
-      throw broken("fetch of " + id + " interrupted: " + e.getMessage(), e);
+      writeOrClose(sink, chunk, n, id);
+      remaining -= n;
+      if (progress != null) {
+        progress.advanced(header.payloadSize() - remaining);
+      }
     }
     return header;
   }
@@ -289,7 +364,7 @@ public final class TorchfeedClient implements AutoCloseable {
         if (message instanceof ErrorMessage error) {
           throw remote(error);
         }
-        throw broken("protocol error: the server sent " + message.type()
+        throw protocolError("protocol error: the server sent " + message.type()
             + " while no request was waiting for an answer", null);
       }
       return Optional.empty();
@@ -337,7 +412,7 @@ public final class TorchfeedClient implements AutoCloseable {
       throw remote(error);
     }
     if (!answer.isInstance(message)) {
-      throw broken("protocol error: expected " + answer.getSimpleName() + ", got "
+      throw protocolError("protocol error: expected " + answer.getSimpleName() + ", got "
           + message.getClass().getSimpleName(), null);
     }
     return answer.cast(message);
@@ -345,7 +420,7 @@ public final class TorchfeedClient implements AutoCloseable {
 
   private RemoteException remote(ErrorMessage error) {
     if (error.fatal()) {
-      close();
+      closeQuietly(socket);
     }
     return new RemoteException(error);
   }
@@ -385,7 +460,7 @@ public final class TorchfeedClient implements AutoCloseable {
       throw broken("the server closed the connection", e);
     }
     if (length > MAX_RESPONSE_FRAME) {
-      throw broken("protocol error: a frame of " + length + " bytes exceeds the client's limit of "
+      throw protocolError("protocol error: a frame of " + length + " bytes exceeds the client's limit of "
           + MAX_RESPONSE_FRAME, null);
     }
     byte[] payload = new byte[(int) length];
@@ -393,7 +468,7 @@ public final class TorchfeedClient implements AutoCloseable {
     try {
       return MessageDecoder.decode(new Frame(type, payload));
     } catch (ProtocolException e) {
-      throw broken("protocol error: " + e.getMessage(), e);
+      throw protocolError("protocol error: " + e.getMessage(), e);
     }
   }
 
@@ -406,24 +481,40 @@ public final class TorchfeedClient implements AutoCloseable {
     return !socket.isClosed();
   }
 
+  /** Closes the connection, which failed, and says why. */
+  private ConnectionFailedException broken(String message, Throwable cause) {
+    closeQuietly(socket);
+    return new ConnectionFailedException(message, cause);
+  }
+
   /** Closes the connection, whose byte stream can no longer be trusted, and says why. */
-  private ClientException broken(String message, Throwable cause) {
-    close();
+  private ClientException protocolError(String message, Throwable cause) {
+    closeQuietly(socket);
     return new ClientException(message, cause);
   }
 
-  private void writeOrClose(OutputStream sink, byte[] chunk, int n) throws IOException {
+  /** Writes to the sink; when it fails, the rest of the payload is not read: the connection is closed. */
+  private void writeOrClose(OutputStream sink, byte[] chunk, int n, ModelId id) {
     try {
       sink.write(chunk, 0, n);
-    } catch (IOException | RuntimeException e) {
-      close();
+    } catch (IOException e) {
+      closeQuietly(socket);
+      throw new ClientException("fetch of " + id + " interrupted: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      closeQuietly(socket);
       throw e;
     }
   }
 
   @Override
   public void close() {
+    closedByCaller = true;
     closeQuietly(socket);
+  }
+
+  /** Whether {@link #close()} was called (a failure closes the connection, not this). */
+  boolean closedByCaller() {
+    return closedByCaller;
   }
 
   private static void closeQuietly(Socket socket) {

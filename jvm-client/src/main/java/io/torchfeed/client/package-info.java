@@ -6,6 +6,7 @@
  *       SUBSCRIBE, RECEIPT), with {@link io.torchfeed.client.FileDownload} (resumable, checked, atomic),
  *       {@link io.torchfeed.client.MemoryDownload} (into one direct buffer, checked) and
  *       {@link io.torchfeed.client.ScratchFile} (into a private file in RAM for loading, checked, deleted on close).
+ *   <li>{@link io.torchfeed.client.Replicas}: several servers serving the same models, and failing over between them.
  *   <li>{@link io.torchfeed.client.ModelWatcher}: follows models, hands each new version to a loader, and sends
  *       the server load receipts.
  * </ul>

@@ -2,19 +2,30 @@ package io.torchfeed.cli;
 
 import io.torchfeed.Version;
 import io.torchfeed.client.ClientTls;
+import io.torchfeed.client.Replicas;
 import io.torchfeed.client.ServerAddress;
 import io.torchfeed.client.TorchfeedClient;
 import io.torchfeed.signing.TrustKey;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Option;
 
-/** {@code --server HOST:PORT}, timeouts and {@code --tls-ca}, shared by the client commands. */
+/**
+ * {@code --server HOST:PORT[,HOST:PORT...]} (one server or replicas), {@code --in-order}, timeouts and
+ * {@code --tls-ca}, shared by the client commands.
+ */
 public final class ServerOptions {
-  @Option(names = "--server", paramLabel = "HOST:PORT", defaultValue = "localhost:7070",
-      description = "The torchfeed server (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--server", paramLabel = "HOST:PORT[,HOST:PORT...]", defaultValue = "localhost:7070",
+      description = "The torchfeed server (default: ${DEFAULT-VALUE}), or several replicas serving the same models: "
+          + "one is picked at random, the next is tried when it refuses, drops the connection or is unavailable, "
+          + "and a download cut short resumes on the next.")
   String server;
+
+  @Option(names = "--in-order",
+      description = "With several servers: try them in the order given instead of starting at a random one.")
+  boolean inOrder;
 
   @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "10s",
       converter = DurationConverter.class, description = "Connect timeout (default: ${DEFAULT-VALUE}).")
@@ -36,11 +47,17 @@ public final class ServerOptions {
 
   /** With a trust key, manifests and fetches must be signed by it ({@link TrustOptions}). */
   TorchfeedClient connect(boolean loadsModels, Optional<TrustKey> trustKey) {
-    ServerAddress address = ServerAddress.parse(server);
+    return replicas(loadsModels, trustKey).connect();
+  }
+
+  /** The servers of {@code --server}, tried as {@code --in-order} says, with these options. */
+  Replicas replicas(boolean loadsModels, Optional<TrustKey> trustKey) {
+    List<ServerAddress> servers = ServerAddress.parseList(server);
     if (tlsCa != null) {
-      address = address.withTls(ClientTls.trusting(tlsCa));
+      ClientTls tls = ClientTls.trusting(tlsCa);
+      servers = servers.stream().map(address -> address.withTls(tls)).toList();
     }
-    return TorchfeedClient.connect(address, connectTimeout, readTimeout, loadsModels ? Version.LIBTORCH : "",
-        trustKey);
+    return Replicas.of(servers).inOrder(inOrder).timeouts(connectTimeout, readTimeout)
+        .libtorch(loadsModels ? Version.LIBTORCH : "").trustKey(trustKey);
   }
 }

@@ -49,7 +49,7 @@ public final class WatchCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    ModelWatcher watcher = new ModelWatcher(() -> server.connect(true, trust.key()), names, WatchCommand::check)
+    ModelWatcher watcher = new ModelWatcher(server.replicas(true, trust.key()), names, WatchCommand::check)
         .loadCurrent(loadCurrent)
         .listener(new Printer(out, err, LibTorch.version()));
     Thread stop = new Thread(watcher::close, "torchfeed-watch-stop");

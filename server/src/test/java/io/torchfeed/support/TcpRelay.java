@@ -13,13 +13,16 @@ import java.util.List;
 /**
  * Relays TCP connections from a loopback port to another one, unchanged, and can cut them: {@link #cut()} closes
  * every relayed connection and closes new ones at once until {@link #restore()}, as a network partition between
- * one client and a server that stays up. Threads per connection; {@link #close()} ends them.
+ * one client and a server that stays up; {@link #cutAfter(long)} ends each new connection after a number of bytes
+ * from the server, as a server that dies in the middle of a transfer. Threads per connection; {@link #close()}
+ * ends them.
  */
 public final class TcpRelay implements AutoCloseable {
   private final int target;
   private final ServerSocket listener;
   private final List<Socket> sockets = new ArrayList<>();
   private boolean open = true;
+  private long cutAfter = Long.MAX_VALUE;
 
   public TcpRelay(int targetPort) throws IOException {
     this.target = targetPort;
@@ -41,6 +44,14 @@ public final class TcpRelay implements AutoCloseable {
     open = false;
     sockets.forEach(TcpRelay::closeQuietly);
     sockets.clear();
+  }
+
+  /**
+   * Each connection accepted from now on ends once {@code bytes} bytes have gone from the server to the client:
+   * those arrive whole, then the client reads the end of the stream and both connections are closed.
+   */
+  public synchronized void cutAfter(long bytes) {
+    cutAfter = bytes;
   }
 
   /** Relays new connections again. */
@@ -75,15 +86,27 @@ public final class TcpRelay implements AutoCloseable {
       Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
       sockets.add(client);
       sockets.add(upstream);
-      daemon(() -> pipe(client, upstream), "tcp-relay-up").start();
-      daemon(() -> pipe(upstream, client), "tcp-relay-down").start();
+      long limit = cutAfter;
+      daemon(() -> pipe(client, upstream, Long.MAX_VALUE), "tcp-relay-up").start();
+      daemon(() -> pipe(upstream, client, limit), "tcp-relay-down").start();
       return true;
     }
   }
 
-  private static void pipe(Socket from, Socket to) {
+  /** Copies at most {@code limit} bytes, then ends the stream (a FIN after the data, not a reset). */
+  private static void pipe(Socket from, Socket to, long limit) {
     try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-      in.transferTo(out);
+      byte[] buffer = new byte[16 * 1024];
+      for (long left = limit; left > 0; ) {
+        int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+        if (n < 0) {
+          break;
+        }
+        out.write(buffer, 0, n);
+        left -= n;
+      }
+      out.flush();
+      to.shutdownOutput();
     } catch (IOException e) {
       // one side went away
     } finally {

@@ -1,0 +1,78 @@
+package io.torchfeed.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.torchfeed.protocol.ErrorCode;
+import io.torchfeed.protocol.ErrorMessage;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Which server a client tries next, and what it says when every one failed (no network: see FailoverIT). */
+class ReplicasTest {
+  static final ServerAddress A = ServerAddress.parse("a:7070");
+  static final ServerAddress B = ServerAddress.parse("b:7070");
+  static final ServerAddress C = ServerAddress.parse("[::1]:7071");
+
+  @Test
+  void inOrderStartsAtTheFirstAndAFailedServerIsTriedLast() {
+    Replicas replicas = Replicas.of(List.of(A, B, C)).inOrder(true);
+    assertEquals(List.of(A, B, C), replicas.connectOrder());
+    replicas.failed(A);
+    assertEquals(List.of(B, C, A), replicas.connectOrder());
+    replicas.failed(C);  // not the one to try next: nothing changes
+    assertEquals(List.of(B, C, A), replicas.connectOrder());
+    replicas.failed(B);
+    replicas.failed(C);
+    assertEquals(List.of(A, B, C), replicas.connectOrder());
+  }
+
+  @Test
+  void withoutInOrderTheFirstServerIsPickedAtRandom() {
+    Set<ServerAddress> firsts = new HashSet<>();
+    for (int i = 0; i < 300 && firsts.size() < 3; i++) {
+      firsts.add(Replicas.of(List.of(A, B, C)).connectOrder().get(0));
+    }
+    assertEquals(Set.of(A, B, C), firsts, "each server comes first for some clients");
+  }
+
+  @Test
+  void theServerAfterTheLastIsTheFirst() {
+    Replicas replicas = Replicas.of(List.of(A, B, C));
+    assertEquals(B, replicas.after(A));
+    assertEquals(A, replicas.after(C));
+    assertEquals(A, Replicas.of(A).after(A));
+  }
+
+  @Test
+  void aConnectionFailureAndUnavailableSendToTheNextServerOtherErrorsDoNot() {
+    assertTrue(Replicas.nextMayHelp(new ConnectionFailedException("cannot connect to a:7070: connection refused",
+        null)));
+    assertTrue(Replicas.nextMayHelp(new RemoteException(new ErrorMessage(ErrorCode.UNAVAILABLE, true,
+        "the server is shutting down"))));
+    assertFalse(Replicas.nextMayHelp(new RemoteException(new ErrorMessage(ErrorCode.NOT_FOUND, false,
+        "no model named 'resnet'"))));
+    assertFalse(Replicas.nextMayHelp(new ClientException("checksum mismatch for toynet:1")));
+    assertFalse(Replicas.nextMayHelp(new ReplicaMismatchException("replica mismatch for toynet:1")));
+  }
+
+  @Test
+  void givingUpNamesEveryServerAndTheLastErrorInOneLine() {
+    ClientException last = new ConnectionFailedException("cannot connect to [::1]:7071: connection refused", null);
+    ClientException e = Replicas.of(List.of(A, B, C)).giveUp("every server failed", last);
+    assertEquals("every server failed (a:7070, b:7070, [::1]:7071); the last error: cannot connect to "
+        + "[::1]:7071: connection refused", e.getMessage());
+    assertSame(last, Replicas.of(A).giveUp("every server failed", last), "one server: its error as it is");
+  }
+
+  @Test
+  void roundsAreAtLeastOne() {
+    assertThrows(IllegalArgumentException.class, () -> Replicas.of(A).fetchRounds(0));
+    assertThrows(IllegalArgumentException.class, () -> Replicas.of(List.of()));
+  }
+}
