@@ -16,9 +16,11 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -341,26 +343,31 @@ public final class ModelRepository implements AutoCloseable {
     }
     return call(() -> {
       boolean current = upstreamChanges.get() == changesSeen;
+      Set<FileStamp> complete = new HashSet<>();
       for (MirrorChange change : changes) {
         if (!current && !(change instanceof MirrorChange.Adopt)) {
           continue;
         }
         try {
-          apply(change);
+          apply(change).ifPresent(complete::add);
         } catch (IOException | RuntimeException e) {
           log.warn("cannot follow upstream ({}): {}", change, e.toString());
         }
       }
-      // what arrived is complete (its sha256 checked): no need to wait for the next rescan to pick it up
-      scanUntilSettled();
+      // what arrived is whole (its sha256 checked): validated now, not after --settle
+      scanUntilSettled(complete);
       return current;
     });
   }
 
   /** Scans until no file is still settling (at most 20 times, 250 ms apart), publishing each catalog. */
   private void scanUntilSettled() throws InterruptedException {
+    scanUntilSettled(Set.of());
+  }
+
+  private void scanUntilSettled(Set<FileStamp> complete) throws InterruptedException {
     for (int attempt = 0; attempt < 20; attempt++) {
-      RepositoryLoader.Scan scan = loader.scan(catalog.current());
+      RepositoryLoader.Scan scan = loader.scan(catalog.current(), complete);
       swap(scan.catalog());
       if (!scan.unsettled()) {
         return;
@@ -378,13 +385,15 @@ public final class ModelRepository implements AutoCloseable {
     return upstreamChanges.get();
   }
 
-  private void apply(MirrorChange change) throws IOException {
+  /** Applies one change; an adopted file's stamp is returned. */
+  private Optional<FileStamp> apply(MirrorChange change) throws IOException {
     if (change instanceof MirrorChange.Adopt adopt) {
       if (Files.exists(root.resolve(adopt.name()).resolve(String.valueOf(adopt.version())))) {
         Files.deleteIfExists(adopt.file());
       } else {
-        moveIntoPlace(adopt.name(), adopt.version(), adopt.file());
+        Path file = moveIntoPlace(adopt.name(), adopt.version(), adopt.file());
         log.info("adopted {}:{} from upstream", adopt.name(), adopt.version());
+        return Optional.of(FileStamp.of(file));
       }
     } else if (change instanceof MirrorChange.Retire retire) {
       Path dir = root.resolve(retire.name()).resolve(String.valueOf(retire.version()));
@@ -398,6 +407,7 @@ public final class ModelRepository implements AutoCloseable {
         aliases.write(set.name(), set.aliases());
       }
     }
+    return Optional.empty();
   }
 
   private void refuseIfAliased(String name, int version) {

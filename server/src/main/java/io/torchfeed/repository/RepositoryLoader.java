@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,6 +74,14 @@ public final class RepositoryLoader {
 
   /** Scans the repository; files unchanged since {@code previous} keep their pinned descriptor. */
   public Scan scan(Catalog previous) {
+    return scan(previous, Set.of());
+  }
+
+  /**
+   * As {@link #scan(Catalog)}; files whose stamp is in {@code complete} are known to be whole (a replica's copy,
+   * its sha256 checked) and are validated at once, without waiting for {@code settle}.
+   */
+  public Scan scan(Catalog previous, Set<FileStamp> complete) {
     long start = System.nanoTime();
     Map<String, ServedModel> known = new HashMap<>();
     previous.all().forEach(m -> known.put(m.relative(), m));
@@ -91,7 +100,7 @@ public final class RepositoryLoader {
           continue;
         }
         Optional<ManifestCache.Entry> cached = cache.get(stamp);
-        if (cached.isEmpty() && isSettling(stamp)) {
+        if (cached.isEmpty() && !complete.contains(stamp) && isSettling(stamp)) {
           unsettled = true;
           if (same != null) {
             served.add(same);
