@@ -184,18 +184,33 @@ class Nginx:
     """Debian's nginx (nginx-light) as a non-daemon on a free port of 127.0.0.1, serving `root` with sendfile."""
 
     def __init__(self, state, root):
+        self._start(state, lambda port: NGINX_CONF.format(
+            state=self.state, server=NGINX_FILES.format(port=port, root=Path(root).resolve())))
+
+    def _start(self, state, config):
+        """Writes config(port) for a free port, checks it (nginx -t) and starts nginx with it."""
         self.state = Path(state)
         self.state.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
-        config = self.state / "nginx.conf"
-        config.write_text(NGINX_CONF.format(state=self.state, port=self.port, root=Path(root).resolve()))
-        self.command = ["nginx", "-p", str(self.state), "-e", "stderr", "-c", str(config)]
-        run(["nginx", "-t", "-q", "-p", str(self.state), "-e", "stderr", "-c", str(config)])
+        path = self.state / "nginx.conf"
+        path.write_text(config(self.port))
+        self.command = ["nginx", "-p", str(self.state), "-e", "stderr", "-c", str(path)]
+        run(["nginx", "-t", "-q", "-p", str(self.state), "-e", "stderr", "-c", str(path)])
         self.process = spawn(self.command, stdout=subprocess.DEVNULL)
         wait_for_port(self.port, process=self.process)
 
     def url(self, file):
         return f"http://127.0.0.1:{self.port}/{file}"
+
+
+class NginxCache(Nginx):
+    """nginx as an HTTP cache in front of `upstream` (HOST:PORT): proxy_cache configured as docs/http.md (Behind an
+    HTTP cache) shows it, the cache in `state`/cache, emptied first. X-Cache-Status says MISS or HIT."""
+
+    def __init__(self, state, upstream):
+        subprocess.run(["rm", "-rf", str(Path(state) / "cache")], check=True)
+        self._start(state, lambda port: NGINX_CONF.format(
+            state=self.state, server=NGINX_CACHE.format(state=self.state, port=port, upstream=upstream)))
 
 
 # Debian's defaults where they matter (worker_processes auto, sendfile on, tcp_nopush on) and no access log.
@@ -214,12 +229,24 @@ http {{
   scgi_temp_path {state}/scgi;
   types {{ }}
   default_type application/octet-stream;
-  server {{
-    listen 127.0.0.1:{port};
-    root {root};
-  }}
+{server}
 }}
 """
+
+NGINX_FILES = """  server {{
+    listen 127.0.0.1:{port};
+    root {root};
+  }}"""
+
+NGINX_CACHE = """  proxy_cache_path {state}/cache levels=1:2 keys_zone=torchfeed:10m inactive=30d use_temp_path=off;
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{
+      proxy_pass http://{upstream};
+      proxy_cache torchfeed;
+      add_header X-Cache-Status $upstream_cache_status always;
+    }}
+  }}"""
 
 
 def curl_command(urls):
