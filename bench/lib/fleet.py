@@ -10,6 +10,13 @@ stand-in, in a JVM of its own), a bus (Debian's nats-server with JetStream) and 
         version = f.publish(a, "m16", path)          # an HTTP upload with the admin token; the version it became
         f.metric(b, "torchfeed_replica_copies_total", source="bucket", outcome="ok")
 
+A rolling restart (case 19): replicas started with fixed_ports=True listen on ports of their own outside the
+kernel's ephemeral range, so that no outgoing connection takes one while its replica is down, and come back on them:
+
+        a, b, c = f.start_replicas("A", "B", "C", fixed_ports=True)
+        status, line = f.stop_replica(a)             # SIGTERM; its exit status and its stop line
+        f.restart_replica(a)                         # the same ports, cache directory and options; once ready
+
 Leaving the block stops what the fleet started, replicas first, then the bus and the bucket (SIGTERM; SIGKILL to
 the process group after 15 s), also on a signal: benchcase.Case turns SIGTERM, SIGINT and SIGHUP into SystemExit.
 Every process runs in a session of its own and writes its output into its directory under the fleet's.
@@ -22,6 +29,7 @@ is created by making its directory before S3Proxy starts. Debian's python3, stan
 import hashlib
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -58,6 +66,21 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def unused_port():
+    """A port of 127.0.0.1 that nothing is bound to, below the ephemeral range (ip_local_port_range), where the
+    kernel never picks the local port of an outgoing connection: a replica can leave it and come back to it."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(100):
+        port = random.randrange(10000, low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no unused port found between 10000 and {low}")
 
 
 def listening(port):
@@ -132,15 +155,27 @@ def parse_metrics(text):
 
 
 class Replica:
-    """One `serve --store` process: its id, state directory, process, and once ready its addresses."""
+    """One `serve --store` process: its id, state directory, process, and once ready its addresses.
 
-    def __init__(self, rid, state, process, command):
-        self.id, self.state, self.process, self.command = rid, state, process, command
-        self.pid = process.pid
+    Its output of the first run is in state/stdout and state/stderr, of the Nth (a restart) in stdout.N, stderr.N.
+    """
+
+    def __init__(self, rid, state, argv):
+        self.id, self.state, self.argv = rid, state, argv
+        self.process = self.pid = None
+        self.runs = 0
         self.address = self.http = None
 
     def __repr__(self):
         return f"replica {self.id} (TCP {self.address}, HTTP {self.http})"
+
+    @property
+    def out(self):
+        return self.state / ("stdout" if self.runs <= 1 else f"stdout.{self.runs}")
+
+    @property
+    def err(self):
+        return self.state / ("stderr" if self.runs <= 1 else f"stderr.{self.runs}")
 
     def get(self, path, timeout=10):
         """(status, body) of GET http://HTTP/path."""
@@ -258,35 +293,81 @@ class Fleet:
             if "address already in use" not in log.read_text() or attempt == kAttempts:
                 raise RuntimeError(f"nats-server exited:\n{log.read_text()[-3000:]}")
 
-    def start_replicas(self, *ids, options=()):
-        """Starts `serve --store` replicas with these ids together; returns them once each is ready."""
-        jvm = os.environ.get("BENCH_SERVER_JVM_OPTS", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0").split()
-        env = {**os.environ, "AWS_ACCESS_KEY_ID": kAccessKey, "AWS_SECRET_ACCESS_KEY": kSecretKey,
-               "TORCHFEED_ADMIN_TOKEN": self.token}
+    def start_replicas(self, *ids, options=(), fixed_ports=False):
+        """Starts `serve --store` replicas with these ids together; returns them once each is ready. Each listens on
+        free ports (--port 0), or with fixed_ports on unused_port()s, which restart_replica() starts it on again."""
         started = []
         for rid in ids:
             state = self.dir / f"replica-{rid}"
             state.mkdir()
-            argv = ["java", *jvm, "-jar", self.case.jar, "serve", "--store", f"s3://{kBucket}/{kPrefix}",
-                    "--s3-endpoint", self.endpoint, "--s3-path-style", "--bus", self.bus, "--replica-id", rid,
-                    "--cache-dir", state / "cache", "--bind", "127.0.0.1", "--port", "0", "--http-port", "0",
-                    *options]
-            with open(state / "stdout", "w") as out, open(state / "stderr", "w") as err:
-                p = self.case.spawn(argv, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                    start_new_session=True)
-            replica = Replica(rid, state, p, " ".join(map(str, argv)))
+            ports = ["--port", "0", "--http-port", "0"]
+            if fixed_ports:
+                ports = ["--port", unused_port(), "--http-port", unused_port()]
+            argv = ["serve", "--store", f"s3://{kBucket}/{kPrefix}", "--s3-endpoint", self.endpoint,
+                    "--s3-path-style", "--bus", self.bus, "--replica-id", rid, "--cache-dir", state / "cache",
+                    "--bind", "127.0.0.1", *ports, *options]
+            replica = Replica(rid, state, argv)
             self.replicas.append(replica)
             started.append(replica)
+            self._launch(replica)
         for replica in started:
-            self._await_ready(replica)
+            for attempt in range(1, kAttempts + 1):
+                try:
+                    self._await_ready(replica)
+                    break
+                except RuntimeError:
+                    # Fixed ports that another process took between unused_port() and the bind: others.
+                    if not fixed_ports or attempt == kAttempts or "Address already in use" not in replica.err.read_text():
+                        raise
+                    for option in ("--port", "--http-port"):
+                        replica.argv[replica.argv.index(option) + 1] = unused_port()
+                    self._launch(replica)
         return started
+
+    def _launch(self, replica):
+        """Starts the replica's process (its next run), its output into replica.out and replica.err."""
+        jvm = os.environ.get("BENCH_SERVER_JVM_OPTS", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0").split()
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": kAccessKey, "AWS_SECRET_ACCESS_KEY": kSecretKey,
+               "TORCHFEED_ADMIN_TOKEN": self.token}
+        replica.runs += 1
+        with open(replica.out, "w") as out, open(replica.err, "w") as err:
+            replica.process = self.case.spawn(["java", *jvm, "-jar", self.case.jar, *replica.argv], env=env,
+                                              stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                              start_new_session=True)
+        replica.pid = replica.process.pid
+
+    def stop_replica(self, replica, timeout=30 + kStopTimeout):
+        """SIGTERM to the replica (its JVM); waits for its exit: (exit status, its stop line "torchfeed stopped
+        (SIGTERM): N transfers finished, M cut" or None). After timeout s (default: serve's default --shutdown-grace,
+        30 s, and kStopTimeout more) its process group is killed: status -9, no line."""
+        replica.process.terminate()
+        try:
+            replica.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.case.log(f"{replica} still running {timeout} s after SIGTERM; killing its group")
+            os.killpg(replica.pid, signal.SIGKILL)
+            replica.process.wait()
+        m = re.search(r"^torchfeed stopped .*$", replica.out.read_text(), re.M)
+        return replica.process.returncode, m and m.group(0)
+
+    def restart_replica(self, replica):
+        """Starts a stopped replica again with the same command line (ports, cache directory, options); returns
+        once it is ready (/readyz with store and bus ok)."""
+        if replica.process.poll() is None:
+            raise RuntimeError(f"{replica} is still running")
+        address, http = replica.address, replica.http
+        self._launch(replica)
+        self._await_ready(replica)
+        if (replica.address, replica.http) != (address, http):
+            raise RuntimeError(f"{replica} came back on other ports (was TCP {address}, HTTP {http})")
+        return replica
 
     def _await_ready(self, replica):
         def ready_line():
             if replica.process.poll() is not None:
                 raise RuntimeError(f"replica {replica.id} exited with {replica.process.returncode}:\n"
-                                   + (replica.state / "stderr").read_text()[-3000:])
-            m = re.search(r"^torchfeed ready:.*$", (replica.state / "stdout").read_text(), re.M)
+                                   + replica.err.read_text()[-3000:])
+            m = re.search(r"^torchfeed ready:.*$", replica.out.read_text(), re.M)
             return m and m.group(0)
 
         line = benchcase.wait_for(ready_line, kReadyTimeout, f"replica {replica.id}'s ready line", interval=0.1)
