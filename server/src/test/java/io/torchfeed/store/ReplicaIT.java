@@ -213,9 +213,7 @@ class ReplicaIT {
     cleanup.add(nats);
     TestServer a = replica("a", NEVER, Optional.of(nats.location()));
     TestServer b = replica("b", NEVER, Optional.of(nats.location()));
-    Await.until(() -> "ok".equals(HttpApi.json(new HttpApi(b).get("/readyz")).at("/conditions/bus").asText())
-        && "ok".equals(HttpApi.json(new HttpApi(a).get("/readyz")).at("/conditions/bus").asText()),
-        "both replicas on the bus");
+    awaitOnTheBus(b, a);
     try (TorchfeedClient subscriber = b.client()) {
       subscriber.subscribe(List.of("toynet"));
 
@@ -234,9 +232,7 @@ class ReplicaIT {
     cleanup.add(nats);
     TestServer a = replica("a", NEVER, Optional.of(nats.location()));
     TestServer b = replica("b", NEVER, Optional.of(nats.location()));
-    Await.until(() -> "ok".equals(HttpApi.json(new HttpApi(b).get("/readyz")).at("/conditions/bus").asText())
-        && "ok".equals(HttpApi.json(new HttpApi(a).get("/readyz")).at("/conditions/bus").asText()),
-        "both replicas on the bus");
+    awaitOnTheBus(b, a);
     byte[] sha = HexFormat.of().parseHex(sha256(Fixtures.model("toynet")));
     try (TorchfeedClient client = b.client()) {
       client.receipt(new LoadReceipt("toynet", 1, sha, LoadStatus.LOADED, "", "2.10.0"));
@@ -264,9 +260,7 @@ class ReplicaIT {
     awaitServed(polling, "toynet", 1);
 
     nats.restart();
-    Await.until(() -> "ok".equals(HttpApi.json(new HttpApi(a).get("/readyz")).at("/conditions/bus").asText())
-        && "ok".equals(HttpApi.json(new HttpApi(deaf).get("/readyz")).at("/conditions/bus").asText()),
-        "the replicas back on the bus");
+    awaitOnTheBus(a, deaf);
     assertEquals(201, upload(a, "toynet", Fixtures.model("toynet")).statusCode());
     awaitServed(deaf, "toynet", 2);
   }
@@ -296,6 +290,14 @@ class ReplicaIT {
   private static void awaitServed(TestServer server, String name, int version) {
     Await.until(() -> server.server().catalog().current().versions(name).containsKey(version),
         () -> name + ":" + version + " served on " + server.http("/"));
+  }
+
+  /** Waits until every replica's {@code /readyz} says its bus link is up. */
+  private static void awaitOnTheBus(TestServer... replicas) {
+    for (TestServer replica : replicas) {
+      Await.until(() -> "ok".equals(HttpApi.json(new HttpApi(replica).get("/readyz")).at("/conditions/bus")
+          .asText()), () -> "the bus link of " + replica.http("/"));
+    }
   }
 
   /** The entry of {@code /v1/clients} on {@code server} of a client connected to {@code replica}. */
