@@ -48,7 +48,7 @@ COPY jvm-client jvm-client
 COPY jvm-client-libtorch jvm-client-libtorch
 COPY server server
 COPY .ci/build .ci/build
-# Maven trusts the build secret `cacerts` when it is given (a Java trust store: JKS or PKCS12, no password needed)
+# Maven trusts the build secret `cacerts` when it is given (a Java trust store: JKS, or PKCS12 without a password)
 RUN --mount=type=secret,id=cacerts \
     if [ -s /run/secrets/cacerts ]; then export MAVEN_OPTS="-Djavax.net.ssl.trustStore=/run/secrets/cacerts"; fi \
  && .ci/build jar
