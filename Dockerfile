@@ -35,7 +35,8 @@ WORKDIR /home/torchfeed
 ENTRYPOINT ["torchfeed-client"]
 CMD ["--help"]
 
-# --- the server's jar, and nothing else: no test is run, no native code is built
+# --- the server's jar, and nothing else: no test is run, no native code is built (.ci/build jar compiles the test
+# classes, as the modules' test-jar dependencies need them: -Dmaven.test.skip=true fails to resolve them)
 FROM debian:12 AS jar
 RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
