@@ -10,6 +10,7 @@ import io.torchfeed.metrics.MeteredValidator;
 import io.torchfeed.metrics.Metrics;
 import io.torchfeed.protocol.ServerHello;
 import io.torchfeed.repository.AnnouncingUpstream;
+import io.torchfeed.repository.CatalogEvent;
 import io.torchfeed.repository.ManifestCache;
 import io.torchfeed.repository.ModelCatalog;
 import io.torchfeed.repository.ModelRepository;
@@ -166,6 +167,15 @@ public final class TorchfeedServer implements AutoCloseable {
       ServerConfig.Replica replica = config.replica().get();
       mirror = new BucketMirror(bucket.get(), repository, replica.storePoll(), replica.cacheSize(),
           metrics);
+      // versions the copy does not hold are brought in on their first use; an alias moved here to one of them
+      // makes it a version the copy always holds: the next sync brings it in
+      catalog.backfillFrom(mirror);
+      BucketMirror copy = mirror;
+      repository.addListener(event -> {
+        if (event.kind() == CatalogEvent.Kind.ALIAS) {
+          copy.syncSoon();
+        }
+      });
       bus = replica.bus().map(location -> NatsBus.start(new NatsBus.Settings(location, replica.cluster(),
           replica.id()), metrics, this::heard)).orElse(null);
       if (bus != null) {

@@ -12,9 +12,11 @@ import java.util.Objects;
 public sealed interface MirrorChange {
   /**
    * Version {@code version} of {@code name} arrived: {@code file} (its bytes, their sha256 already checked against
-   * upstream's manifest) is moved into the directory, unless the version is there already.
+   * upstream's manifest) is moved into the directory, unless the version is there already. {@code announce}: its
+   * arrival is news to subscribers (a newly published latest or aliased version), not a copy made on first use of
+   * an older one.
    */
-  record Adopt(String name, int version, Path file) implements MirrorChange {
+  record Adopt(String name, int version, Path file, boolean announce) implements MirrorChange {
     public Adopt {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(file, "file");
@@ -24,6 +26,16 @@ public sealed interface MirrorChange {
   /** Version {@code version} of {@code name} is no longer upstream (deleted): it leaves the directory. */
   record Retire(String name, int version) implements MirrorChange {
     public Retire {
+      Objects.requireNonNull(name, "name");
+    }
+  }
+
+  /**
+   * Version {@code version} of {@code name} leaves the directory to make room, though upstream still has it (it is
+   * brought back on its next use): subscribers are not told it was removed.
+   */
+  record Evict(String name, int version) implements MirrorChange {
+    public Evict {
       Objects.requireNonNull(name, "name");
     }
   }

@@ -77,6 +77,8 @@ public final class ModelRepository implements AutoCloseable {
   private final AtomicBoolean rescanQueued = new AtomicBoolean();
   private final AtomicLong scansCompleted = new AtomicLong();
   private final AtomicLong upstreamChanges = new AtomicLong();
+  // versions whose arrival or departure during the current follow is not news (confined to the repository thread)
+  private final Set<String> quiet = new HashSet<>();
   private volatile boolean ready;
 
   /** A repository whose directory is the truth: it numbers versions and keeps aliases itself. */
@@ -267,18 +269,22 @@ public final class ModelRepository implements AutoCloseable {
     settings.names().check(id);
     call(() -> {
       Path dir = root.resolve(id.name()).resolve(String.valueOf(id.version()));
-      if (id.version() <= 0 || !Files.isDirectory(dir)) {
+      if (id.version() <= 0 || (upstream.isEmpty() && !Files.isDirectory(dir))) {
         throw new ModelNotFoundException("model '" + id.name() + "' has no version " + id.version());
       }
-      refuseIfAliased(id.name(), id.version());
       if (upstream.isPresent()) {
+        // upstream's versions and aliases are the truth (this copy may not hold the version): it checks both
         try {
           upstream.get().delete(id.name(), id.version());
         } finally {
           upstreamChanges.incrementAndGet();
         }
+      } else {
+        refuseIfAliased(id.name(), id.version());
       }
-      removeVersionDir(dir);
+      if (Files.isDirectory(dir)) {
+        removeVersionDir(dir);
+      }
       swap(loader.scan(catalog.current()).catalog());
       return null;
     });
@@ -288,8 +294,9 @@ public final class ModelRepository implements AutoCloseable {
   public void setAlias(String name, String alias, int version) {
     ModelId checked = settings.names().check(new ModelId(name, ModelId.LATEST, alias));
     call(() -> {
-      catalog.current().resolve(new ModelId(checked.name(), version));
-      if (upstream.isPresent()) {
+      if (upstream.isEmpty()) {
+        catalog.current().resolve(new ModelId(checked.name(), version));
+      } else {
         try {
           upstream.get().moveAlias(checked.name(), alias, version);
         } finally {
@@ -330,12 +337,13 @@ public final class ModelRepository implements AutoCloseable {
 
   /**
    * Brings the directory in line with upstream (a replica's {@code BucketMirror} calls it): adopts arrived versions,
-   * retires deleted ones, rewrites alias files that differ; then one scan validates what arrived, in the worker,
+   * retires deleted ones, evicts versions to make room (neither they nor versions adopted on first use are announced
+   * to subscribers), rewrites alias files that differ; then one scan validates what arrived, in the worker,
    * before any of it is served. A version already in the directory is not adopted again (its file is deleted).
    *
    * @param changesSeen {@link #upstreamChanges()} before the snapshot the changes come from was read
-   * @return false when this repository changed upstream since: only adoptions were applied, and the caller should
-   *         read the bucket again
+   * @return false when this repository changed upstream since: only adoptions and evictions were applied, and the
+   *         caller should read the bucket again
    */
   public boolean follow(List<MirrorChange> changes, long changesSeen) {
     if (changes.isEmpty()) {
@@ -345,7 +353,7 @@ public final class ModelRepository implements AutoCloseable {
       boolean current = upstreamChanges.get() == changesSeen;
       Set<FileStamp> complete = new HashSet<>();
       for (MirrorChange change : changes) {
-        if (!current && !(change instanceof MirrorChange.Adopt)) {
+        if (!current && !(change instanceof MirrorChange.Adopt || change instanceof MirrorChange.Evict)) {
           continue;
         }
         try {
@@ -354,8 +362,12 @@ public final class ModelRepository implements AutoCloseable {
           log.warn("cannot follow upstream ({}): {}", change, e.toString());
         }
       }
-      // what arrived is whole (its sha256 checked): validated now, not after --settle
-      scanUntilSettled(complete);
+      try {
+        // what arrived is whole (its sha256 checked): validated now, not after --settle
+        scanUntilSettled(complete);
+      } finally {
+        quiet.clear();
+      }
       return current;
     });
   }
@@ -392,8 +404,20 @@ public final class ModelRepository implements AutoCloseable {
         Files.deleteIfExists(adopt.file());
       } else {
         Path file = moveIntoPlace(adopt.name(), adopt.version(), adopt.file());
-        log.info("adopted {}:{} from upstream", adopt.name(), adopt.version());
+        log.info("adopted {}:{} from upstream{}", adopt.name(), adopt.version(), adopt.announce() ? ""
+            : " on first use");
+        if (!adopt.announce()) {
+          quiet.add(adopt.name() + ":" + adopt.version());
+        }
         return Optional.of(FileStamp.of(file));
+      }
+    } else if (change instanceof MirrorChange.Evict evict) {
+      Path dir = root.resolve(evict.name()).resolve(String.valueOf(evict.version()));
+      if (Files.isDirectory(dir)) {
+        quiet.add(evict.name() + ":" + evict.version());
+        removeVersionDir(dir);
+        log.info("evicted {}:{} from this replica's copy to make room (upstream keeps it)", evict.name(),
+            evict.version());
       }
     } else if (change instanceof MirrorChange.Retire retire) {
       Path dir = root.resolve(retire.name()).resolve(String.valueOf(retire.version()));
@@ -475,6 +499,11 @@ public final class ModelRepository implements AutoCloseable {
     Catalog previous = catalog.current();
     catalog.publish(next);
     for (CatalogEvent event : CatalogChanges.between(previous, next)) {
+      if (event.kind() != CatalogEvent.Kind.ALIAS && quiet.remove(event.name() + ":" + event.version())) {
+        log.debug("catalog: {} {}:{} (a copy brought in or dropped: not news)", event.kind(), event.name(),
+            event.version());
+        continue;
+      }
       log.info("catalog: {} {}{}", event.kind().name().toLowerCase(java.util.Locale.ROOT), event.name(),
           event.alias() != null ? "@" + event.alias() + " -> " + event.version() : ":" + event.version());
       for (Consumer<CatalogEvent> listener : listeners) {

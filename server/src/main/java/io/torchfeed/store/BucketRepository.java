@@ -141,6 +141,20 @@ public final class BucketRepository implements Upstream {
     }
   }
 
+  /**
+   * Checks that {@code name:version} is published now with this sha256 (one small GET): a replica's knowledge of
+   * the bucket may be a poll old, and a version deleted meanwhile must not come back.
+   *
+   * @throws ModelNotFoundException when it is not, or no longer
+   */
+  public void requirePublished(String name, int version, String sha256) {
+    Manifest manifest = published(name, version).record().manifest();
+    if (!manifest.sha256().equals(sha256)) {
+      throw new ModelNotFoundException(name + ":" + version + " in the bucket is not the version this replica knew"
+          + " (sha256 " + manifest.sha256() + ", not " + sha256 + ")");
+    }
+  }
+
   /** The catalog as the bucket holds it now, reading only what changed since {@code previous}. */
   public BucketSnapshot snapshot(BucketSnapshot previous) {
     return snapshots.read(previous);

@@ -116,7 +116,7 @@ class ReplicaRepositoryIT {
     Path arrived = Files.createDirectories(repo.resolve(".incoming")).resolve("toynet.3.pt");
     Fixtures.copy(Fixtures.model("toynet"), arrived);
 
-    assertTrue(repository.follow(List.of(new MirrorChange.Adopt("toynet", 3, arrived),
+    assertTrue(repository.follow(List.of(new MirrorChange.Adopt("toynet", 3, arrived, true),
         new MirrorChange.Aliases("toynet", Map.of("stable", 3))), repository.upstreamChanges()));
 
     assertEquals(Fixtures.golden("toynet").module(),

@@ -2,15 +2,18 @@ package io.torchfeed.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.torchfeed.bus.nats.BusLocation;
+import io.torchfeed.client.RemoteException;
 import io.torchfeed.client.TorchfeedClient;
 import io.torchfeed.config.ServerConfig;
 import io.torchfeed.event.Event;
 import io.torchfeed.model.LoadStatus;
 import io.torchfeed.model.ModelId;
+import io.torchfeed.protocol.ErrorCode;
 import io.torchfeed.protocol.LoadReceipt;
 import io.torchfeed.support.Await;
 import io.torchfeed.support.Fixtures;
@@ -94,7 +97,7 @@ class ReplicaIT {
   }
 
   @Test
-  void twoReplicasPublishingAtTheSameMomentGetTwoVersionsAndBothServeBoth() {
+  void twoReplicasPublishingAtTheSameMomentGetTwoVersionsAndBothServeBoth() throws Exception {
     TestServer a = replica("a", OFTEN, Optional.empty());
     TestServer b = replica("b", OFTEN, Optional.empty());
 
@@ -109,8 +112,9 @@ class ReplicaIT {
     }
     assertEquals(Set.of(1, 2), versions, "two publishes, two numbers");
     for (TestServer replica : List.of(a, b)) {
-      awaitServed(replica, "racer", 1);
-      awaitServed(replica, "racer", 2);
+      for (int version : versions) {
+        assertEquals(sha256(Fixtures.model("toynet")), fetchSha256(replica, new ModelId("racer", version)));
+      }
     }
   }
 
@@ -131,19 +135,23 @@ class ReplicaIT {
   }
 
   @Test
-  void aDeleteAndAnAliasMoveOnOneReplicaReachTheOther() {
+  void aDeleteAndAnAliasMoveOnOneReplicaReachTheOtherWhetherOrNotItHoldsTheVersions() {
     TestServer a = replica("a", OFTEN, Optional.empty());
-    TestServer b = replica("b", OFTEN, Optional.empty());
-    assertEquals(201, upload(a, "toynet", Fixtures.model("toynet")).statusCode());
-    assertEquals(201, upload(a, "toynet", Fixtures.model("toynet")).statusCode());
-    awaitServed(b, "toynet", 2);
+    for (int i = 0; i < 3; i++) {
+      assertEquals(201, upload(a, "toynet", Fixtures.model("toynet")).statusCode());
+    }
+    TestServer b = replica("b", NEVER, Optional.empty());
+    assertEquals(Set.of(3), held(b, "toynet"));
 
-    assertEquals(200, new HttpApi(b).put("/v1/models/toynet/aliases/stable", "{\"version\":2}", HttpApi.ADMIN)
+    assertEquals(200, new HttpApi(b).put("/v1/models/toynet/aliases/stable", "{\"version\":1}", HttpApi.ADMIN)
         .statusCode());
-    assertEquals(204, new HttpApi(b).delete("/v1/models/toynet/versions/1", HttpApi.ADMIN).statusCode());
+    Await.until(() -> held(b, "toynet").contains(1), "b to bring in the version its alias now names, unasked");
+    assertEquals(204, new HttpApi(b).delete("/v1/models/toynet/versions/2", HttpApi.ADMIN).statusCode());
 
-    Await.until(() -> !a.server().catalog().current().versions("toynet").containsKey(1)
-        && aliasOf(a, "stable") == 2, "A to follow B's delete and alias move");
+    Await.until(() -> !a.server().catalog().current().versions("toynet").containsKey(2)
+        && aliasOf(a, "stable") == 1, "A to follow B's delete and alias move");
+    HttpResponse<byte[]> gone = new HttpApi(b).get("/v1/models/toynet/versions/2/content");
+    assertEquals(404, gone.statusCode(), HttpApi.describe(gone));
   }
 
   @Test
@@ -151,12 +159,7 @@ class ReplicaIT {
     TestServer a = replica("a", OFTEN, Optional.empty());
     assertEquals(201, upload(a, "toynet", Fixtures.model("toynet")).statusCode());
     assertEquals(201, upload(a, "bnnet", Fixtures.model("bnnet")).statusCode());
-    String key = new BucketLayout(PREFIX).blob(sha256(Fixtures.model("toynet")));
-    try (S3Client client = s3.client()) {
-      byte[] altered = Files.readAllBytes(Fixtures.model("toynet"));
-      altered[altered.length / 2] ^= 1;
-      client.putObject(b -> b.bucket(S3Server.BUCKET).key(key), RequestBody.fromBytes(altered));
-    }
+    String key = alterBlob(Fixtures.model("toynet"));
 
     TestServer late = replica("late", NEVER, Optional.empty());
 
@@ -168,20 +171,95 @@ class ReplicaIT {
   }
 
   @Test
-  void aReplicaCopiesOnlyWhatFitsItsCacheSizeNewestFirstAndServesThat() throws Exception {
+  void aVersionTheReplicaDoesNotHoldArrivesOnItsFirstUseWithOneGetAndIsNotAnnounced() throws Exception {
     TestServer a = replica("a", OFTEN, Optional.empty());
-    assertEquals(201, upload(a, "toynet", Fixtures.model("toynet")).statusCode());
-    assertEquals(201, upload(a, "toynet", Fixtures.model("toynet")).statusCode());
-    long newest = Files.size(Fixtures.model("toynet"));
+    assertEquals(201, upload(a, "m", Fixtures.model("bnnet")).statusCode());
+    assertEquals(201, reshape(a, "m", Fixtures.model("controlflow")).statusCode());
 
-    TestServer small = replica("small", NEVER, Optional.empty(), newest);
+    TestServer b = replica("b", NEVER, Optional.empty());
 
-    assertEquals(Set.of(2), small.server().catalog().current().versions("toynet").keySet(),
-        "only the newest version fits");
-    assertEquals(sha256(Fixtures.model("toynet")), fetchSha256(small, new ModelId("toynet", 2)));
-    List<String> problems = small.server().mirror().orElseThrow().problems();
-    assertTrue(problems.stream().anyMatch(p -> p.startsWith("toynet:1 and older versions are not copied: ")
-        && p.contains("--cache-size (" + newest + " bytes)")), problems.toString());
+    assertEquals(Set.of(2), b.server().catalog().current().versions("m").keySet(), "the latest only, at start");
+    try (TorchfeedClient subscriber = b.client()) {
+      assertEquals(List.of(1, 2), subscriber.list().models().get(0).versions(), "listed: the bucket's versions");
+      subscriber.subscribe(List.of("m"));
+      String expected = sha256(Fixtures.model("bnnet"));
+      List<CompletableFuture<String>> requests = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        requests.add(CompletableFuture.supplyAsync(() -> unchecked(() -> fetchSha256(b, new ModelId("m", 1)))));
+        requests.add(CompletableFuture.supplyAsync(() -> unchecked(() -> httpSha256(b,
+            "/v1/models/m/versions/1/content"))));
+      }
+      requests.add(CompletableFuture.supplyAsync(() -> unchecked(() -> httpSha256(b, "/v1/blobs/sha256:"
+          + expected))));
+      for (CompletableFuture<String> request : requests) {
+        assertEquals(expected, request.join());
+      }
+      assertEquals(2.0, copies(b, "bucket", "ok"), "one GET for the latest at start, one for m:1 on first use");
+
+      // a version published since b's last read of the bucket: b reads it again and brings the new latest in,
+      // announced; m:1's arrival was not (the first notice is m:3's)
+      assertEquals(201, reshape(a, "m", Fixtures.model("dtypes")).statusCode());
+      assertEquals(sha256(Fixtures.model("dtypes")), fetchSha256(b, new ModelId("m", 3)));
+      Event notice = subscriber.nextNotice(Await.DEADLINE).orElseThrow();
+      assertEquals(new Event.Published("m", 3, sha256(Fixtures.model("dtypes")),
+          Files.size(Fixtures.model("dtypes"))), notice);
+    }
+  }
+
+  @Test
+  void theLeastRecentlyUsedVersionMakesRoomAndComesBackOnItsNextUse() throws Exception {
+    TestServer a = replica("a", OFTEN, Optional.empty());
+    for (int i = 0; i < 4; i++) {
+      assertEquals(201, upload(a, "m", Fixtures.model("controlflow")).statusCode());
+    }
+    long size = Files.size(Fixtures.model("controlflow"));
+    TestServer small = replica("small", NEVER, Optional.empty(), 3 * size);
+    try (TorchfeedClient subscriber = small.client()) {
+      subscriber.subscribe(List.of("m"));
+
+      fetchSha256(small, new ModelId("m", 1));
+      fetchSha256(small, new ModelId("m", 2));
+      assertEquals(Set.of(1, 2, 4), held(small, "m"));
+      fetchSha256(small, new ModelId("m", 1));
+      fetchSha256(small, new ModelId("m", 3));
+      assertEquals(Set.of(1, 3, 4), held(small, "m"), "m:2, the least recently used, made room for m:3");
+      assertEquals(sha256(Fixtures.model("controlflow")), fetchSha256(small, new ModelId("m", 2)));
+      assertEquals(Set.of(2, 3, 4), held(small, "m"), "m:2 is back, in place of m:1");
+
+      // none of it was news to subscribers: the first notice they get is the next publish's (m:5 arrives as
+      // the new latest, and m:4, the least recently used, makes room for it)
+      assertEquals(201, upload(a, "m", Fixtures.model("controlflow")).statusCode());
+      fetchSha256(small, new ModelId("m", 5));
+      Event notice = subscriber.nextNotice(Await.DEADLINE).orElseThrow();
+      assertEquals(new Event.Published("m", 5, sha256(Fixtures.model("controlflow")), size), notice);
+      assertEquals(Set.of(2, 3, 5), held(small, "m"));
+    }
+  }
+
+  @Test
+  void aVersionThatCannotBeBroughtInIsRefusedWithTheReasonAndTheLatestIsStillServed() throws Exception {
+    TestServer a = replica("a", OFTEN, Optional.empty());
+    assertEquals(201, upload(a, "m", Fixtures.model("toynet")).statusCode());
+    assertEquals(201, reshape(a, "m", Fixtures.model("controlflow")).statusCode());
+    assertEquals(201, reshape(a, "m", Fixtures.model("bnnet")).statusCode());
+    String key = alterBlob(Fixtures.model("controlflow"));
+    TestServer small = replica("small", NEVER, Optional.empty(), 2 * Files.size(Fixtures.model("bnnet")));
+
+    HttpResponse<byte[]> tooBig = new HttpApi(small).get("/v1/models/m/versions/1/content");
+    assertEquals(503, tooBig.statusCode(), HttpApi.describe(tooBig));
+    assertTrue(HttpApi.json(tooBig).get("message").asText().startsWith("m:1 (" + Files.size(Fixtures.model("toynet"))
+        + " bytes) does not fit in --cache-size"), HttpApi.describe(tooBig));
+    try (TorchfeedClient client = small.client()) {
+      RemoteException altered = assertThrows(RemoteException.class, () -> client.fetch(new ModelId("m", 2), 0, 0,
+          new ByteArrayOutputStream(), null));
+      assertEquals(ErrorCode.UNAVAILABLE, altered.code());
+      assertTrue(altered.getMessage().contains(key) && altered.getMessage().contains("was altered in the bucket"),
+          altered.getMessage());
+    }
+    HttpResponse<byte[]> refused = new HttpApi(small).get("/v1/models/m/versions/2");
+    assertEquals(502, refused.statusCode(), HttpApi.describe(refused));
+    assertEquals(Set.of(3), held(small, "m"));
+    assertEquals(sha256(Fixtures.model("bnnet")), fetchSha256(small, new ModelId("m", ModelId.LATEST)));
   }
 
   @Test
@@ -287,6 +365,11 @@ class ReplicaIT {
     return new HttpApi(server).upload("/v1/models/" + name + "/versions", file, HttpApi.ADMIN);
   }
 
+  /** An upload allowed to change the model's parameter shapes (another fixture under the same name). */
+  private static HttpResponse<byte[]> reshape(TestServer server, String name, Path file) {
+    return new HttpApi(server).upload("/v1/models/" + name + "/versions?allowShapeChange=true", file, HttpApi.ADMIN);
+  }
+
   private static void awaitServed(TestServer server, String name, int version) {
     Await.until(() -> server.server().catalog().current().versions(name).containsKey(version),
         () -> name + ":" + version + " served on " + server.http("/"));
@@ -324,6 +407,45 @@ class ReplicaIT {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       client.fetch(id, 0, 0, bytes, null);
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray()));
+    }
+  }
+
+  /** Flips one bit of {@code file}'s blob in the bucket behind every replica's back; returns its key. */
+  private String alterBlob(Path file) throws Exception {
+    String key = new BucketLayout(PREFIX).blob(sha256(file));
+    try (S3Client client = s3.client()) {
+      byte[] altered = Files.readAllBytes(file);
+      altered[altered.length / 2] ^= 1;
+      client.putObject(b -> b.bucket(S3Server.BUCKET).key(key), RequestBody.fromBytes(altered));
+    }
+    return key;
+  }
+
+  private static Set<Integer> held(TestServer server, String name) {
+    return new TreeSet<>(server.server().catalog().current().versions(name).keySet());
+  }
+
+  private static double copies(TestServer server, String source, String outcome) {
+    String line = "torchfeed_replica_copies_total{outcome=\"" + outcome + "\",source=\"" + source + "\"} ";
+    return server.server().metrics().scrape().lines().filter(l -> l.startsWith(line))
+        .mapToDouble(l -> Double.parseDouble(l.substring(line.length()))).sum();
+  }
+
+  private static String httpSha256(TestServer server, String path) throws Exception {
+    HttpResponse<byte[]> response = new HttpApi(server).get(path);
+    assertEquals(200, response.statusCode(), HttpApi.describe(response));
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(response.body()));
+  }
+
+  private interface Check<T> {
+    T get() throws Exception;
+  }
+
+  private static <T> T unchecked(Check<T> check) {
+    try {
+      return check.get();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 

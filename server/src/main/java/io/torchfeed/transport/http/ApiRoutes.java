@@ -54,13 +54,15 @@ final class ApiRoutes implements RouteContribution {
         .get("/metrics", blocking(health::metrics))
         .get("/v1/models", ready(health, catalog::list))
         .get("/v1/models/{name}", ready(health, catalog::model))
-        .get("/v1/models/{name}/versions/{v}", ready(health, catalog::manifest))
-        .get("/v1/models/{name}/versions/{v}/content",
-            ready(health, content(exchange -> ContentTarget.version(PathParams.version(exchange)))))
-        .get("/v1/models/{name}/content",
-            ready(health, content(exchange -> ContentTarget.version(PathParams.nameOrAlias(exchange)))))
-        .get("/v1/blobs/{digest}",
-            ready(health, content(exchange -> ContentTarget.sha256(PathParams.sha256(exchange)))))
+        .get("/v1/models/{name}/versions/{v}", ready(health, versionArriving(catalog::manifest)))
+        .get("/v1/models/{name}/versions/{v}/content", ready(health, versionArriving(
+            content(exchange -> ContentTarget.version(PathParams.version(exchange))))))
+        .get("/v1/models/{name}/content", ready(health, new OnArrival(
+            content(exchange -> ContentTarget.version(PathParams.nameOrAlias(exchange))),
+            exchange -> repository.catalog().bring(PathParams.nameOrAlias(exchange)))))
+        .get("/v1/blobs/{digest}", ready(health, new OnArrival(
+            content(exchange -> ContentTarget.sha256(PathParams.sha256(exchange))),
+            exchange -> repository.catalog().bringBlob(PathParams.sha256(exchange)))))
         .get("/v1/models/{name}/diff", ready(health, catalog::diff))
         .post("/v1/models/{name}/versions",
             ready(health, auth.require(upload(new UploadHandler(repository, uploads, maxUploadBytes)))))
@@ -68,6 +70,11 @@ final class ApiRoutes implements RouteContribution {
         .put("/v1/models/{name}/aliases/{alias}", ready(health, auth.require(blocking(admin::alias))))
         .delete("/v1/models/{name}/aliases/{alias}",
             readyAnyLength(health, auth.require(blocking(admin::removeAlias))));
+  }
+
+  /** {@code next}, answered once the version the path names has arrived when a replica brings it on first use. */
+  private HttpHandler versionArriving(HttpHandler next) {
+    return new OnArrival(next, exchange -> repository.catalog().bring(PathParams.version(exchange)));
   }
 
   private HttpHandler content(Function<HttpServerExchange, ContentTarget> target) {

@@ -20,6 +20,6 @@ record ContentTarget(String description, Function<ModelCatalog, ServedModel> loo
 
   /** The file with this sha256 (lower-case hex), whichever served version has it: immutable. */
   static ContentTarget sha256(String hex) {
-    return new ContentTarget("sha256:" + hex, catalog -> catalog.current().withSha256(hex), Caching.IMMUTABLE);
+    return new ContentTarget("sha256:" + hex, catalog -> catalog.withSha256(hex), Caching.IMMUTABLE);
   }
 }

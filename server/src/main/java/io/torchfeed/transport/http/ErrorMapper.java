@@ -1,14 +1,16 @@
 package io.torchfeed.transport.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import io.torchfeed.repository.ConflictException;
 import io.torchfeed.model.InvalidRequestException;
-import io.torchfeed.repository.ModelNotFoundException;
-import io.torchfeed.validation.ModelRejectedException;
 import io.torchfeed.model.ModuleDiff;
+import io.torchfeed.repository.ConflictException;
+import io.torchfeed.repository.ModelNotFoundException;
 import io.torchfeed.repository.ShapeChangeException;
+import io.torchfeed.store.BlobCorruptException;
+import io.torchfeed.store.CacheFullException;
 import io.torchfeed.store.StoreUnavailableException;
 import io.torchfeed.transport.ShuttingDownException;
+import io.torchfeed.validation.ModelRejectedException;
 import io.torchfeed.validation.ValidatorUnavailableException;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +44,8 @@ final class ErrorMapper {
       new Rule(ReadTimeoutException.class, 408),
       new Rule(ValidatorUnavailableException.class, 503),
       new Rule(StoreUnavailableException.class, 503),
+      new Rule(CacheFullException.class, 503),
+      new Rule(BlobCorruptException.class, 502),
       new Rule(ShuttingDownException.class, 503));
 
   private static final Map<Integer, String> TYPES = Map.ofEntries(

@@ -44,7 +44,8 @@ public final class SigningRoutes implements RouteContribution {
 
   @Override
   public void addTo(Router router) {
-    router.get("/v1/models/{name}/versions/{v}/manifest", this::manifest)
+    router.get("/v1/models/{name}/versions/{v}/manifest",
+        new OnArrival(this::manifest, exchange -> catalog.bring(PathParams.version(exchange))))
         .get("/v1/signing-key", this::signingKey);
   }
 

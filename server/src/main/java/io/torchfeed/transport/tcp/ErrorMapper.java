@@ -1,10 +1,13 @@
 package io.torchfeed.transport.tcp;
 
 import io.torchfeed.model.InvalidRequestException;
-import io.torchfeed.repository.ModelNotFoundException;
 import io.torchfeed.protocol.ErrorCode;
 import io.torchfeed.protocol.ErrorMessage;
 import io.torchfeed.protocol.ProtocolException;
+import io.torchfeed.repository.ModelNotFoundException;
+import io.torchfeed.store.BlobCorruptException;
+import io.torchfeed.store.CacheFullException;
+import io.torchfeed.store.StoreUnavailableException;
 import io.torchfeed.transport.ShuttingDownException;
 import java.util.List;
 import org.slf4j.Logger;
@@ -23,6 +26,9 @@ final class ErrorMapper {
   private static final List<Rule> RULES = List.of(
       new Rule(ShuttingDownException.class, ErrorCode.UNAVAILABLE, true),
       new Rule(ModelNotFoundException.class, ErrorCode.NOT_FOUND, false),
+      new Rule(StoreUnavailableException.class, ErrorCode.UNAVAILABLE, false),
+      new Rule(CacheFullException.class, ErrorCode.UNAVAILABLE, false),
+      new Rule(BlobCorruptException.class, ErrorCode.UNAVAILABLE, false),
       new Rule(InvalidRequestException.class, ErrorCode.BAD_REQUEST, false),
       new Rule(IllegalArgumentException.class, ErrorCode.BAD_REQUEST, false));
 

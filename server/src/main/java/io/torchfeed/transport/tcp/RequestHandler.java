@@ -20,6 +20,7 @@ import io.torchfeed.protocol.SubscribeRequest;
 import io.torchfeed.protocol.Subscribed;
 import io.torchfeed.protocol.UnexpectedMessageException;
 import io.torchfeed.repository.ModelCatalog;
+import io.torchfeed.repository.ModelNotFoundException;
 import io.torchfeed.repository.PinnedFile;
 import io.torchfeed.repository.ServedModel;
 import io.torchfeed.signing.ManifestSigner;
@@ -64,7 +65,24 @@ final class RequestHandler {
     drain.admit();
   }
 
+  /**
+   * The reply to {@code request}; for a MANIFEST or FETCH of a version a replica brings from its bucket on first
+   * use, a {@link Reply.Later} that answers once it has arrived.
+   */
   Reply handle(Message request, ConnectedClient client) {
+    try {
+      return answer(request, client);
+    } catch (ModelNotFoundException e) {
+      ModelId id = request instanceof FetchRequest f ? f.id() : request instanceof ManifestRequest m ? m.id() : null;
+      if (id == null) {
+        throw e;
+      }
+      return catalog.bring(id).<Reply>map(arrival -> new Reply.Later(arrival, () -> answer(request, client)))
+          .orElseThrow(() -> e);
+    }
+  }
+
+  private Reply answer(Message request, ConnectedClient client) {
     if (request instanceof ListRequest) {
       return new Reply.Frame(new ListResult(catalog.listing()), false);
     }

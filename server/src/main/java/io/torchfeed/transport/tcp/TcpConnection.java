@@ -21,6 +21,7 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -75,6 +76,7 @@ final class TcpConnection {
   private final ArrayDeque<Outbound> output = new ArrayDeque<>();
   private boolean greeted;
   private boolean closeWhenSent;
+  private boolean awaiting;
   private int queuedNotices;
   private final ConnectionTimeouts timeouts;
   private XnioExecutor.Key timer;
@@ -126,6 +128,12 @@ final class TcpConnection {
             close();
             return;
           }
+        }
+        if (awaiting) {
+          // a reply waits for a version to arrive: no other request is read until it is queued
+          source.suspendReads();
+          sink.suspendWrites();
+          return;
         }
         Frame frame = nextFrame();
         if (frame != null) {
@@ -223,7 +231,10 @@ final class TcpConnection {
   }
 
   private void queue(Reply reply) {
-    if (reply instanceof Reply.Frame frame) {
+    if (reply instanceof Reply.Later later) {
+      awaiting = true;
+      later.arrival().whenComplete((done, failure) -> onIoThread(() -> arrived(later, failure)));
+    } else if (reply instanceof Reply.Frame frame) {
       output.add(Outbound.bytes(ByteBuffer.wrap(MessageEncoder.encode(frame.message()))));
       closeWhenSent |= frame.close();
     } else if (reply instanceof Reply.Stream stream) {
@@ -231,6 +242,32 @@ final class TcpConnection {
       stream.transfer().cutBy(this::close);
       output.add(Outbound.download(Outbound.file(stream.file(), stream.position(), stream.count(), encrypted),
           stream.download(), stream.transfer()));
+    }
+  }
+
+  /** A {@link Reply.Later}'s arrival completed: its reply (or the failure) is queued and reading resumes. */
+  private void arrived(Reply.Later later, Throwable failure) {
+    awaiting = false;
+    if (!connection.isOpen()) {
+      return;
+    }
+    try {
+      if (failure != null) {
+        throw failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
+      }
+      queue(later.then().get());
+    } catch (Throwable e) {
+      queueError(ErrorMapper.toError(e), false);
+    }
+    timeouts.read(System.nanoTime());
+    pump();
+  }
+
+  private void onIoThread(Runnable task) {
+    try {
+      connection.getIoThread().execute(task);
+    } catch (RejectedExecutionException e) {
+      log.debug("connection {}: {}", peer(), e.toString());
     }
   }
 
@@ -325,6 +362,11 @@ final class TcpConnection {
       return;
     }
     long now = System.nanoTime();
+    if (awaiting) {
+      // waiting on this server, not on the client
+      schedule(now + timeouts.idleNanos());
+      return;
+    }
     if (now - timeouts.deadline() < 0) {
       schedule(timeouts.deadline());
       return;
