@@ -53,7 +53,7 @@ final class ErrorMapper {
       Map.entry(404, "NOT_FOUND"), Map.entry(405, "METHOD_NOT_ALLOWED"), Map.entry(408, "REQUEST_TIMEOUT"),
       Map.entry(409, "CONFLICT"),
       Map.entry(413, "TOO_LARGE"), Map.entry(416, "RANGE_NOT_SATISFIABLE"), Map.entry(422, "UNPROCESSABLE"),
-      Map.entry(500, "INTERNAL"), Map.entry(503, "UNAVAILABLE"));
+      Map.entry(500, "INTERNAL"), Map.entry(502, "BAD_UPSTREAM"), Map.entry(503, "UNAVAILABLE"));
 
   private ErrorMapper() {}
 
