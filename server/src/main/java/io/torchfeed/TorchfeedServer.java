@@ -10,7 +10,6 @@ import io.torchfeed.metrics.MeteredValidator;
 import io.torchfeed.metrics.Metrics;
 import io.torchfeed.protocol.ServerHello;
 import io.torchfeed.repository.AnnouncingUpstream;
-import io.torchfeed.repository.CatalogEvent;
 import io.torchfeed.repository.ManifestCache;
 import io.torchfeed.repository.ModelCatalog;
 import io.torchfeed.repository.ModelRepository;
@@ -128,6 +127,10 @@ public final class TorchfeedServer implements AutoCloseable {
           if (bus != null) {
             bus.publishNotice(event);
           }
+          if (mirror != null && event instanceof Event.AliasChanged) {
+            // the alias file follows once the version it names is held: the sync brings it in, then writes it
+            mirror.syncSoon();
+          }
         })));
     ModelCatalog catalog = repository.catalog();
     repository.addListener(event -> events.publish(event.toEvent()));
@@ -167,15 +170,8 @@ public final class TorchfeedServer implements AutoCloseable {
       ServerConfig.Replica replica = config.replica().get();
       mirror = new BucketMirror(bucket.get(), repository, replica.storePoll(), replica.cacheSize(),
           metrics);
-      // versions the copy does not hold are brought in on their first use; an alias moved here to one of them
-      // makes it a version the copy always holds: the next sync brings it in
+      // versions the copy does not hold are brought in on their first use
       catalog.backfillFrom(mirror);
-      BucketMirror copy = mirror;
-      repository.addListener(event -> {
-        if (event.kind() == CatalogEvent.Kind.ALIAS) {
-          copy.syncSoon();
-        }
-      });
       bus = replica.bus().map(location -> NatsBus.start(new NatsBus.Settings(location, replica.cluster(),
           replica.id()), metrics, this::heard)).orElse(null);
       if (bus != null) {

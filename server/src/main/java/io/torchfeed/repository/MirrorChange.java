@@ -13,8 +13,8 @@ public sealed interface MirrorChange {
   /**
    * Version {@code version} of {@code name} arrived: {@code file} (its bytes, their sha256 already checked against
    * upstream's manifest) is moved into the directory, unless the version is there already. {@code announce}: its
-   * arrival is news to subscribers (a newly published latest or aliased version), not a copy made on first use of
-   * an older one.
+   * arrival is news to subscribers (upstream's new latest), not a copy of an older version brought in because it
+   * is used or aliased.
    */
   record Adopt(String name, int version, Path file, boolean announce) implements MirrorChange {
     public Adopt {
@@ -36,6 +36,16 @@ public sealed interface MirrorChange {
    */
   record Evict(String name, int version) implements MirrorChange {
     public Evict {
+      Objects.requireNonNull(name, "name");
+    }
+  }
+
+  /**
+   * Version {@code version} of {@code name} was deleted upstream and the directory never held it: nothing to
+   * remove, but subscribers hear that it is gone.
+   */
+  record Gone(String name, int version) implements MirrorChange {
+    public Gone {
       Objects.requireNonNull(name, "name");
     }
   }

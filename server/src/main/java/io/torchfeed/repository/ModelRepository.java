@@ -79,6 +79,8 @@ public final class ModelRepository implements AutoCloseable {
   private final AtomicLong upstreamChanges = new AtomicLong();
   // versions whose arrival or departure during the current follow is not news (confined to the repository thread)
   private final Set<String> quiet = new HashSet<>();
+  // versions this replica deleted without holding them, announced already (confined to the repository thread)
+  private final Set<String> goneAnnounced = new HashSet<>();
   private volatile boolean ready;
 
   /** A repository whose directory is the truth: it numbers versions and keeps aliases itself. */
@@ -284,25 +286,33 @@ public final class ModelRepository implements AutoCloseable {
       }
       if (Files.isDirectory(dir)) {
         removeVersionDir(dir);
+      } else {
+        // a replica deleted a version its copy did not hold: no catalog change, but news all the same (once: the
+        // next sync finds it gone from the bucket too)
+        announce(CatalogEvent.removed(id.name(), id.version()));
+        goneAnnounced.add(id.name() + ":" + id.version());
       }
       swap(loader.scan(catalog.current()).catalog());
       return null;
     });
   }
 
-  /** Points {@code alias} of {@code name} at a served version. */
+  /**
+   * Points {@code alias} of {@code name} at a served version. On a replica the move is recorded upstream, and the
+   * alias file follows with the next sync, once the version it names is held (subscribers hear of it then).
+   */
   public void setAlias(String name, String alias, int version) {
     ModelId checked = settings.names().check(new ModelId(name, ModelId.LATEST, alias));
     call(() -> {
-      if (upstream.isEmpty()) {
-        catalog.current().resolve(new ModelId(checked.name(), version));
-      } else {
+      if (upstream.isPresent()) {
         try {
           upstream.get().moveAlias(checked.name(), alias, version);
         } finally {
           upstreamChanges.incrementAndGet();
         }
+        return null;
       }
+      catalog.current().resolve(new ModelId(checked.name(), version));
       Map<String, Integer> map = new HashMap<>(aliases.read(name));
       map.put(alias, version);
       aliases.write(name, map);
@@ -342,8 +352,8 @@ public final class ModelRepository implements AutoCloseable {
    * before any of it is served. A version already in the directory is not adopted again (its file is deleted).
    *
    * @param changesSeen {@link #upstreamChanges()} before the snapshot the changes come from was read
-   * @return false when this repository changed upstream since: only adoptions and evictions were applied, and the
-   *         caller should read the bucket again
+   * @return false when this repository changed upstream since: only evictions were applied, and the caller should
+   *         check upstream again (a version it adopts may have been deleted here meanwhile)
    */
   public boolean follow(List<MirrorChange> changes, long changesSeen) {
     if (changes.isEmpty()) {
@@ -353,7 +363,7 @@ public final class ModelRepository implements AutoCloseable {
       boolean current = upstreamChanges.get() == changesSeen;
       Set<FileStamp> complete = new HashSet<>();
       for (MirrorChange change : changes) {
-        if (!current && !(change instanceof MirrorChange.Adopt || change instanceof MirrorChange.Evict)) {
+        if (!current && !(change instanceof MirrorChange.Evict)) {
           continue;
         }
         try {
@@ -367,6 +377,13 @@ public final class ModelRepository implements AutoCloseable {
         scanUntilSettled(complete);
       } finally {
         quiet.clear();
+      }
+      for (MirrorChange change : changes) {
+        if (current && change instanceof MirrorChange.Gone gone
+            && !goneAnnounced.remove(gone.name() + ":" + gone.version())
+            && !catalog.current().versions(gone.name()).containsKey(gone.version())) {
+          announce(CatalogEvent.removed(gone.name(), gone.version()));
+        }
       }
       return current;
     });
@@ -504,17 +521,21 @@ public final class ModelRepository implements AutoCloseable {
             event.version());
         continue;
       }
-      log.info("catalog: {} {}{}", event.kind().name().toLowerCase(java.util.Locale.ROOT), event.name(),
-          event.alias() != null ? "@" + event.alias() + " -> " + event.version() : ":" + event.version());
-      for (Consumer<CatalogEvent> listener : listeners) {
-        try {
-          listener.accept(event);
-        } catch (RuntimeException e) {
-          log.warn("catalog listener failed: {}", e.toString());
-        }
-      }
+      announce(event);
     }
     scansCompleted.incrementAndGet();
+  }
+
+  private void announce(CatalogEvent event) {
+    log.info("catalog: {} {}{}", event.kind().name().toLowerCase(java.util.Locale.ROOT), event.name(),
+        event.alias() != null ? "@" + event.alias() + " -> " + event.version() : ":" + event.version());
+    for (Consumer<CatalogEvent> listener : listeners) {
+      try {
+        listener.accept(event);
+      } catch (RuntimeException e) {
+        log.warn("catalog listener failed: {}", e.toString());
+      }
+    }
   }
 
   private <T> T call(Callable<T> task) {

@@ -4,6 +4,7 @@ import io.torchfeed.metrics.Metrics;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
 import io.torchfeed.repository.Backfill;
+import io.torchfeed.repository.Catalog;
 import io.torchfeed.repository.MirrorChange;
 import io.torchfeed.repository.ModelCatalog;
 import io.torchfeed.repository.ModelNotFoundException;
@@ -289,6 +290,7 @@ public final class BucketMirror implements Backfill, AutoCloseable {
       return;
     }
     reachable();
+    BucketSnapshot before = previous;
     previous = snapshot;
     known = snapshot;
     List<String> found = new ArrayList<>(snapshot.problems());
@@ -333,6 +335,13 @@ public final class BucketMirror implements Backfill, AutoCloseable {
           changes.add(new MirrorChange.Aliases(name, Map.of()));
         }
       });
+      // deleted in the bucket, never held here: subscribers still hear of it
+      before.models().values().forEach(model -> model.versions().keySet().forEach(version -> {
+        if (!snapshot.model(model.name()).map(m -> m.versions().containsKey(version)).orElse(false)
+            && !local.getOrDefault(model.name(), Map.of()).containsKey(version)) {
+          changes.add(new MirrorChange.Gone(model.name(), version));
+        }
+      }));
       if (!repository.follow(changes, changesSeen)) {
         syncSoon();
       }
@@ -349,7 +358,9 @@ public final class BucketMirror implements Backfill, AutoCloseable {
     if (running != null) {
       return running;
     }
-    boolean announce = heads(known).contains(key);
+    // news for subscribers: a new latest (an aliased version's news is the alias move, announced on its own)
+    boolean announce = known.model(manifest.name()).flatMap(BucketSnapshot.Model::latest)
+        .map(latest -> latest.manifest().version() == manifest.version()).orElse(false);
     try {
       fetchers.execute(() -> {
         try {
@@ -382,9 +393,17 @@ public final class BucketMirror implements Backfill, AutoCloseable {
       Path file = incoming.resolve(manifest.name() + "." + manifest.version() + ".pt");
       try {
         download(manifest, file);
-        repository.follow(List.of(new MirrorChange.Adopt(manifest.name(), manifest.version(), file, announce)),
-            repository.upstreamChanges());
+        // just arrived: the most recently used, and the requests waiting for it are about to use it
         catalog.touch(manifest.name(), manifest.version());
+        List<MirrorChange> adopt = List.of(new MirrorChange.Adopt(manifest.name(), manifest.version(), file,
+            announce));
+        long seen;
+        do {
+          // checked again right before the adopt: a delete made here since the check above (or while the blob
+          // was downloading) must not be undone by it
+          seen = repository.upstreamChanges();
+          bucket.requirePublished(manifest.name(), manifest.version(), manifest.sha256());
+        } while (!repository.follow(adopt, seen));
       } finally {
         synchronized (room) {
           reserved -= manifest.size();
@@ -406,14 +425,31 @@ public final class BucketMirror implements Backfill, AutoCloseable {
       localVersions().forEach((name, versions) -> versions.forEach((version, size) -> held.add(
           new CacheSpace.Held(name, version, size, catalog.lastUse(name, version).map(t -> Math.max(0, now - t))
               .orElse(Long.MAX_VALUE)))));
-      List<CacheSpace.Held> victims = CacheSpace.victims(held, reserved, manifest.size(), cacheSize,
-          heads(known), manifest.name() + ":" + manifest.version());
+      List<CacheSpace.Held> victims = CacheSpace.victims(held, reserved, manifest.size(), cacheSize, kept(),
+          manifest.name() + ":" + manifest.version());
       if (!victims.isEmpty()) {
         repository.follow(victims.stream().<MirrorChange>map(v -> new MirrorChange.Evict(v.name(), v.version()))
             .toList(), repository.upstreamChanges());
       }
       reserved += manifest.size();
     }
+  }
+
+  /**
+   * {@code name:version} of what no arrival may drop: each model's latest and aliased versions in the bucket and
+   * in the catalog served now (a new latest does not replace the old one before it has arrived), and the versions
+   * arriving (requests wait to be answered from them).
+   */
+  private Set<String> kept() {
+    Set<String> kept = heads(known);
+    Catalog served = catalog.current();
+    for (ServedModel model : served.all()) {
+      String name = model.manifest().name();
+      served.latest(name).ifPresent(l -> kept.add(name + ":" + l.manifest().version()));
+      served.aliases(name).values().forEach(v -> kept.add(name + ":" + v));
+    }
+    kept.addAll(arrivals.keySet());
+    return kept;
   }
 
   /** The version's bytes into {@code file}: copied from a blob this replica serves already, or downloaded once. */
@@ -521,6 +557,12 @@ public final class BucketMirror implements Backfill, AutoCloseable {
   @Override
   public void close() {
     fetchers.shutdownNow();
+    StoreUnavailableException stopping = new StoreUnavailableException("the server is stopping", null);
+    arrivals.values().forEach(arrival -> arrival.completeExceptionally(stopping));
+    synchronized (waitingForSync) {
+      waitingForSync.forEach(waiting -> waiting.completeExceptionally(stopping));
+      waitingForSync.clear();
+    }
     thread.shutdownNow();
     try {
       thread.awaitTermination(10, TimeUnit.SECONDS);
