@@ -298,8 +298,9 @@ public final class ModelRepository implements AutoCloseable {
   }
 
   /**
-   * Points {@code alias} of {@code name} at a served version. On a replica the move is recorded upstream, and the
-   * alias file follows with the next sync, once the version it names is held (subscribers hear of it then).
+   * Points {@code alias} of {@code name} at a served version. On a replica the move is recorded upstream first; if
+   * this copy does not hold the version, the alias file follows with the next sync, once the version has arrived
+   * (subscribers hear of the move then, when the alias can be fetched).
    */
   public void setAlias(String name, String alias, int version) {
     ModelId checked = settings.names().check(new ModelId(name, ModelId.LATEST, alias));
@@ -310,9 +311,12 @@ public final class ModelRepository implements AutoCloseable {
         } finally {
           upstreamChanges.incrementAndGet();
         }
-        return null;
+        if (!catalog.current().versions(checked.name()).containsKey(version)) {
+          return null;
+        }
+      } else {
+        catalog.current().resolve(new ModelId(checked.name(), version));
       }
-      catalog.current().resolve(new ModelId(checked.name(), version));
       Map<String, Integer> map = new HashMap<>(aliases.read(name));
       map.put(alias, version);
       aliases.write(name, map);
