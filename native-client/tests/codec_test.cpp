@@ -351,6 +351,53 @@ TEST(GoldenFrames, NoticeAlias) {
             g.frame);
 }
 
+// Version 3 adds chunk digests to the manifest (docs/protocol.md, 5.3). This
+// client speaks 1 and 2, so a server never sends it these; still, its codec
+// reads them, and its manifest parser ignores the keys it does not know.
+TEST(GoldenFrames, Version3FramesDecodeAndTheirManifestParses) {
+  for (const char* file : {"01-hello-v3.bin", "81-server-hello-v3.bin"}) {
+    Golden g = golden(file);
+    proto::Hello hello = proto::decode_hello(g.payload);
+    EXPECT_EQ(hello.protocol, 3) << file;
+    EXPECT_EQ(proto::encode_hello(hello, static_cast<proto::FrameType>(
+                                             g.header.type)),
+              g.frame)
+        << file;
+  }
+  Golden r = golden("83-manifest-result-v3.bin");
+  const std::string v3 = text(r.payload);
+  const std::string v2(kManifestJson);
+  // The document of version 2 with the two keys added at its end.
+  EXPECT_EQ(v3.substr(0, v2.size() - 1), v2.substr(0, v2.size() - 1));
+  EXPECT_NE(v3.find(R"("chunkSize":8,"chunks":[)"), std::string::npos) << v3;
+  tf::Manifest m = tf::parse_manifest(v3);
+  tf::Manifest old = tf::parse_manifest(v2);
+  EXPECT_EQ(m.name, old.name);
+  EXPECT_EQ(m.size, old.size);
+  EXPECT_EQ(m.sha256, old.sha256);
+  EXPECT_EQ(m.format_version, old.format_version);
+  EXPECT_EQ(m.parameters, old.parameters);
+  EXPECT_EQ(m.buffers, old.buffers);
+
+  Golden h = golden("84-fetch-header-v3.bin");
+  proto::FetchHeader header = proto::decode_fetch_header(h.payload);
+  EXPECT_EQ(header.manifest, v3);
+  EXPECT_EQ(text(h.after), "hello, torchfeed\n");
+  EXPECT_EQ(proto::encode_fetch_header(header), h.frame);
+
+  Golden sr = golden("88-signed-manifest-result-v3.bin");
+  proto::SignedManifest signed_result =
+      proto::decode_signed_manifest_result(sr.payload);
+  EXPECT_EQ(signed_result.manifest, v3);
+  EXPECT_EQ(proto::encode_signed_manifest_result(signed_result), sr.frame);
+
+  Golden sh = golden("89-signed-fetch-header-v3.bin");
+  proto::FetchHeader signed_header = proto::decode_fetch_header(
+      sh.payload, proto::FrameType::kSignedFetchHeader);
+  EXPECT_EQ(signed_header.manifest, v3);
+  EXPECT_EQ(proto::encode_fetch_header(signed_header), sh.frame);
+}
+
 // A new golden frame fails here until a test above covers it.
 TEST(GoldenFrames, EveryFileIsCovered) {
   const std::set<std::string> covered = {
@@ -366,7 +413,10 @@ TEST(GoldenFrames, EveryFileIsCovered) {
       "87-receipt-ok.bin",     "ff-error.bin",
       "ff-error-fatal.bin",    "01-hello-v2.bin",
       "81-server-hello-v2.bin", "88-signed-manifest-result.bin",
-      "89-signed-fetch-header.bin"};
+      "89-signed-fetch-header.bin", "01-hello-v3.bin",
+      "81-server-hello-v3.bin", "83-manifest-result-v3.bin",
+      "84-fetch-header-v3.bin", "88-signed-manifest-result-v3.bin",
+      "89-signed-fetch-header-v3.bin"};
   std::set<std::string> found;
   DIR* dir = opendir(kFrames.c_str());
   ASSERT_NE(dir, nullptr) << kFrames;

@@ -5,6 +5,10 @@ Written from the specification, independently of the Java and C++ codecs, so
 that both codecs are checked against a third implementation. Run it with any
 Python 3 (no third-party packages):  python3 generate_frames.py
 
+The frames of protocol version 3 carry the manifest with its chunk digests
+(section 5.3): the 17-byte file in chunks of 8 bytes (8, 8 and 1 bytes), so
+that the last chunk is shorter (torchfeed's server uses 8 MiB chunks).
+
 The signed frames of protocol version 2 (section 5.10) are signed here with
 Ed25519 as RFC 8032 writes it (section 6, the reference code, slow and not
 constant-time: fine for a fixture), with a TEST-ONLY key derived from a fixed
@@ -136,6 +140,10 @@ MANIFEST = {
     ],
     "buffers": [{"name": "bn.num_batches_tracked", "shape": [], "dtype": "int64"}],
 }
+CHUNK_SIZE = 8  # small, so that the 17-byte file has three chunks, the last of 1 byte
+MANIFEST_V3 = dict(MANIFEST, chunkSize=CHUNK_SIZE,
+                   chunks=[hashlib.sha256(PAYLOAD[i:i + CHUNK_SIZE]).hexdigest()
+                           for i in range(0, len(PAYLOAD), CHUNK_SIZE)])
 LIST = {
     "models": [{"name": "toynet", "versions": [1, 2], "latest": 2, "aliases": {"stable": 1}}],
     "rejected": [{"name": "broken", "version": 1, "path": "broken/1/model.pt",
@@ -158,16 +166,17 @@ ALIAS = {"event": "alias", "name": "toynet", "alias": "stable", "version": 2}
 FAILED = "Unknown builtin op: aten::_scaled_dot_product_flash"
 
 
-def fetch_header(offset, payload, signed=False):
+def fetch_header(offset, payload, signed=False, manifest=MANIFEST):
+    document = canonical(manifest)
     body = (s("toynet") + struct.pack(">IQQQ", 1, len(PAYLOAD), offset, len(payload))
-            + SHA + struct.pack(">I", len(canonical(MANIFEST))) + canonical(MANIFEST))
+            + SHA + struct.pack(">I", len(document)) + document)
     if signed:
-        return frame(0x89, body + signature(canonical(MANIFEST))) + payload
+        return frame(0x89, body + signature(document)) + payload
     return frame(0x84, body) + payload
 
 
-def signed_manifest_result():
-    document = canonical(MANIFEST)
+def signed_manifest_result(manifest=MANIFEST):
+    document = canonical(manifest)
     return frame(0x88, struct.pack(">I", len(document)) + document + signature(document))
 
 
@@ -195,6 +204,12 @@ FRAMES = {
     "81-server-hello-v2.bin": hello(0x81, "torchfeed/0.1.0", "2.10.0", protocol=2),
     "88-signed-manifest-result.bin": signed_manifest_result(),
     "89-signed-fetch-header.bin": fetch_header(0, PAYLOAD, signed=True),
+    "01-hello-v3.bin": hello(0x01, "torchfeed-java/0.1.0", "", protocol=3),
+    "81-server-hello-v3.bin": hello(0x81, "torchfeed/0.1.0", "2.10.0", protocol=3),
+    "83-manifest-result-v3.bin": frame(0x83, canonical(MANIFEST_V3)),
+    "84-fetch-header-v3.bin": fetch_header(0, PAYLOAD, manifest=MANIFEST_V3),
+    "88-signed-manifest-result-v3.bin": signed_manifest_result(MANIFEST_V3),
+    "89-signed-fetch-header-v3.bin": fetch_header(0, PAYLOAD, signed=True, manifest=MANIFEST_V3),
     "ff-error.bin": frame(0xFF, struct.pack(">HB", 2, 0) + s("no model named 'resnet'")),
     "ff-error-fatal.bin": frame(0xFF, struct.pack(">HB", 4, 1)
                                 + s("frame of 16777216 bytes exceeds the limit of 65536")),

@@ -17,7 +17,11 @@ import io.torchfeed.client.UntrustedManifestException;
 import io.torchfeed.config.ServerConfig;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
+import io.torchfeed.protocol.FetchHeader;
+import io.torchfeed.protocol.FetchRequest;
 import io.torchfeed.protocol.ManifestJson;
+import io.torchfeed.protocol.ManifestRequest;
+import io.torchfeed.protocol.ManifestResult;
 import io.torchfeed.protocol.Protocol;
 import io.torchfeed.signing.TrustKey;
 import io.torchfeed.support.Cli;
@@ -26,6 +30,7 @@ import io.torchfeed.support.HttpApi;
 import io.torchfeed.support.Keys;
 import io.torchfeed.support.TamperingProxy;
 import io.torchfeed.support.TestServer;
+import io.torchfeed.support.WireClient;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -250,6 +255,24 @@ class SignedManifestIT {
   }
 
   @Test
+  void aVersion2ClientHasSignedTheDocumentItKnewAndAVersion3ClientTheOneWithChunks() throws Exception {
+    for (int version : new int[] {Protocol.SIGNED_VERSION, Protocol.CHUNKS_VERSION}) {
+      Manifest expected = version == Protocol.CHUNKS_VERSION ? Fixtures.goldenWithChunks("toynet") : toynet;
+      try (WireClient wire = new WireClient(signed.address()).hello(version)) {
+        wire.send(new ManifestRequest("toynet", 1));
+        ManifestResult result = (ManifestResult) wire.readMessage();
+        assertArrayEquals(ManifestJson.write(expected), result.json(), "version " + version);
+        assertTrue(trustA.verifies(result.json(), result.signature().orElseThrow()), "version " + version);
+        wire.send(new FetchRequest("toynet", 1, 0, 1));
+        FetchHeader header = (FetchHeader) wire.readMessage();
+        wire.readBytes(1);
+        assertArrayEquals(ManifestJson.write(expected), header.manifestJson(), "version " + version);
+        assertTrue(trustA.verifies(header.manifestJson(), header.signature().orElseThrow()), "version " + version);
+      }
+    }
+  }
+
+  @Test
   void theHttpManifestSignatureVerifiesWithAPlainJdkSignature() throws Exception {
     HttpApi http = new HttpApi(signed);
     HttpResponse<byte[]> key = http.get("/v1/signing-key");
@@ -259,7 +282,8 @@ class SignedManifestIT {
 
     HttpResponse<byte[]> manifest = http.get("/v1/models/toynet/versions/latest/manifest");
     assertEquals(200, manifest.statusCode());
-    assertArrayEquals(ManifestJson.write(toynet), manifest.body());
+    assertArrayEquals(ManifestJson.write(Fixtures.goldenWithChunks("toynet")), manifest.body(),
+        "the document a version 3 client gets over TCP");
     String[] header = manifest.headers().firstValue("Torchfeed-Signature").orElseThrow().split(" ");
     assertEquals("ed25519", header[0]);
     assertEquals(trustA.keyIdHex(), header[1]);

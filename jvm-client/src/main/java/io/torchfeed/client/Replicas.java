@@ -1,6 +1,7 @@
 package io.torchfeed.client;
 
 import io.torchfeed.protocol.ErrorCode;
+import io.torchfeed.protocol.Protocol;
 import io.torchfeed.signing.TrustKey;
 import java.time.Duration;
 import java.util.List;
@@ -44,6 +45,7 @@ public final class Replicas {
   private Duration readTimeout = Duration.ofSeconds(60);
   private String libtorch = "";
   private Optional<TrustKey> trustKey = Optional.empty();
+  private boolean chunkDigests;
   private int fetchRounds = 5;
   private Duration retryBackoff = Duration.ofMillis(200);
 
@@ -89,6 +91,28 @@ public final class Replicas {
   public Replicas trustKey(Optional<TrustKey> trustKey) {
     this.trustKey = Objects.requireNonNull(trustKey, "trustKey");
     return this;
+  }
+
+  /**
+   * True: ask for chunk digests. HELLO then announces protocol version 3 (docs/protocol.md, section 5.3), and
+   * manifests carry them ({@link io.torchfeed.model.Manifest#chunkDigests()}); this client does not check them
+   * yet. A server older than version 3 refuses the hello (ERROR UNSUPPORTED). False (the default): version 1, or 2
+   * with a trust key, and manifests without them.
+   */
+  public Replicas chunkDigests(boolean chunkDigests) {
+    this.chunkDigests = chunkDigests;
+    return this;
+  }
+
+  /**
+   * The protocol version HELLO announces: 3 with chunk digests; else 2 with a trust key (a signing server signs
+   * what it sends from version 2 on); else 1.
+   */
+  int protocolVersion() {
+    if (chunkDigests) {
+      return Protocol.CHUNKS_VERSION;
+    }
+    return trustKey.isPresent() ? Protocol.SIGNED_VERSION : Protocol.VERSION;
   }
 
   /** How many rounds over every server a download makes before it gives up (default 5, at least 1). */

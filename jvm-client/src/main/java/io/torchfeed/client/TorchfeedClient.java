@@ -93,8 +93,7 @@ public final class TorchfeedClient implements AutoCloseable {
     this.readTimeoutMillis = socket.getSoTimeout();
     this.trustKey = trustKey;
     this.check = trustKey.map(SignatureCheck::new);
-    // A client that checks signatures speaks version 2, in which a signing server signs what it sends.
-    int version = trustKey.isPresent() ? Protocol.SIGNED_VERSION : Protocol.VERSION;
+    int version = replicas.protocolVersion();
     send(new Hello(version, "torchfeed-java/" + ClientVersion.VERSION, libtorch));
     if (!(socket instanceof javax.net.ssl.SSLSocket)) {
       refuseTls();
@@ -103,8 +102,9 @@ public final class TorchfeedClient implements AutoCloseable {
       this.serverHello = expect(ServerHello.class);
     } catch (RemoteException e) {
       if (trustKey.isPresent() && e.code() == ErrorCode.UNSUPPORTED) {
-        throw new UntrustedManifestException("the server does not speak protocol version 2 and cannot send "
-            + "signed manifests, which --trust-key requires (" + e.getMessage() + ")");
+        throw new UntrustedManifestException("the server does not speak protocol version " + version
+            + (version == Protocol.SIGNED_VERSION ? " and cannot send signed manifests, which --trust-key requires ("
+            : ", which chunk digests and --trust-key require (") + e.getMessage() + ")");
       }
       throw e;
     }

@@ -20,6 +20,14 @@ class ReplicasTest {
   static final ServerAddress C = ServerAddress.parse("[::1]:7071");
 
   @Test
+  void helloAnnouncesVersion3OnlyWhenAskedForChunkDigests() {
+    Replicas replicas = Replicas.of(A);
+    assertEquals(1, replicas.protocolVersion());
+    assertEquals(3, replicas.chunkDigests(true).protocolVersion());
+    assertEquals(1, replicas.chunkDigests(false).protocolVersion());
+  }
+
+  @Test
   void inOrderStartsAtTheFirstAndAFailedServerIsTriedLast() {
     Replicas replicas = Replicas.of(List.of(A, B, C)).inOrder(true);
     assertEquals(List.of(A, B, C), replicas.connectOrder());

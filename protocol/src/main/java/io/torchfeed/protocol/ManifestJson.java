@@ -10,7 +10,15 @@ import io.torchfeed.model.Manifest;
 public final class ManifestJson {
   private ManifestJson() {}
 
-  /** The document of {@code manifest}, a fresh array. */
+  /**
+   * The manifest as a client of {@code protocolVersion} is sent it: with its chunk digests from version 3 on,
+   * without them before, so that a client of version 1 or 2 gets (and has signed) the very bytes it always got.
+   */
+  public static Manifest forVersion(Manifest manifest, int protocolVersion) {
+    return protocolVersion >= Protocol.CHUNKS_VERSION ? manifest : manifest.withoutChunks();
+  }
+
+  /** The document of {@code manifest}, a fresh array: with its chunk digests when it has them. */
   public static byte[] write(Manifest manifest) {
     return Json.write(manifest);
   }

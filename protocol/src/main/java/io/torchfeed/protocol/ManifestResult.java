@@ -10,7 +10,8 @@ import java.util.Optional;
  * The answer to MANIFEST, unsigned or signed.
  *
  * <p>MANIFEST_RESULT (0x83): the whole payload is the {@link Manifest} as compact JSON, keys in the order
- * {@code name, version, size, sha256, formatVersion, parameters, buffers}.
+ * {@code name, version, size, sha256, formatVersion, parameters, buffers}, then, for a client of protocol version
+ * 3, {@code chunkSize, chunks} ({@link ManifestJson#forVersion}).
  *
  * <p>SIGNED_MANIFEST_RESULT (0x88, protocol version 2, section 5.10): the same document as a {@code json} field,
  * then the signature of exactly its bytes (the {@code json} field without its length):

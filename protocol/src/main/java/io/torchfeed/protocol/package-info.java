@@ -1,6 +1,6 @@
 /**
- * The torchfeed TCP protocol, versions 1 and 2 (docs/protocol.md; 2 adds signed manifests): frames, messages
- * and their codec.
+ * The torchfeed TCP protocol, versions 1 to 3 (docs/protocol.md; 2 adds signed manifests, 3 chunk digests):
+ * frames, messages and their codec.
  *
  * <p>Pure: no sockets, no threads, no files. A transport feeds received bytes to a {@link
  * io.torchfeed.protocol.FrameDecoder}, turns each {@link io.torchfeed.protocol.Frame} into a {@link

@@ -1,5 +1,6 @@
 package io.torchfeed.protocol;
 
+import io.torchfeed.model.ChunkDigests;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelListing;
 import io.torchfeed.model.ModelSummary;
@@ -17,6 +18,7 @@ import java.security.KeyFactory;
 import java.security.MessageDigest;
 import java.security.spec.EdECPrivateKeySpec;
 import java.security.spec.NamedParameterSpec;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -29,6 +31,14 @@ final class Fixtures {
       List.of(new TensorInfo("linear.weight", List.of(2L, 3L), "float32"),
           new TensorInfo("linear.bias", List.of(2L), "float32")),
       List.of(new TensorInfo("bn.num_batches_tracked", List.of(), "int64")));
+
+  /** Chunks of 8 bytes in the golden frames of version 3: the 17-byte file is 3 chunks, the last of 1 byte. */
+  static final int CHUNK_SIZE = 8;
+
+  /** {@link #MANIFEST} with the chunk digests of {@link #FILE}, each chunk cut out and hashed on its own. */
+  static final Manifest MANIFEST_V3 = MANIFEST.withChunks(new ChunkDigests(CHUNK_SIZE, List.of(
+      sha256Hex(Arrays.copyOfRange(FILE, 0, 8)), sha256Hex(Arrays.copyOfRange(FILE, 8, 16)),
+      sha256Hex(Arrays.copyOfRange(FILE, 16, 17)))));
 
   static final ModelListing LISTING = new ModelListing(
       List.of(new ModelSummary("toynet", List.of(1, 2), 2, java.util.Map.of("stable", 1))),
@@ -57,6 +67,19 @@ final class Fixtures {
   /** The document of {@link #MANIFEST} as the golden frames hold it. */
   static byte[] manifestJson() {
     return ManifestJson.write(MANIFEST);
+  }
+
+  /** The document of {@link #MANIFEST_V3} as the golden frames of version 3 hold it. */
+  static byte[] manifestJsonV3() {
+    return ManifestJson.write(MANIFEST_V3);
+  }
+
+  static String sha256Hex(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   static byte[] sha256() {

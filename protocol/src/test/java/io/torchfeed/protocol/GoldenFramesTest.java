@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.torchfeed.event.Event;
+import io.torchfeed.model.ChunkDigests;
 import io.torchfeed.model.LoadStatus;
+import io.torchfeed.model.Manifest;
 import io.torchfeed.signing.TrustKey;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -55,6 +57,16 @@ class GoldenFramesTest {
         Arguments.of("89-signed-fetch-header.bin",
             new FetchHeader("toynet", 1, 17, 0, 17, Fixtures.sha256(), Fixtures.MANIFEST)
                 .signed(Fixtures.testSigner().sign(Fixtures.manifestJson())), 17),
+        Arguments.of("01-hello-v3.bin", new Hello(3, "torchfeed-java/0.1.0", ""), 0),
+        Arguments.of("81-server-hello-v3.bin", new ServerHello(3, "torchfeed/0.1.0", "2.10.0"), 0),
+        Arguments.of("83-manifest-result-v3.bin", new ManifestResult(Fixtures.MANIFEST_V3), 0),
+        Arguments.of("84-fetch-header-v3.bin",
+            new FetchHeader("toynet", 1, 17, 0, 17, Fixtures.sha256(), Fixtures.MANIFEST_V3), 17),
+        Arguments.of("88-signed-manifest-result-v3.bin", ManifestResult.signed(Fixtures.MANIFEST_V3,
+            Fixtures.manifestJsonV3(), Fixtures.testSigner().sign(Fixtures.manifestJsonV3())), 0),
+        Arguments.of("89-signed-fetch-header-v3.bin",
+            new FetchHeader("toynet", 1, 17, 0, 17, Fixtures.sha256(), Fixtures.MANIFEST_V3)
+                .signed(Fixtures.testSigner().sign(Fixtures.manifestJsonV3())), 17),
         Arguments.of("ff-error.bin",
             new ErrorMessage(ErrorCode.NOT_FOUND, false, "no model named 'resnet'"), 0),
         Arguments.of("ff-error-fatal.bin", new ErrorMessage(ErrorCode.TOO_LARGE, true,
@@ -121,6 +133,36 @@ class GoldenFramesTest {
     // the signed document is the unsigned frames' document, byte for byte
     byte[] unsigned = Fixtures.read("83-manifest-result.bin");
     assertArrayEquals(Arrays.copyOfRange(unsigned, Protocol.HEADER_LENGTH, unsigned.length), result.json());
+  }
+
+  @Test
+  void aClientOfVersion1Or2GetsTheDocumentOfBeforeVersion3AndAClientOf3GetsTheChunks() {
+    for (int version : new int[] {1, 2}) {
+      Manifest sent = ManifestJson.forVersion(Fixtures.MANIFEST_V3, version);
+      assertArrayEquals(Fixtures.read("83-manifest-result.bin"), MessageEncoder.encode(new ManifestResult(sent)));
+      assertArrayEquals(Fixtures.read("84-fetch-header.bin"), Fixtures.concat(MessageEncoder.encode(
+          new FetchHeader("toynet", 1, 17, 0, 17, Fixtures.sha256(), sent)), Fixtures.FILE));
+    }
+    Manifest sent = ManifestJson.forVersion(Fixtures.MANIFEST_V3, Protocol.CHUNKS_VERSION);
+    assertArrayEquals(Fixtures.read("83-manifest-result-v3.bin"), MessageEncoder.encode(new ManifestResult(sent)));
+  }
+
+  @Test
+  void theChunkDigestsOfTheVersion3FramesAreThoseOfTheFileBytesThatFollow() {
+    ByteBuffer in = ByteBuffer.wrap(Fixtures.read("84-fetch-header-v3.bin"));
+    FetchHeader header = (FetchHeader) MessageDecoder.decode(new FrameDecoder(1 << 20).decode(in));
+    byte[] raw = new byte[in.remaining()];
+    in.get(raw);
+    ChunkDigests chunks = header.manifest().chunkDigests().orElseThrow();
+    assertEquals(8, chunks.chunkSize());
+    assertEquals(List.of(Fixtures.sha256Hex(Arrays.copyOfRange(raw, 0, 8)),
+        Fixtures.sha256Hex(Arrays.copyOfRange(raw, 8, 16)), Fixtures.sha256Hex(Arrays.copyOfRange(raw, 16, 17))),
+        chunks.digests());
+    TrustKey key = TrustKey.load(Fixtures.protocolDir().resolve("signing-test-key.pub.pem"));
+    FetchHeader signed = (FetchHeader) MessageDecoder.decode(new FrameDecoder(1 << 20)
+        .decode(ByteBuffer.wrap(Fixtures.read("89-signed-fetch-header-v3.bin"))));
+    assertTrue(key.verifies(signed.manifestJson(), signed.signature().orElseThrow()), "the chunks are signed");
+    assertEquals(header.manifest(), signed.manifest());
   }
 
   @Test

@@ -78,10 +78,11 @@ class MessageDecoderTest {
   @Test
   void anotherProtocolVersionIsUnsupported() {
     UnsupportedProtocolException e = assertThrows(UnsupportedProtocolException.class,
-        () -> decode(FrameType.HELLO, "544645440003" + "0000" + "0000"));
-    assertEquals("protocol version 3 is not supported (this side speaks 1 to 2)", e.getMessage());
+        () -> decode(FrameType.HELLO, "544645440004" + "0000" + "0000"));
+    assertEquals("protocol version 4 is not supported (this side speaks 1 to 3)", e.getMessage());
     assertThrows(UnsupportedProtocolException.class, () -> decode(FrameType.HELLO, "544645440000" + "0000" + "0000"));
     assertEquals(2, ((Hello) decode(FrameType.HELLO, "544645440002" + "0000" + "0000")).protocolVersion());
+    assertEquals(3, ((Hello) decode(FrameType.HELLO, "544645440003" + "0000" + "0000")).protocolVersion());
   }
 
   @Test

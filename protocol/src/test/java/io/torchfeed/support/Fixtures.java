@@ -3,6 +3,7 @@ package io.torchfeed.support;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.torchfeed.model.ChunkDigests;
 import io.torchfeed.model.Manifest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,6 +12,11 @@ import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -49,6 +55,34 @@ public final class Fixtures {
   /** The golden manifest the generator wrote (as LibTorch lists it), for version 1. */
   public static Manifest golden(String name) {
     return readManifest(root().resolve("models").resolve(name).resolve("manifest.json"));
+  }
+
+  /**
+   * The golden manifest with the chunk digests of protocol version 3, as the server computes them for the file:
+   * each 8 MiB chunk of {@link #model} cut out and hashed here on its own.
+   */
+  public static Manifest goldenWithChunks(String name) {
+    return golden(name).withChunks(chunks(model(name)));
+  }
+
+  /** The chunk digests of {@code file} in chunks of {@link ChunkDigests#DEFAULT_SIZE}, computed independently. */
+  public static ChunkDigests chunks(Path file) {
+    try {
+      byte[] bytes = Files.readAllBytes(file);
+      List<String> digests = new ArrayList<>();
+      int start = 0;
+      do {
+        int end = (int) Math.min(bytes.length, (long) start + ChunkDigests.DEFAULT_SIZE);
+        digests.add(HexFormat.of().formatHex(
+            MessageDigest.getInstance("SHA-256").digest(Arrays.copyOfRange(bytes, start, end))));
+        start = end;
+      } while (start < bytes.length);
+      return new ChunkDigests(ChunkDigests.DEFAULT_SIZE, digests);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** {@code models-2.10/toynet/model.pt}: the toynet fixture re-saved by LibTorch 2.10 (see the README). */

@@ -21,6 +21,10 @@ import org.slf4j.LoggerFactory;
  * per {@link FileStamp} under {@code <dir>/manifests/}, named by the hash of the stamp and the validator's
  * identity (torchfeed and LibTorch versions), so an upgrade validates again. Entries are written atomically;
  * an unreadable entry is a miss.
+ *
+ * <p>The facts of a valid file hold its chunk digests (protocol version 3). An entry written before they existed
+ * has none: {@link Entry#lacksChunks()}; {@link RepositoryLoader} then reads the file's facts again (plain Java,
+ * no LibTorch) and puts the entry back with them, so a manifest is never served without its chunks.
  */
 public final class ManifestCache {
   private static final Logger log = LoggerFactory.getLogger(ManifestCache.class);
@@ -59,6 +63,11 @@ public final class ManifestCache {
 
     public boolean wasRejected() {
       return rejected != null;
+    }
+
+    /** A valid file's entry from before chunk digests: its facts must be read again before it is served. */
+    public boolean lacksChunks() {
+      return facts != null && facts.chunks() == null;
     }
   }
 

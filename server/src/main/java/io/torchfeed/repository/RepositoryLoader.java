@@ -164,12 +164,13 @@ public final class RepositoryLoader {
     }
     PinnedFile pinned = pin(file);
     try {
-      ManifestCache.Entry entry = cached.orElseGet(() -> validate(file, stamp));
+      ManifestCache.Entry entry = cached.map(e -> e.lacksChunks() ? withChunks(file, e) : e)
+          .orElseGet(() -> validate(file, stamp));
       if (!stat(file).equals(stamp)) {
         throw new ModelRejectedException("the file changed while it was being validated; it is checked again "
             + "on the next scan");
       }
-      if (cached.isEmpty()) {
+      if (cached.isEmpty() || cached.get() != entry) {
         cache.put(entry);
       }
       return new ServedModel(Manifest.of(file.id(), entry.facts(), entry.module()), pinned, file.relative(),
@@ -178,6 +179,16 @@ public final class RepositoryLoader {
       pinned.retire();
       throw e;
     }
+  }
+
+  /**
+   * A cache entry from before chunk digests, completed: the file's facts read again (no LibTorch), its module as
+   * LibTorch listed it.
+   */
+  private ManifestCache.Entry withChunks(ModelFile file, ManifestCache.Entry old) {
+    FileFacts facts = archiveFacts.read(file.path());
+    log.info("computed the chunk digests of {} (its cached manifest predates them)", file.id());
+    return ManifestCache.Entry.valid(old.stamp(), facts, old.module());
   }
 
   private ManifestCache.Entry validate(ModelFile file, FileStamp stamp) {

@@ -62,8 +62,7 @@ public final class BucketRepository implements Upstream {
     int version = nextVersion(name);
     int failures = 0;
     for (int attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
-      Manifest numbered = new Manifest(name, version, manifest.size(), manifest.sha256(), manifest.formatVersion(),
-          manifest.parameters(), manifest.buffers());
+      Manifest numbered = manifest.numbered(version);
       VersionRecord record = new VersionRecord(numbered, Instant.now().toString(), publisher, publishId, null);
       try {
         store.putIfAbsent(layout.version(name, version), BucketJson.write(record));

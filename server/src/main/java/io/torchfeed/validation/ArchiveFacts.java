@@ -1,5 +1,7 @@
 package io.torchfeed.validation;
 
+import io.torchfeed.model.ChunkDigests;
+import io.torchfeed.model.ChunkHasher;
 import io.torchfeed.model.FileFacts;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -18,8 +20,8 @@ import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /**
- * What plain Java learns about a model file without LibTorch: its size, its SHA-256 and the archive's
- * file-format version, after {@link ArchivePrecheck} has checked that it is a TorchScript archive laid out as
+ * What plain Java learns about a model file without LibTorch: its size, its SHA-256, the SHA-256 of each of its
+ * chunks ({@link ChunkDigests}, 8 MiB each) and the archive's file-format version, after {@link ArchivePrecheck} has checked that it is a TorchScript archive laid out as
  * PyTorch writes one. Every path into the server (the repository scan, uploads, {@code inspect}) calls this
  * before LibTorch sees the file.
  *
@@ -28,8 +30,8 @@ import java.util.regex.Pattern;
  * integer in {@code <top>/version} (what PyTorch writes up to format version 5) or, if that record is absent,
  * {@code <top>/.data/version} (format 6 and later).
  *
- * <p>The file is read once, 1 MiB at a time, to hash it; the same pass checks every record's CRC-32
- * ({@link RecordChecksums}). Reasons for rejection start with {@code not a TorchScript archive: } and then
+ * <p>The file is read once, 1 MiB at a time, to hash it whole and chunk by chunk; the same pass checks every
+ * record's CRC-32 ({@link RecordChecksums}). Reasons for rejection start with {@code not a TorchScript archive: } and then
  * say what is wrong (see {@link ArchivePrecheck}; here: {@code empty file}, {@code version record is empty},
  * {@code version record is not a number: '...'}); a file that cannot be read at all is rejected with
  * {@code cannot read file: ...}.
@@ -40,13 +42,20 @@ public final class ArchiveFacts {
   private static final Pattern VERSION = Pattern.compile("[0-9]{1,9}");
 
   private final ArchivePrecheck precheck;
+  private final int chunkSize;
 
   public ArchiveFacts() {
-    this(new ArchivePrecheck());
+    this(new ArchivePrecheck(), ChunkDigests.DEFAULT_SIZE);
   }
 
   ArchiveFacts(ArchivePrecheck precheck) {
+    this(precheck, ChunkDigests.DEFAULT_SIZE);
+  }
+
+  /** With chunks of {@code chunkSize} bytes instead of {@link ChunkDigests#DEFAULT_SIZE} (for tests). */
+  ArchiveFacts(ArchivePrecheck precheck, int chunkSize) {
     this.precheck = precheck;
+    this.chunkSize = chunkSize;
   }
 
   /**
@@ -82,26 +91,29 @@ public final class ArchiveFacts {
       throw ArchivePrecheck.reject("empty file");
     }
     ArchivePrecheck.Layout layout = precheck.check(channel, size);
-    String sha256 = digest(channel, size, layout);
+    MessageDigest sha256 = sha256();
+    ChunkHasher chunks = new ChunkHasher(chunkSize);
+    digest(channel, size, layout, sha256, chunks);
     ZipRecord version = layout.record("version").or(() -> layout.record(".data/version")).orElseThrow();
-    return new FileFacts(size, sha256, parseVersion(readVersion(channel, version)));
+    return new FileFacts(size, HexFormat.of().formatHex(sha256.digest()),
+        parseVersion(readVersion(channel, version)), chunks.digests());
   }
 
-  /** Hashes the whole file and checks every record's CRC-32 on the way. */
-  private static String digest(FileChannel channel, long size, ArchivePrecheck.Layout layout) throws IOException {
-    MessageDigest sha256 = sha256();
+  /** Hashes the whole file and each chunk, and checks every record's CRC-32 on the way. */
+  private static void digest(FileChannel channel, long size, ArchivePrecheck.Layout layout, MessageDigest sha256,
+      ChunkHasher chunks) throws IOException {
     ByteBuffer buffer = ByteBuffer.allocate(BUFFER_SIZE);
     long position = 0;
     try (RecordChecksums checksums = new RecordChecksums(layout.records())) {
       for (int n; (n = channel.read(buffer.clear(), position)) > 0; position += n) {
         sha256.update(buffer.array(), 0, n);
+        chunks.update(buffer.array(), 0, n);
         checksums.update(position, buffer.array(), 0, n);
       }
       if (position != size || channel.size() != size || !checksums.done()) {
         throw new ModelRejectedException("the file changed while it was being read");
       }
     }
-    return HexFormat.of().formatHex(sha256.digest());
   }
 
   private static byte[] readVersion(FileChannel channel, ZipRecord record) throws IOException {

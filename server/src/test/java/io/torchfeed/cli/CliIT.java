@@ -101,7 +101,7 @@ class CliIT {
   void versionNamesTorchfeedTheProtocolVersionsAndLibTorchAndExitsZero() throws Exception {
     Cli.Result result = Cli.run("--version");
     assertEquals(0, result.exit(), result.toString());
-    assertEquals("torchfeed 0.1.0\nprotocol versions 1 to 2\nLibTorch 2.10.0 (JavaCPP presets 1.5.13; loaded by "
+    assertEquals("torchfeed 0.1.0\nprotocol versions 1 to 3\nLibTorch 2.10.0 (JavaCPP presets 1.5.13; loaded by "
         + "validation, inspect, verify and watch)\n", result.out(), result.toString());
   }
 

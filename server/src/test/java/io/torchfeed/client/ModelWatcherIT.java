@@ -92,7 +92,7 @@ class ModelWatcherIT {
       assertEquals("9.9.9", receipt.libtorch(), "the LibTorch of HELLO");
       assertEquals(published.sha256(), receipt.sha256());
       assertEquals(2, loads.size(), loads.toString());
-      assertEquals(published, watcher.loaded().get("toynet"));
+      assertEquals(published.withoutChunks(), watcher.loaded().get("toynet"), "as a version 1 client has it");
 
       server.server().repository().delete(published.id());
       Await.until(() -> loads.size() == 3, "the rollback to the new latest");

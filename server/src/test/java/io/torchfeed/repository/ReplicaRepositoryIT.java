@@ -47,8 +47,7 @@ class ReplicaRepositoryIT {
     public Manifest publish(Manifest manifest, Path file) {
       during.run();
       calls.add("publish " + manifest.name());
-      return new Manifest(manifest.name(), next++, manifest.size(), manifest.sha256(), manifest.formatVersion(),
-          manifest.parameters(), manifest.buffers());
+      return manifest.numbered(next++);
     }
 
     @Override

@@ -3,6 +3,8 @@ package io.torchfeed.repository;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.torchfeed.model.ModelId;
 import io.torchfeed.model.ModuleInfo;
 import io.torchfeed.support.Fixtures;
@@ -58,7 +60,7 @@ class RepositoryLoaderIT {
     try (RecordingValidator second = new RecordingValidator()) {
       Catalog again = load(repo, second);
       assertEquals(List.of(), second.validated, "every outcome came from the cache");
-      assertEquals(Fixtures.golden("toynet"), again.resolve(ModelId.parse("toynet")).manifest());
+      assertEquals(Fixtures.goldenWithChunks("toynet"), again.resolve(ModelId.parse("toynet")).manifest());
       assertEquals(Fixtures.BAD.size(), again.rejected().size(), "rejections are remembered too");
       again.all().forEach(m -> m.file().retire());
     }
@@ -74,6 +76,42 @@ class RepositoryLoaderIT {
           changed.resolve(ModelId.parse("toynet")).manifest().sha256());
       changed.all().forEach(m -> m.file().retire());
     }
+  }
+
+  @Test
+  void aCachedManifestWithoutChunkDigestsGetsThemWithoutLibTorch() throws IOException {
+    Path repo = Fixtures.repository(tmp.resolve("repo"));
+    try (RecordingValidator first = new RecordingValidator()) {
+      load(repo, first).all().forEach(m -> m.file().retire());
+    }
+    int stripped = stripChunks(tmp.resolve("cache/manifests"));
+    assertEquals(Fixtures.GOOD.size(), stripped, "the entries as a server before protocol version 3 wrote them");
+    try (RecordingValidator second = new RecordingValidator()) {
+      Catalog upgraded = load(repo, second);
+      assertEquals(List.of(), second.validated, "the module came from the cache");
+      for (String name : Fixtures.GOOD) {
+        assertEquals(Fixtures.goldenWithChunks(name), upgraded.resolve(ModelId.parse(name)).manifest(), name);
+      }
+      upgraded.all().forEach(m -> m.file().retire());
+    }
+    assertEquals(Fixtures.GOOD.size(), stripChunks(tmp.resolve("cache/manifests")),
+        "the entries were written back with their chunks");
+  }
+
+  /** Removes the chunk digests from every valid entry in the cache; how many had them. */
+  private static int stripChunks(Path entries) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    int stripped = 0;
+    try (var files = Files.list(entries)) {
+      for (Path entry : files.toList()) {
+        ObjectNode tree = (ObjectNode) json.readTree(entry.toFile());
+        if (tree.get("facts").isObject() && ((ObjectNode) tree.get("facts")).remove("chunks") != null) {
+          stripped++;
+          json.writeValue(entry.toFile(), tree);
+        }
+      }
+    }
+    return stripped;
   }
 
   @Test

@@ -32,6 +32,21 @@ class BucketJsonTest {
   }
 
   @Test
+  void aRecordCarriesTheChunkDigestsAndOneWrittenBeforeThemReadsWithout() {
+    Manifest chunked = new Manifest("toynet", 3, 3, "ab".repeat(32), 3, List.of(), List.of(), 2,
+        List.of("cd".repeat(32), "ef".repeat(32)));
+    VersionRecord record = new VersionRecord(chunked, "2026-05-01T12:00:00.123Z", "replica-a", "id-1", null);
+    String json = utf8(BucketJson.write(record));
+    assertTrue(json.contains(",\"chunkSize\":2,\"chunks\":[\"" + "cd".repeat(32)), json);
+    assertEquals(record, BucketJson.readRecord(json.getBytes(StandardCharsets.UTF_8), "toynet", 3, "here"));
+
+    String old = json.replaceFirst(",\"chunkSize\":2,\"chunks\":\\[[^]]*]", "");
+    assertFalse(old.contains("chunk"), old);
+    VersionRecord read = BucketJson.readRecord(old.getBytes(StandardCharsets.UTF_8), "toynet", 3, "here");
+    assertEquals(chunked.withoutChunks(), read.manifest());
+  }
+
+  @Test
   void aTombstoneKeepsTheRecordAndSaysWhen() {
     VersionRecord record = new VersionRecord(MANIFEST, "2026-05-01T12:00:00Z", "replica-a", "id-1", null)
         .deletedAt(Instant.parse("2026-05-02T00:00:00Z"));

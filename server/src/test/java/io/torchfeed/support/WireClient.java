@@ -34,7 +34,12 @@ public final class WireClient implements AutoCloseable {
   }
 
   public WireClient hello() throws IOException {
-    send(new Hello(Protocol.VERSION, "wire-test/1", ""));
+    return hello(Protocol.VERSION);
+  }
+
+  /** Exchanges the hello speaking {@code protocolVersion}. */
+  public WireClient hello(int protocolVersion) throws IOException {
+    send(new Hello(protocolVersion, "wire-test/1", ""));
     readMessage();
     return this;
   }

@@ -4,13 +4,17 @@ import static io.torchfeed.validation.LibTorchInspectorTest.assertOneLine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.torchfeed.model.ChunkDigests;
 import io.torchfeed.model.FileFacts;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +27,9 @@ class ArchiveFactsTest {
   void readsSizeHashAndFormatVersionOfAModel() throws Exception {
     Path model = Fixtures.convnet();
     byte[] bytes = Files.readAllBytes(model);
-    assertEquals(new FileFacts(bytes.length, sha256(bytes), 3), facts.read(model));
+    assertEquals(new FileFacts(bytes.length, sha256(bytes), 3, chunks(bytes, ChunkDigests.DEFAULT_SIZE)),
+        facts.read(model));
+    assertEquals(1, facts.read(model).chunks().digests().size(), "a file under 8 MiB is one chunk");
   }
 
   @Test
@@ -32,7 +38,33 @@ class ArchiveFactsTest {
     new Random(1).nextBytes(payload);
     byte[] bytes = TorchArchives.minimal("big", "3\n").add("big/data/0", payload).bytes();
     Path file = Fixtures.write(dir, "big.pt", bytes);
-    assertEquals(new FileFacts(bytes.length, sha256(bytes), 3), facts.read(file));
+    assertEquals(new FileFacts(bytes.length, sha256(bytes), 3, chunks(bytes, ChunkDigests.DEFAULT_SIZE)),
+        facts.read(file));
+  }
+
+  @Test
+  void hashesEachChunkInTheSamePassAcrossBufferBoundaries() throws Exception {
+    byte[] payload = new byte[ArchiveFacts.BUFFER_SIZE * 2 + 12345];
+    new Random(2).nextBytes(payload);
+    byte[] bytes = TorchArchives.minimal("big", "3\n").add("big/data/0", payload).bytes();
+    Path file = Fixtures.write(dir, "big.pt", bytes);
+    for (int chunkSize : new int[] {ArchiveFacts.BUFFER_SIZE / 2 + 1, ArchiveFacts.BUFFER_SIZE,
+        bytes.length - 1, bytes.length, bytes.length + 1}) {
+      FileFacts read = new ArchiveFacts(new ArchivePrecheck(), chunkSize).read(file);
+      assertEquals(chunks(bytes, chunkSize), read.chunks(), "chunks of " + chunkSize);
+      assertEquals(sha256(bytes), read.sha256());
+    }
+    assertEquals(2, new ArchiveFacts(new ArchivePrecheck(), bytes.length - 1).read(file).chunks().digests().size(),
+        "one byte over is a second chunk");
+  }
+
+  /** The chunk digests computed independently: each chunk cut out of the file and hashed on its own. */
+  private static ChunkDigests chunks(byte[] file, int chunkSize) throws NoSuchAlgorithmException {
+    List<String> digests = new ArrayList<>();
+    for (int start = 0; start < file.length; start += chunkSize) {
+      digests.add(sha256(Arrays.copyOfRange(file, start, Math.min(file.length, start + chunkSize))));
+    }
+    return new ChunkDigests(chunkSize, digests);
   }
 
   @Test

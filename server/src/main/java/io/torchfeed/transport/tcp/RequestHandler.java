@@ -41,6 +41,9 @@ import java.util.Optional;
  * SIGNED_MANIFEST_RESULT and SIGNED_FETCH_HEADER: the manifest document is written once, signed, and sent as
  * those very bytes (docs/protocol.md, section 5.10). A version 1 client gets the unsigned frames, as before.
  *
+ * <p>A client of version 3 gets the manifest with its chunk digests; clients of versions 1 and 2 get it without
+ * them, the very document they always got ({@link ManifestJson#forVersion}), and a signature over that document.
+ *
  * <p>Once the server is stopping ({@link Drain}) no request is answered: {@link #admit()} throws, and so does a
  * FETCH that would begin a transfer (docs/shutdown.md).
  */
@@ -87,7 +90,7 @@ final class RequestHandler {
       return new Reply.Frame(new ListResult(catalog.listing()), false);
     }
     if (request instanceof ManifestRequest m) {
-      return new Reply.Frame(manifestResult(catalog.resolve(m.id()).manifest(), client), false);
+      return new Reply.Frame(manifestResult(asSent(catalog.resolve(m.id()).manifest(), client), client), false);
     }
     if (request instanceof FetchRequest f) {
       return fetch(f, client);
@@ -106,9 +109,14 @@ final class RequestHandler {
     throw UnexpectedMessageException.notAccepted("a server does not accept " + request.type() + " frames");
   }
 
-  /** The signer for this client: present when the server signs and the client speaks protocol version 2. */
+  /** The signer for this client: present when the server signs and the client speaks protocol version 2 or 3. */
   private Optional<ManifestSigner> signerFor(ConnectedClient client) {
     return client.protocolVersion() >= Protocol.SIGNED_VERSION ? signer : Optional.empty();
+  }
+
+  /** The manifest as this client's protocol version has it: with chunk digests from version 3 on. */
+  private static Manifest asSent(Manifest manifest, ConnectedClient client) {
+    return ManifestJson.forVersion(manifest, client.protocolVersion());
   }
 
   private ManifestResult manifestResult(Manifest manifest, ConnectedClient client) {
@@ -141,7 +149,7 @@ final class RequestHandler {
             + "validated " + size + "); replace model files by renaming a new file over them");
       }
       FetchHeader header = new FetchHeader(manifest.name(), manifest.version(), size, request.offset(), count,
-          HexFormat.of().parseHex(manifest.sha256()), manifest);
+          HexFormat.of().parseHex(manifest.sha256()), asSent(manifest, client));
       Optional<ManifestSigner> by = signerFor(client);
       if (by.isPresent()) {
         header = header.signed(by.get().sign(header.manifestJson()));

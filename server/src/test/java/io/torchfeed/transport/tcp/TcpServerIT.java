@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.torchfeed.client.RemoteException;
+import io.torchfeed.client.Replicas;
 import io.torchfeed.client.TorchfeedClient;
+import io.torchfeed.model.ChunkDigests;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
 import io.torchfeed.model.ModelListing;
@@ -21,7 +23,9 @@ import io.torchfeed.protocol.Hello;
 import io.torchfeed.protocol.ListRequest;
 import io.torchfeed.protocol.ListResult;
 import io.torchfeed.protocol.ManifestRequest;
+import io.torchfeed.protocol.ManifestResult;
 import io.torchfeed.protocol.Message;
+import io.torchfeed.protocol.Protocol;
 import io.torchfeed.repository.PinnedFile;
 import io.torchfeed.support.Await;
 import io.torchfeed.support.Descriptors;
@@ -32,6 +36,7 @@ import io.torchfeed.support.TestServer;
 import io.torchfeed.support.WireClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -98,6 +103,54 @@ class TcpServerIT {
       assertEquals(golden, header[0].manifest());
       assertEquals(file.length, header[0].payloadSize());
       assertEquals(1, header[0].version());
+    }
+  }
+
+  @Test
+  void aVersion3ClientGetsTheDigestsOfTheChunksItFetchesAndAVersion2ClientTheDocumentItKnew(@TempDir Path own)
+      throws Exception {
+    Path repo = own.resolve("repo");
+    byte[] file = Files.readAllBytes(Fixtures.padded(Fixtures.model("toynet"), repo.resolve("big/1/model.pt"), 20, 3));
+    try (TestServer big = TestServer.start(repo, own.resolve("cache"));
+        WireClient v3 = new WireClient(big.address()).hello(Protocol.CHUNKS_VERSION);
+        WireClient v2 = new WireClient(big.address()).hello(Protocol.SIGNED_VERSION)) {
+      v3.send(new ManifestRequest("big", 1));
+      ManifestResult result = (ManifestResult) v3.readMessage();
+      ChunkDigests chunks = result.manifest().chunkDigests().orElseThrow();
+      assertEquals(ChunkDigests.DEFAULT_SIZE, chunks.chunkSize());
+      List<String> expected = new ArrayList<>();
+      for (int start = 0; start < file.length; start += chunks.chunkSize()) {
+        expected.add(sha256(Arrays.copyOfRange(file, start, Math.min(file.length, start + chunks.chunkSize()))));
+      }
+      assertEquals(3, expected.size(), "20 MiB and a model: two whole chunks and a shorter one");
+      assertEquals(expected, chunks.digests());
+      v3.send(new FetchRequest("big", 1, 0, 0));
+      FetchHeader header = (FetchHeader) v3.readMessage();
+      assertArrayEquals(file, v3.readBytes(header.payloadSize()));
+      assertArrayEquals(result.json(), header.manifestJson(), "the same document in FETCH_HEADER");
+
+      String v3Json = new String(result.json(), StandardCharsets.UTF_8);
+      String v2Json = v3Json.substring(0, v3Json.indexOf(",\"chunkSize\":")) + "}";
+      v2.send(new ManifestRequest("big", 1));
+      ManifestResult old = (ManifestResult) v2.readMessage();
+      assertEquals(v2Json, new String(old.json(), StandardCharsets.UTF_8), "no chunk keys before version 3");
+      assertTrue(old.manifest().chunkDigests().isEmpty());
+      v2.send(new FetchRequest("big", 1, 0, 1));
+      FetchHeader oldHeader = (FetchHeader) v2.readMessage();
+      assertEquals(v2Json, new String(oldHeader.manifestJson(), StandardCharsets.UTF_8));
+      assertEquals(file[0], v2.readBytes(1)[0]);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("goodModels")
+  void aJvmClientAskingForChunkDigestsSpeaksVersion3AndGetsThem(String name) {
+    try (TorchfeedClient client = Replicas.of(server.serverAddress()).chunkDigests(true).connect()) {
+      assertEquals(Protocol.CHUNKS_VERSION, client.serverHello().protocolVersion());
+      assertEquals(Fixtures.goldenWithChunks(name), client.manifest(ModelId.parse(name)));
+      FetchHeader[] header = new FetchHeader[1];
+      fetch(client, name, 0, 0, header);
+      assertEquals(Fixtures.goldenWithChunks(name), header[0].manifest());
     }
   }
 
@@ -229,7 +282,7 @@ class TcpServerIT {
       assertTrue(wire.closedByServer());
     }
     try (WireClient wire = new WireClient(server.address())) {
-      wire.send(new Hello(3, "future/9", ""));
+      wire.send(new Hello(4, "future/9", ""));
       assertFatal(wire.readMessage(), ErrorCode.UNSUPPORTED);
       assertTrue(wire.closedByServer());
     }
