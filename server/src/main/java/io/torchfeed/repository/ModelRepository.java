@@ -411,8 +411,8 @@ public final class ModelRepository implements AutoCloseable {
 
   /**
    * How many changes this repository has made upstream (publishes, deletes, alias changes), each counted once the
-   * upstream call has returned: a mirror reads it before its snapshot and passes it to {@link #follow}, which leaves retirements and alias files alone when a
-   * change made here since may be missing from that snapshot.
+   * upstream call has returned: a mirror reads it before its snapshot and passes it to {@link #follow}, which
+   * leaves retirements and alias files alone when a change made here since may be missing from that snapshot.
    */
   public long upstreamChanges() {
     return upstreamChanges.get();

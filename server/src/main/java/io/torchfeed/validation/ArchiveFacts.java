@@ -21,9 +21,9 @@ import java.util.regex.Pattern;
 
 /**
  * What plain Java learns about a model file without LibTorch: its size, its SHA-256, the SHA-256 of each of its
- * chunks ({@link ChunkDigests}, 8 MiB each) and the archive's file-format version, after {@link ArchivePrecheck} has checked that it is a TorchScript archive laid out as
- * PyTorch writes one. Every path into the server (the repository scan, uploads, {@code inspect}) calls this
- * before LibTorch sees the file.
+ * chunks ({@link ChunkDigests}, 8 MiB each) and the archive's file-format version, after {@link ArchivePrecheck}
+ * has checked that it is a TorchScript archive laid out as PyTorch writes one. Every path into the server (the
+ * repository scan, uploads, {@code inspect}) calls this before LibTorch sees the file.
  *
  * <p>A TorchScript file is a zip archive whose records all sit in one top-level directory, named after the
  * file it was saved as ({@code convnet/data.pkl}, {@code convnet/code/...}). The format version is the decimal
@@ -31,10 +31,10 @@ import java.util.regex.Pattern;
  * {@code <top>/.data/version} (format 6 and later).
  *
  * <p>The file is read once, 1 MiB at a time, to hash it whole and chunk by chunk; the same pass checks every
- * record's CRC-32 ({@link RecordChecksums}). Reasons for rejection start with {@code not a TorchScript archive: } and then
- * say what is wrong (see {@link ArchivePrecheck}; here: {@code empty file}, {@code version record is empty},
- * {@code version record is not a number: '...'}); a file that cannot be read at all is rejected with
- * {@code cannot read file: ...}.
+ * record's CRC-32 ({@link RecordChecksums}). Reasons for rejection start with
+ * {@code not a TorchScript archive: } and then say what is wrong (see {@link ArchivePrecheck}; here:
+ * {@code empty file}, {@code version record is empty}, {@code version record is not a number: '...'}); a file that
+ * cannot be read at all is rejected with {@code cannot read file: ...}.
  */
 public final class ArchiveFacts {
   static final int BUFFER_SIZE = 1 << 20;
