@@ -9,7 +9,8 @@
 // FetchClient that also loads models and follows them with LibTorch.
 //
 // A FetchClient holds one connection, opened on first use (HELLO sends
-// kSoftware and kLibTorchVersion, version.h) and reopened after a failure.
+// kSoftware and kLibTorchVersion, version.h, and protocol version 3; a server
+// that refuses 3 is asked again with 2 or 1) and reopened after a failure.
 // Not thread-safe: use one per thread. Every failure is a torchfeed::Error
 // (errors.h).
 //
@@ -123,6 +124,8 @@ class FetchClient {
 
   std::vector<Endpoint> servers_;
   size_t current_ = 0;
+  // The protocol version HELLO sends to each server: 3 until it refuses it.
+  std::vector<uint16_t> versions_;
   Options options_;
   std::unique_ptr<detail::Connection> connection_;
   protocol::Hello server_hello_;
