@@ -206,7 +206,8 @@ TEST(Library, ACutTransferResumesOnTheNextServerAtAChunkBoundary) {
   Proxy other(kReplica.port(), {});
   tf::Endpoint first = local(dying.port());
   tf::Endpoint second = local(other.port());
-  tf::Download download = tf::Client({first, second}, in_order()).fetch("toynet");
+  tf::Download download =
+      tf::Client({first, second}, in_order()).fetch("toynet");
   EXPECT_EQ(download.offsets, (std::vector<uint64_t>{0, 0}));
   EXPECT_EQ(download.servers, (std::vector<tf::Endpoint>{first, second}));
   EXPECT_EQ(offsets_of(other), std::vector<uint64_t>{0});

@@ -84,8 +84,8 @@ struct Event {
 // Parse the documents; ProtocolError when a key is missing or mistyped (in a
 // manifest: also when chunkSize and chunks come one without the other, or
 // their count does not match its size, or a digest is not 64 lower-case hex
-// digits). Unknown keys are ignored; so is everything but "event" (and "name" when it
-// is a string) in an event this client does not know.
+// digits). Unknown keys are ignored; so is everything but "event" (and "name"
+// when it is a string) in an event this client does not know.
 Manifest parse_manifest(const std::string& json);
 Listing parse_listing(const std::string& json);
 Event parse_event(const std::string& json);
