@@ -27,6 +27,11 @@ bool next_server_may_help() {
   }
 }
 
+uint64_t resume_offset(uint64_t held, uint64_t total, uint64_t chunk_size) {
+  if (chunk_size == 0 || held >= total) return held;
+  return held - held % chunk_size;
+}
+
 void give_up(const std::vector<Endpoint>& servers,
              const std::string& what_happened) {
   if (servers.size() < 2) throw;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,14 @@ size_t first_server(size_t count, bool in_order);
 // a ConnectionError (refused, reset, closed, timed out) or a RemoteError
 // UNAVAILABLE (a replica shutting down or over its limit). Rethrows nothing.
 bool next_server_may_help();
+
+// Where a transfer cut short after `held` of `total` bytes resumes. Without
+// chunk digests (chunk_size 0, a server of protocol version 1 or 2): at
+// `held`, since those bytes were hashed as they arrived. With them: at the
+// start of the first chunk not wholly received, so that every chunk is
+// checked whole and at most one chunk's bytes are sent again (all of them
+// received: `total`).
+uint64_t resume_offset(uint64_t held, uint64_t total, uint64_t chunk_size);
 
 // Rethrows the exception being handled, which ended the last attempt after
 // every server was tried. With one server it is rethrown as it is; with more,

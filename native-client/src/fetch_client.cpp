@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "channel.h"
+#include "chunks.h"
 #include "failover.h"
 #include "sha256.h"
 #include "transport.h"
@@ -21,22 +22,99 @@ namespace torchfeed {
 
 namespace detail {
 
-// Where the bytes of a transfer go, and their hash. Before each
-// FETCH_HEADER's bytes, start(): the file has `total` bytes and the first
-// `held` are kept and hashed; held == 0 starts the hash over.
+// Where the bytes of a transfer go, and how they are checked. Before each
+// FETCH_HEADER's bytes, start(): `file` is the manifest of the version served
+// and the first `held` bytes are kept; held == 0 starts over. With chunk
+// digests (file.chunk_size > 0) held is a chunk boundary (resume_offset) and
+// each chunk is checked on a pool of threads as soon as its last byte is in;
+// without, the whole file is hashed as it arrives.
 class Sink {
  public:
   virtual ~Sink() = default;
-  virtual void start(uint64_t total, uint64_t held) = 0;
+  virtual void start(const std::string& id, const Manifest& file,
+                     uint64_t held) = 0;
   // Where the next bytes go: room for at least 1, at most `wanted`.
   virtual std::pair<uint8_t*, size_t> space(uint64_t wanted) = 0;
-  // The next n bytes have been written at space().first.
+  // The next n bytes have been written at space().first. ChecksumError as
+  // soon as a chunk is found bad.
   virtual void commit(size_t n) = 0;
-  // The SHA-256 of every byte committed since start(_, 0).
-  virtual std::array<uint8_t, 32> digest() = 0;
+  // Every byte is in: waits until every chunk is checked, or compares the
+  // whole file's SHA-256 with `sha256`. ChecksumError when they differ.
+  virtual void verify(const std::string& id, const std::string& sha256) = 0;
 };
 
 }  // namespace detail
+
+namespace {
+
+ChecksumError whole_file_mismatch(const std::string& id,
+                                  const std::array<uint8_t, 32>& digest,
+                                  const std::string& sha256) {
+  return ChecksumError("checksum mismatch for " + id +
+                       ": the bytes received hash to " +
+                       protocol::to_hex(digest) + ", the server announced " +
+                       sha256 + "; they were discarded");
+}
+
+// Hands each chunk of a file to a ChunkChecker as soon as its last byte is
+// in place; inactive for a file without chunk digests.
+class ChunkFeed {
+ public:
+  using ReaderOf =
+      std::function<detail::ChunkChecker::Reader(uint64_t, uint64_t)>;
+
+  // threads: 0 checks in line (Options::hash_on_thread false).
+  ChunkFeed(unsigned threads, ReaderOf reader_of)
+      : checker_(threads), reader_of_(std::move(reader_of)) {}
+
+  bool active() const { return chunk_size_ > 0; }
+
+  // Before waiting for a start() of the sink's, while its bytes may still be
+  // read: drops what has not begun, waits for what has.
+  void stop() { checker_.start("", 0, {}); }
+
+  void start(const std::string& id, const Manifest& file, uint64_t held) {
+    chunk_size_ = file.chunk_size;
+    size_ = file.size;
+    if (!active()) return;
+    if (held == 0) checker_.start(id, file.chunk_size, file.chunks);
+    next_ = held >= size_ ? file.chunks.size()
+                          : static_cast<size_t>(held / chunk_size_);
+  }
+
+  // Bytes [0, received) are in place.
+  void advance(uint64_t received) {
+    while (next_ < checker_.chunks() &&
+           detail::chunk_offset(next_, chunk_size_) +
+                   detail::chunk_length(next_, size_, chunk_size_) <=
+               received) {
+      checker_.submit(next_,
+                      reader_of_(detail::chunk_offset(next_, chunk_size_),
+                                 detail::chunk_length(next_, size_,
+                                                      chunk_size_)));
+      ++next_;
+    }
+    checker_.throw_if_failed();
+  }
+
+  void wait() {
+    advance(size_);  // an empty file's one empty chunk
+    checker_.wait();
+  }
+
+ private:
+  detail::ChunkChecker checker_;
+  ReaderOf reader_of_;
+  uint64_t chunk_size_ = 0;
+  uint64_t size_ = 0;
+  size_t next_ = 0;  // the first chunk not submitted
+};
+
+unsigned checking_threads(bool on_threads) {
+  return on_threads ? detail::ChunkChecker::default_threads() : 0;
+}
+
+}  // namespace
 
 namespace {
 
@@ -84,21 +162,36 @@ class Prefault {
   std::thread thread_;
 };
 
-// Receives straight into one buffer of the file's size, hashed behind the
-// receiving thread by a thread of its own (detail::BufferSha256), its pages
-// faulted in ahead of it by another (Prefault).
+// Receives straight into one buffer of the file's size, its pages faulted in
+// ahead of the bytes by a thread of its own (Prefault). Each chunk is checked
+// on the pool as soon as it is whole (ChunkFeed); a file without chunk
+// digests is hashed behind the receiving thread by a thread of its own
+// (detail::BufferSha256).
 class MemorySink final : public detail::Sink {
  public:
-  explicit MemorySink(bool hash_on_thread) : hash_on_thread_(hash_on_thread) {}
+  explicit MemorySink(bool hash_on_thread)
+      : hash_on_thread_(hash_on_thread),
+        chunks_(checking_threads(hash_on_thread),
+                [this](uint64_t offset, uint64_t length) {
+                  const uint8_t* data = buffer.data() + offset;
+                  return [data, length](detail::Sha256& hash) {
+                    hash.update(data, static_cast<size_t>(length));
+                  };
+                }) {}
 
-  void start(uint64_t total, uint64_t held) override {
-    if (buffer.data() == nullptr || buffer.size() != total) {
-      prefault_.stop();  // both before the old buffer is freed
+  void start(const std::string& id, const Manifest& file,
+             uint64_t held) override {
+    if (buffer.data() == nullptr || buffer.size() != file.size) {
+      prefault_.stop();  // all three before the old buffer is freed
       hash_.restart(nullptr, 0);
-      buffer = Buffer(static_cast<size_t>(total));
+      chunks_.stop();
+      buffer = Buffer(static_cast<size_t>(file.size));
       if (hash_on_thread_) prefault_.start(buffer.data(), buffer.size());
     }
-    if (held == 0) {
+    chunks_.start(id, file, held);
+    if (chunks_.active()) {
+      hash_.restart(nullptr, 0);  // not hashed whole
+    } else if (held == 0) {
       hash_.restart(buffer.data(), buffer.size(), hash_on_thread_);
     }
     position_ = held;
@@ -111,10 +204,20 @@ class MemorySink final : public detail::Sink {
 
   void commit(size_t n) override {
     position_ += n;
-    hash_.advance(position_);
+    if (chunks_.active()) {
+      chunks_.advance(position_);
+    } else {
+      hash_.advance(position_);
+    }
   }
 
-  std::array<uint8_t, 32> digest() override { return hash_.digest(); }
+  void verify(const std::string& id, const std::string& sha256) override {
+    if (chunks_.active()) return chunks_.wait();
+    std::array<uint8_t, 32> digest = hash_.digest();
+    if (protocol::to_hex(digest) != sha256) {
+      throw whole_file_mismatch(id, digest, sha256);
+    }
+  }
 
   Buffer buffer;
 
@@ -123,11 +226,16 @@ class MemorySink final : public detail::Sink {
   bool hash_on_thread_;
   // Declared after buffer: stopped before it is freed.
   Prefault prefault_;
-  detail::BufferSha256 hash_;  // declared last: stopped before buffer goes
+  detail::BufferSha256 hash_;
+  ChunkFeed chunks_;  // declared last: stopped first
 };
 
 // Writes to a temporary file next to the target; finish() syncs it and
-// renames it over the target. Removed if not finished.
+// renames it over the target, so that nothing unchecked is ever under the
+// target's name. Removed if not finished. Each chunk is checked as soon as it
+// is whole (ChunkFeed), its bytes read back from the temporary file (from the
+// page cache, where they just went) by the pool; a file without chunk digests
+// is hashed in line as it is written.
 //
 // The sync is what makes "a file under the final name is whole and checked"
 // hold across a power loss, and most of its cost would come at the end: so
@@ -138,25 +246,38 @@ class MemorySink final : public detail::Sink {
 // alone is the guarantee.
 class FileSink final : public detail::Sink {
  public:
-  explicit FileSink(std::string path)
+  FileSink(std::string path, bool hash_on_thread)
       : path_(std::move(path)),
         temp_(path_ + "." + std::to_string(::getpid()) + ".part"),
-        chunk_(1 << 20) {
-    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        chunk_(1 << 20),
+        chunks_(checking_threads(hash_on_thread),
+                [this](uint64_t offset, uint64_t length) {
+                  return [fd = fd_, temp = temp_, offset,
+                          length](detail::Sha256& hash) {
+                    read_back(fd, temp, offset, length, hash);
+                  };
+                }) {
+    fd_ = ::open(temp_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd_ < 0) fail(temp_);
   }
 
   ~FileSink() override {
+    chunks_.stop();  // before the file is closed: the pool reads it
     if (fd_ >= 0) ::close(fd_);
     if (!finished_) ::unlink(temp_.c_str());
   }
 
-  void start(uint64_t /*total*/, uint64_t held) override {
-    if (held == 0) hash_.reset();
+  void start(const std::string& id, const Manifest& file,
+             uint64_t held) override {
+    if (held == 0) {
+      hash_.reset();
+      chunks_.stop();  // before the bytes it reads are cut off
+    }
     if (::ftruncate(fd_, static_cast<off_t>(held)) != 0 ||
         ::lseek(fd_, static_cast<off_t>(held), SEEK_SET) < 0) {
       fail(temp_);
     }
+    chunks_.start(id, file, held);
     written_ = held;
     flushed_ = held;
   }
@@ -167,7 +288,7 @@ class FileSink final : public detail::Sink {
   }
 
   void commit(size_t n) override {
-    hash_.update(chunk_.data(), n);
+    if (!chunks_.active()) hash_.update(chunk_.data(), n);
     for (size_t done = 0; done < n;) {
       ssize_t w = ::write(fd_, chunk_.data() + done, n - done);
       if (w < 0 && errno == EINTR) continue;
@@ -181,10 +302,18 @@ class FileSink final : public detail::Sink {
                         SYNC_FILE_RANGE_WRITE);
       flushed_ = written_;
     }
+    if (chunks_.active()) chunks_.advance(written_);
   }
 
-  std::array<uint8_t, 32> digest() override { return hash_.digest(); }
+  void verify(const std::string& id, const std::string& sha256) override {
+    if (chunks_.active()) return chunks_.wait();
+    std::array<uint8_t, 32> digest = hash_.digest();
+    if (protocol::to_hex(digest) != sha256) {
+      throw whole_file_mismatch(id, digest, sha256);
+    }
+  }
 
+  // After verify().
   void finish() {
     if (::fsync(fd_) != 0) fail(temp_);
     int fd = fd_;
@@ -199,6 +328,27 @@ class FileSink final : public detail::Sink {
     throw Error("cannot write " + file + ": " + std::strerror(errno));
   }
 
+  // Bytes [offset, offset + length) of the file into `hash`, on a thread of
+  // the pool.
+  static void read_back(int fd, const std::string& file, uint64_t offset,
+                        uint64_t length, detail::Sha256& hash) {
+    thread_local std::vector<uint8_t> piece(1 << 20);
+    while (length > 0) {
+      ssize_t r = ::pread(fd, piece.data(),
+                          static_cast<size_t>(std::min<uint64_t>(
+                              length, piece.size())),
+                          static_cast<off_t>(offset));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) {
+        throw Error("cannot read back " + file + ": " + std::strerror(errno));
+      }
+      if (r == 0) throw Error("cannot read back " + file + ": it is shorter");
+      hash.update(piece.data(), static_cast<size_t>(r));
+      offset += static_cast<uint64_t>(r);
+      length -= static_cast<uint64_t>(r);
+    }
+  }
+
   static constexpr uint64_t kWritebackStep = 8u << 20;
 
   std::string path_;
@@ -209,6 +359,7 @@ class FileSink final : public detail::Sink {
   uint64_t flushed_ = 0;  // bytes whose writeback was started
   int fd_ = -1;
   bool finished_ = false;
+  ChunkFeed chunks_;
 };
 
 std::string id_of(const std::string& name, uint32_t version) {
@@ -234,6 +385,21 @@ void check_header(const protocol::FetchHeader& h, const Manifest& wanted,
   }
 }
 
+// The chunk digests of a FETCH_HEADER's manifest must be those of the file it
+// announces: checking them stands in for hashing the whole file.
+void check_chunks_of(const std::string& id, const Manifest& m,
+                     const protocol::FetchHeader& h) {
+  if (m.chunk_size == 0) return;
+  if (m.sha256 != protocol::to_hex(h.sha256) || m.size != h.total_size) {
+    throw ProtocolError("FETCH_HEADER of " + id + " announces sha256 " +
+                        protocol::to_hex(h.sha256) + " and " +
+                        std::to_string(h.total_size) +
+                        " bytes, its manifest's chunks are of sha256 " +
+                        m.sha256 + " and " + std::to_string(m.size) +
+                        " bytes");
+  }
+}
+
 }  // namespace
 
 FetchClient::FetchClient(std::string host, uint16_t port, Options options)
@@ -246,33 +412,44 @@ FetchClient::FetchClient(std::vector<Endpoint> servers, Options options)
     throw std::invalid_argument("FetchClient: no server given");
   }
   current_ = detail::first_server(servers_.size(), options_.in_order);
+  versions_.assign(servers_.size(), protocol::kChunksVersion);
 }
 
 FetchClient::~FetchClient() = default;
 FetchClient::FetchClient(FetchClient&&) noexcept = default;
 FetchClient& FetchClient::operator=(FetchClient&&) noexcept = default;
 
+// HELLO with version 3 (chunk digests; from a signing server, signed
+// manifests too). A server older than that refuses it with ERROR UNSUPPORTED,
+// which closes the connection; this server is then asked, on a new one, with
+// the version before: 2 with a trust key (signed manifests, which a server
+// older than 2 cannot send), else 1. Remembered per server.
 detail::Connection& FetchClient::connection() {
   if (connection_) return *connection_;
-  auto c = std::make_unique<detail::Connection>(
-      host(), port(), options_.connect_timeout, options_.read_timeout,
-      options_.cancellation, options_.tls);
-  if (!options_.trust_key) {
-    server_hello_ = detail::handshake(*c);
-  } else {  // version 2: a signing server signs what it sends
+  uint16_t& version = versions_[current_];
+  for (;;) {
+    auto c = std::make_unique<detail::Connection>(
+        host(), port(), options_.connect_timeout, options_.read_timeout,
+        options_.cancellation, options_.tls);
     try {
-      server_hello_ = detail::handshake(*c, protocol::kSignedVersion);
+      server_hello_ = detail::handshake(*c, version);
+      connection_ = std::move(c);
+      return *connection_;
     } catch (const RemoteError& e) {
       if (e.code() != static_cast<uint16_t>(protocol::ErrorCode::kUnsupported))
         throw;
+      if (version == protocol::kChunksVersion) {
+        version = options_.trust_key ? protocol::kSignedVersion
+                                     : protocol::kVersion;
+        continue;
+      }
+      if (!options_.trust_key) throw;
       throw SignatureError(
           "the server does not speak protocol version 2 and cannot send "
           "signed manifests, which --trust-key requires (" +
           std::string(e.what()) + ")");
     }
   }
-  connection_ = std::move(c);
-  return *connection_;
 }
 
 void FetchClient::disconnect() { connection_.reset(); }
@@ -397,7 +574,7 @@ Download FetchClient::fetch_loadable(const std::string& name,
 FetchResult FetchClient::fetch_to_file(const std::string& name,
                                        uint32_t version,
                                        const std::string& path) {
-  FileSink sink(path);
+  FileSink sink(path, options_.hash_on_thread);
   FetchResult result = transfer(name, version, false, sink);
   sink.finish();
   return result;
@@ -405,12 +582,14 @@ FetchResult FetchClient::fetch_to_file(const std::string& name,
 
 // Asks the manifest first (which resolves "latest" to a version and lets an
 // archive too new for this LibTorch be refused before any byte is sent),
-// then FETCHes that version. A transfer cut short is resumed from the bytes
-// held, which were hashed as they arrived, on the next server of the list
-// (the same one when there is one): the sha256 covers the whole file, and
-// every server must have the sha256 the transfer started with for that
-// version (asked with its manifest before its first FETCH, and checked in
-// each FETCH_HEADER).
+// then FETCHes that version. A transfer cut short is resumed on the next
+// server of the list (the same one when there is one), for the same version
+// and sha256: every server must have the sha256 the transfer started with
+// for that version (asked with its manifest before its first FETCH, and
+// checked in each FETCH_HEADER). With chunk digests (protocol version 3) it
+// resumes at the start of the first chunk not wholly received, the chunks
+// before it being checked or in the pool; without, at the bytes held, which
+// were hashed as they arrived.
 FetchResult FetchClient::transfer(const std::string& name, uint32_t version,
                                   bool loadable, detail::Sink& sink) {
   Manifest wanted = manifest(name, version);
@@ -428,6 +607,7 @@ FetchResult FetchClient::transfer(const std::string& name, uint32_t version,
         "; the servers hold different files for the same version");
   };
   uint64_t held = 0;
+  Manifest held_of;  // the manifest the bytes held were checked against
   auto delay = options_.retry_backoff;
   size_t failed_in_round = 0;
   for (int round = 1;;) {
@@ -438,6 +618,7 @@ FetchResult FetchClient::transfer(const std::string& name, uint32_t version,
         if (there != sha256) throw mismatch(there);
         agreed.push_back(servers_[current_]);
       }
+      held = detail::resume_offset(held, held_of.size, held_of.chunk_size);
       result.offsets.push_back(held);
       result.servers.push_back(servers_[current_]);
       protocol::Frame frame = call_once(
@@ -459,34 +640,38 @@ FetchResult FetchClient::transfer(const std::string& name, uint32_t version,
         if (announced != sha256) {  // the version's file was replaced
           sha256 = announced;
           if (held > 0) {
-            held = 0;  // the sink starts its hash over
+            held = 0;  // the sink starts over
             throw ConnectionError(id +
                                   " changed on the server during the "
                                   "transfer; starting over");
           }
         }
         result.manifest = parse_manifest(header.manifest);
+        check_chunks_of(id, result.manifest, header);
+        if (held > 0 && (result.manifest.chunk_size != held_of.chunk_size ||
+                         result.manifest.chunks != held_of.chunks)) {
+          held = 0;  // checked against other chunks, or none
+          throw ConnectionError(servers_[current_].to_string() +
+                                " sends " + id +
+                                " with other chunk digests than the bytes "
+                                "held were checked against; starting over");
+        }
         if (loadable) check_format_version(result.manifest);
-        sink.start(header.total_size, held);
+        held_of = result.manifest;
+        sink.start(id, result.manifest, held);
         detail::Connection& c = *connection_;
         while (held < header.total_size) {
           auto [data, room] = sink.space(header.total_size - held);
           size_t got = c.read_some(data, room);
-          sink.commit(got);
           held += got;
+          sink.commit(got);
           if (options_.progress) options_.progress(held, header.total_size);
         }
       } catch (...) {
         disconnect();
         throw;
       }
-      std::string actual = protocol::to_hex(sink.digest());
-      if (actual != sha256) {
-        throw ChecksumError("checksum mismatch for " + id +
-                            ": the bytes received hash to " + actual +
-                            ", the server announced " + sha256 +
-                            "; they were discarded");
-      }
+      sink.verify(id, sha256);
       return result;
     } catch (const Error& e) {
       if (!detail::next_server_may_help()) throw;

@@ -138,6 +138,42 @@ void compare_list(const char* kind, const std::vector<TensorInfo>& expected,
   }
 }
 
+bool is_sha256_hex(const std::string& s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+// chunkSize and chunks (protocol version 3): both or neither, as many
+// digests as the size has chunks.
+void read_chunks(const Json& doc, Manifest& m) {
+  bool has_size = doc.contains("chunkSize");
+  bool has_chunks = doc.contains("chunks");
+  if (!has_size && !has_chunks) return;
+  if (has_size != has_chunks) {
+    throw ProtocolError(
+        "malformed manifest: 'chunkSize' and 'chunks' come together");
+  }
+  m.chunk_size = integer(doc, "chunkSize", "manifest", 1,
+                         std::numeric_limits<uint64_t>::max());
+  m.chunks = field<std::vector<std::string>>(doc, "chunks", "manifest");
+  uint64_t expected = m.size == 0 ? 1 : (m.size - 1) / m.chunk_size + 1;
+  if (m.chunks.size() != expected) {
+    throw ProtocolError("malformed manifest: " + std::to_string(m.size) +
+                        " bytes in chunks of " + std::to_string(m.chunk_size) +
+                        " are " + std::to_string(expected) + " chunks, not " +
+                        std::to_string(m.chunks.size()));
+  }
+  for (const std::string& digest : m.chunks) {
+    if (!is_sha256_hex(digest)) {
+      throw ProtocolError("malformed manifest: chunk digest '" + digest +
+                          "' is not 64 lower-case hex digits");
+    }
+  }
+}
+
 }  // namespace
 
 bool operator==(const TensorInfo& a, const TensorInfo& b) {
@@ -154,6 +190,7 @@ Manifest parse_manifest(const std::string& json) {
   m.format_version = field<uint64_t>(doc, "formatVersion", "manifest");
   m.parameters = tensors(doc, "parameters");
   m.buffers = tensors(doc, "buffers");
+  read_chunks(doc, m);
   m.json = json;
   return m;
 }
@@ -247,6 +284,10 @@ std::string to_json(const Manifest& m) {
   doc["formatVersion"] = m.format_version;
   doc["parameters"] = tensors_json(m.parameters);
   doc["buffers"] = tensors_json(m.buffers);
+  if (m.chunk_size > 0) {
+    doc["chunkSize"] = m.chunk_size;
+    doc["chunks"] = m.chunks;
+  }
   return doc.dump();
 }
 

@@ -78,7 +78,8 @@ Outcome traced(const std::string& args) {
 
 std::string expected_version() {
   return std::string("torchfeed-client ") + TORCHFEED_CLIENT_VERSION +
-         "\nprotocol versions 1, 2 (2 with --trust-key: signed manifests)\n"
+         "\nprotocol versions 3 (chunk digests), else 2 with --trust-key "
+         "(signed manifests), else 1\n"
          "LibTorch " TORCH_VERSION
          " (verify and watch load models with it, in "
          "torchfeed-client-libtorch; archive format versions up to " +

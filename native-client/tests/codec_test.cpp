@@ -351,9 +351,14 @@ TEST(GoldenFrames, NoticeAlias) {
             g.frame);
 }
 
-// Version 3 adds chunk digests to the manifest (docs/protocol.md, 5.3). This
-// client speaks 1 and 2, so a server never sends it these; still, its codec
-// reads them, and its manifest parser ignores the keys it does not know.
+// Version 3 adds chunk digests to the manifest (docs/protocol.md, 5.3): the
+// golden document cuts the 17-byte file "hello, torchfeed\n" into chunks of
+// 8 bytes, so three digests, of "hello, t", "orchfeed" and "\n".
+const std::vector<std::string> kGoldenChunks = {
+    "5edc1857242ca4ecfdf3cd6346542873a99b6dc8451bf3270d9821af9613814c",
+    "26e58817a56985f88fe6cb6562a64f68a2c38e4ed7bc615663180e352d4f99c1",
+    "01ba4719c80b6fe911b091a7c05124b64eeece964e09c058ef8f9805daca546b"};
+
 TEST(GoldenFrames, Version3FramesDecodeAndTheirManifestParses) {
   for (const char* file : {"01-hello-v3.bin", "81-server-hello-v3.bin"}) {
     Golden g = golden(file);
@@ -378,10 +383,17 @@ TEST(GoldenFrames, Version3FramesDecodeAndTheirManifestParses) {
   EXPECT_EQ(m.format_version, old.format_version);
   EXPECT_EQ(m.parameters, old.parameters);
   EXPECT_EQ(m.buffers, old.buffers);
+  EXPECT_EQ(m.chunk_size, 8u);
+  EXPECT_EQ(m.chunks, kGoldenChunks);
+  EXPECT_EQ(old.chunk_size, 0u);
+  EXPECT_TRUE(old.chunks.empty());
+  EXPECT_EQ(tf::to_json(m), v3);  // the keys in the documented order
+  EXPECT_EQ(tf::to_json(old), v2);
 
   Golden h = golden("84-fetch-header-v3.bin");
   proto::FetchHeader header = proto::decode_fetch_header(h.payload);
   EXPECT_EQ(header.manifest, v3);
+  EXPECT_EQ(tf::parse_manifest(header.manifest).chunks, kGoldenChunks);
   EXPECT_EQ(text(h.after), "hello, torchfeed\n");
   EXPECT_EQ(proto::encode_fetch_header(header), h.frame);
 
@@ -396,6 +408,64 @@ TEST(GoldenFrames, Version3FramesDecodeAndTheirManifestParses) {
       sh.payload, proto::FrameType::kSignedFetchHeader);
   EXPECT_EQ(signed_header.manifest, v3);
   EXPECT_EQ(proto::encode_fetch_header(signed_header), sh.frame);
+}
+
+// The golden v3 document with its chunk keys replaced by `chunk_keys` (empty:
+// removed).
+std::string with_chunk_keys(const std::string& chunk_keys) {
+  std::string v3 = text(golden("83-manifest-result-v3.bin").payload);
+  size_t at = v3.find(R"(,"chunkSize")");
+  EXPECT_NE(at, std::string::npos);
+  return v3.substr(0, at) + chunk_keys + "}";
+}
+
+TEST(ManifestJson, ChunksMustMatchTheSizeAndComeWithTheirSize) {
+  auto list = [](std::vector<std::string> digests) {
+    std::string out = "[";
+    for (const std::string& d : digests) out += "\"" + d + "\",";
+    if (out.size() > 1) out.pop_back();
+    return out + "]";
+  };
+  const std::string& a = kGoldenChunks[0];
+  // 17 bytes: 3 chunks of 8, 1 of 17 or more, 2 of 9.
+  EXPECT_EQ(tf::parse_manifest(with_chunk_keys(R"(,"chunkSize":17,"chunks":)" +
+                                               list({a})))
+                .chunks.size(),
+            1u);
+  EXPECT_EQ(tf::parse_manifest(with_chunk_keys(
+                R"(,"chunkSize":9,"chunks":)" + list({a, a})))
+                .chunk_size,
+            9u);
+  for (const std::string& bad : std::vector<std::string>{
+           R"(,"chunkSize":8)",                           // no chunks
+           R"(,"chunks":)" + list(kGoldenChunks),         // no chunkSize
+           R"(,"chunkSize":8,"chunks":)" + list({a, a}),  // one short
+           R"(,"chunkSize":8,"chunks":)" + list({a, a, a, a}),
+           R"(,"chunkSize":0,"chunks":)" + list({a}),
+           R"(,"chunkSize":-8,"chunks":)" + list(kGoldenChunks),
+           R"(,"chunkSize":8.0,"chunks":)" + list(kGoldenChunks),
+           R"(,"chunkSize":8,"chunks":)" +
+               list({a, a, std::string(64, 'A')}),  // upper case
+           R"(,"chunkSize":8,"chunks":)" + list({a, a, "abc"}),
+           std::string(R"(,"chunkSize":8,"chunks":[1,2,3])")}) {
+    EXPECT_THROW(tf::parse_manifest(with_chunk_keys(bad)), tf::ProtocolError)
+        << bad;
+  }
+}
+
+TEST(ManifestJson, AnEmptyFileIsOneEmptyChunk) {
+  auto empty_file = [](const std::string& chunks) {
+    std::string doc = with_chunk_keys(R"(,"chunkSize":8,"chunks":)" + chunks);
+    size_t at = doc.find(R"("size":17)");
+    EXPECT_NE(at, std::string::npos);
+    return doc.replace(at, 9, R"("size":0)");
+  };
+  const std::string nothing =  // the SHA-256 of no bytes
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  EXPECT_EQ(tf::parse_manifest(empty_file(R"([")" + nothing + R"("])"))
+                .chunks.size(),
+            1u);
+  EXPECT_THROW(tf::parse_manifest(empty_file("[]")), tf::ProtocolError);
 }
 
 // A new golden frame fails here until a test above covers it.

@@ -24,6 +24,7 @@ namespace tf = torchfeed;
 namespace fs = std::filesystem;
 using tf::testing::fixture_models;
 using tf::testing::golden_json;
+using tf::testing::golden_json_v3;
 using tf::testing::golden_manifest;
 using tf::testing::Proxy;
 
@@ -81,6 +82,14 @@ std::function<std::string(const std::string&)> replace(std::string from,
   };
 }
 
+// A proxy rule: the documents without their chunk digests, as a server of
+// version 1 or 2 sends them; the client then hashes the whole file and
+// resumes at the bytes held.
+std::string without_chunks(const std::string& doc) {
+  size_t at = doc.find(R"(,"chunkSize":)");
+  return at == std::string::npos ? doc : doc.substr(0, at) + "}";
+}
+
 class TempDir {
  public:
   TempDir() {
@@ -122,15 +131,15 @@ class Model : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Model, ManifestIsTheGoldenOne) {
   tf::Client c = client();
-  EXPECT_EQ(c.manifest(GetParam()).json, golden_json(GetParam()));
-  EXPECT_EQ(c.manifest(GetParam(), 1).json, golden_json(GetParam()));
+  EXPECT_EQ(c.manifest(GetParam()).json, golden_json_v3(GetParam()));
+  EXPECT_EQ(c.manifest(GetParam(), 1).json, golden_json_v3(GetParam()));
 }
 
 TEST_P(Model, FetchLoadAndCompareWithTheGoldenManifest) {
   tf::Manifest golden = golden_manifest(GetParam());
   tf::Download download = client().fetch(GetParam());
   EXPECT_EQ(download.offsets, std::vector<uint64_t>{0});
-  EXPECT_EQ(download.manifest.json, golden.json);
+  EXPECT_EQ(download.manifest.json, golden_json_v3(GetParam()));
   ASSERT_EQ(download.bytes.size(), golden.size);
   EXPECT_EQ(sha256_of(download.bytes), golden.sha256);
   tf::ModuleInfo loaded =
@@ -163,7 +172,7 @@ TEST_P(Model, CliVerifyJsonIsTheGoldenManifest) {
 TEST_P(Model, CliManifestJsonIsTheGoldenManifest) {
   CliRun run = cli("manifest " + GetParam() + ":1 --json " + server_arg());
   EXPECT_EQ(run.status, 0) << run.err;
-  EXPECT_EQ(run.out, golden_json(GetParam()) + "\n");
+  EXPECT_EQ(run.out, golden_json_v3(GetParam()) + "\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, Model,
@@ -184,7 +193,7 @@ TEST(Library, ListHasEveryFixtureModel) {
     EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
   }
   EXPECT_TRUE(listing.rejected.empty());
-  EXPECT_EQ(c.server_hello().protocol, 1);
+  EXPECT_EQ(c.server_hello().protocol, 3);
   EXPECT_EQ(c.server_hello().software.rfind("torchfeed/", 0), 0u);
 }
 
@@ -192,7 +201,7 @@ TEST(Library, HelloSendsThisLibTorchVersion) {
   Proxy proxy(server_port(), {});
   client(proxy.port()).list();
   ASSERT_EQ(proxy.hellos().size(), 1u);
-  EXPECT_EQ(proxy.hellos()[0].protocol, 1);
+  EXPECT_EQ(proxy.hellos()[0].protocol, 3);  // chunk digests
   EXPECT_EQ(proxy.hellos()[0].software, "torchfeed-cpp/0.1.0");
   EXPECT_EQ(proxy.hellos()[0].libtorch, TORCH_VERSION);
 }
@@ -259,10 +268,11 @@ TEST(Library, ReadTimeout) {
 }
 
 // --- resume after a cut connection -----------------------------------------
+// (without chunk digests: at the bytes held; with them, Chunks.* below)
 
 TEST(Resume, CutTransferResumesFromTheBytesHeld) {
   constexpr uint64_t kCut = 100000;  // of toynet's 257596 bytes
-  Proxy proxy(server_port(), {kCut, 1, Proxy::kNever, nullptr});
+  Proxy proxy(server_port(), {kCut, 1, Proxy::kNever, without_chunks});
   tf::Manifest golden = golden_manifest("toynet");
   tf::Download download = client(proxy.port()).fetch("toynet");
   EXPECT_EQ(offsets_of(proxy), (std::vector<uint64_t>{0, kCut}));
@@ -275,7 +285,7 @@ TEST(Resume, CutTransferResumesFromTheBytesHeld) {
 }
 
 TEST(Resume, EveryAttemptKeepsItsBytesAndTheRetriesAreBounded) {
-  Proxy proxy(server_port(), {1000, 100, Proxy::kNever, nullptr});
+  Proxy proxy(server_port(), {1000, 100, Proxy::kNever, without_chunks});
   tf::Options options = quick();
   options.fetch_attempts = 3;
   tf::Client c("127.0.0.1", proxy.port(), options);
@@ -291,7 +301,7 @@ TEST(Resume, EveryAttemptKeepsItsBytesAndTheRetriesAreBounded) {
 }
 
 TEST(Resume, FetchToFileResumesAndRenamesIntoPlace) {
-  Proxy proxy(server_port(), {50000, 1, Proxy::kNever, nullptr});
+  Proxy proxy(server_port(), {50000, 1, Proxy::kNever, without_chunks});
   TempDir dir;
   std::string target = dir.path() + "/toynet.pt";
   tf::FetchResult result =
@@ -304,10 +314,132 @@ TEST(Resume, FetchToFileResumesAndRenamesIntoPlace) {
             1);  // no temporary file left
 }
 
+// --- chunk digests (protocol version 3) --------------------------------------
+//
+// The server cuts files into chunks of 8 MiB; every fixture model is one. So
+// each test publishes (over the HTTP API, once per server) a model of three
+// chunks of its own: toynet with 20 MiB of random bytes stored in its archive
+// (LibTorch loads it; the extra record is never read).
+
+constexpr uint64_t kChunk = 8u << 20;
+
+// name:1, a padded toynet, published unless the server has it already.
+tf::Manifest chunked_model(const std::string& name) {
+  try {
+    return client().manifest(name, 1);
+  } catch (const tf::NotFoundError&) {
+  }
+  TempDir dir;
+  std::string file = dir.path() + "/model.pt";
+  std::string pad =
+      "python3 -c 'import random, shutil, sys, zipfile\n"
+      "shutil.copy(sys.argv[1], sys.argv[2])\n"
+      "with zipfile.ZipFile(sys.argv[2], \"a\", zipfile.ZIP_STORED) as z:\n"
+      "  root = z.namelist()[0].split(\"/\")[0]\n"
+      "  z.writestr(root + \"/extra/padding\", "
+      "random.Random(3).randbytes(20 << 20))' " +
+      tf::testing::model_file("toynet") + " " + file;
+  EXPECT_EQ(std::system(pad.c_str()), 0) << pad;
+  std::string upload =
+      "curl -sS -f -o /dev/null -X POST -H 'Authorization: Bearer " +
+      kServer.text("token") + "' --data-binary @" + file + " http://" +
+      kServer.text("http_address") + "/v1/models/" + name + "/versions";
+  EXPECT_EQ(std::system(upload.c_str()), 0) << upload;
+  return client().manifest(name, 1);
+}
+
+// The digests of the chunks of `bytes`, computed here.
+std::vector<std::string> chunk_digests(const uint8_t* bytes, uint64_t size) {
+  std::vector<std::string> out;
+  for (uint64_t at = 0; at < size; at += kChunk) {
+    out.push_back(tf::testing::sha256_hex(bytes + at,
+                                          std::min(kChunk, size - at)));
+  }
+  return out;
+}
+
+TEST(Chunks, AModelOfThreeChunksIsCheckedByItsChunksAndLoads) {
+  tf::Manifest published = chunked_model("chunks-three");
+  ASSERT_EQ(published.chunk_size, kChunk);
+  ASSERT_EQ(published.chunks.size(), 3u);
+  ASSERT_GT(published.size, 2 * kChunk);
+  tf::Download download = client().fetch("chunks-three");
+  EXPECT_EQ(download.offsets, std::vector<uint64_t>{0});
+  EXPECT_EQ(download.manifest.chunks, published.chunks);
+  EXPECT_EQ(chunk_digests(download.bytes.data(), download.bytes.size()),
+            published.chunks);
+  EXPECT_EQ(sha256_of(download.bytes), published.sha256);
+  tf::ModuleInfo loaded =
+      tf::describe(tf::load_from_memory(std::move(download.bytes)));
+  EXPECT_EQ(loaded.parameters, golden_manifest("toynet").parameters);
+
+  TempDir dir;
+  std::string target = dir.path() + "/model.pt";
+  client().fetch_to_file("chunks-three", 1, target);
+  tf::Buffer file = tf::testing::read_buffer(target);
+  EXPECT_EQ(sha256_of(file), published.sha256);
+}
+
+TEST(Chunks, ACutTransferResumesAtTheStartOfTheChunkItWasIn) {
+  tf::Manifest published = chunked_model("chunks-resume");
+  ASSERT_EQ(published.chunks.size(), 3u);
+  {  // into memory: cut 12345 bytes into chunk 1
+    Proxy proxy(server_port(), {kChunk + 12345, 1, Proxy::kNever, nullptr});
+    tf::Download download = client(proxy.port()).fetch("chunks-resume");
+    EXPECT_EQ(offsets_of(proxy), (std::vector<uint64_t>{0, kChunk}));
+    EXPECT_EQ(download.offsets, (std::vector<uint64_t>{0, kChunk}));
+    EXPECT_EQ(sha256_of(download.bytes), published.sha256);
+  }
+  {  // to a file: cut one byte before the end of chunk 1
+    Proxy proxy(server_port(), {2 * kChunk - 1, 1, Proxy::kNever, nullptr});
+    TempDir dir;
+    std::string target = dir.path() + "/model.pt";
+    tf::FetchResult result =
+        client(proxy.port()).fetch_to_file("chunks-resume", 1, target);
+    EXPECT_EQ(result.offsets, (std::vector<uint64_t>{0, kChunk}));
+    EXPECT_EQ(sha256_of(tf::testing::read_buffer(target)), published.sha256);
+  }
+  {  // cut exactly at a chunk boundary: nothing is sent again
+    Proxy proxy(server_port(), {2 * kChunk, 1, Proxy::kNever, nullptr});
+    tf::Download download = client(proxy.port()).fetch("chunks-resume");
+    EXPECT_EQ(offsets_of(proxy), (std::vector<uint64_t>{0, 2 * kChunk}));
+    EXPECT_EQ(sha256_of(download.bytes), published.sha256);
+  }
+}
+
+TEST(Chunks, AFlippedByteIsNamedByItsChunkAndNothingIsLoadedOrWritten) {
+  tf::Manifest published = chunked_model("chunks-flip");
+  ASSERT_EQ(published.chunks.size(), 3u);
+  const uint64_t flip = kChunk + 100;  // in chunk 1
+  const std::string named = "chunk 1 of chunks-flip:1 (offset 8388608) ";
+  {
+    Proxy proxy(server_port(), {Proxy::kNever, 0, flip, nullptr});
+    try {
+      client(proxy.port()).load("chunks-flip");
+      FAIL() << "a corrupted model was loaded";
+    } catch (const tf::ChecksumError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(named + "hashes to ", 0), 0u)
+          << e.what();
+      EXPECT_NE(std::string(e.what()).find(", the manifest says " +
+                                           published.chunks[1] + ";"),
+                std::string::npos)
+          << e.what();
+    }
+    EXPECT_EQ(offsets_of(proxy), std::vector<uint64_t>{0});  // not retried
+  }
+  Proxy proxy(server_port(), {Proxy::kNever, 0, flip, nullptr});
+  TempDir dir;
+  CliRun run = cli("fetch chunks-flip -o " + dir.path() + "/model.pt " +
+                   server_arg(proxy.port()));
+  EXPECT_EQ(run.status, 1);
+  EXPECT_EQ(run.err.rfind("torchfeed-client: " + named, 0), 0u) << run.err;
+  EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
 // --- checksum mismatch ------------------------------------------------------
 
 TEST(Checksum, FlippedByteIsRefusedAndNotLoaded) {
-  Proxy proxy(server_port(), {Proxy::kNever, 0, 200000, nullptr});
+  Proxy proxy(server_port(), {Proxy::kNever, 0, 200000, without_chunks});
   try {
     client(proxy.port()).load("toynet");
     FAIL() << "a corrupted model was loaded";
@@ -319,13 +451,25 @@ TEST(Checksum, FlippedByteIsRefusedAndNotLoaded) {
   EXPECT_EQ(offsets_of(proxy), std::vector<uint64_t>{0});  // not retried
 }
 
+TEST(Checksum, WithoutChunkDigestsACutTransferResumesAtTheBytesHeld) {
+  Proxy proxy(server_port(), {100000, 1, Proxy::kNever, without_chunks});
+  tf::Download download = client(proxy.port()).fetch("toynet");
+  EXPECT_TRUE(download.manifest.chunks.empty());
+  EXPECT_EQ(download.offsets, (std::vector<uint64_t>{0, 100000}));
+  EXPECT_EQ(sha256_of(download.bytes), golden_manifest("toynet").sha256);
+}
+
 TEST(Checksum, CliFetchWritesNothing) {
   Proxy proxy(server_port(), {Proxy::kNever, 0, 12345, nullptr});
   TempDir dir;
   CliRun run = cli("fetch toynet -o " + dir.path() + "/toynet.pt " +
                    server_arg(proxy.port()));
   EXPECT_EQ(run.status, 1);
-  EXPECT_EQ(run.err.rfind("torchfeed-client: checksum mismatch", 0), 0u)
+  // toynet is one chunk: chunk 0.
+  EXPECT_EQ(run.err.rfind("torchfeed-client: chunk 0 of toynet:1 (offset 0) "
+                          "hashes to ",
+                          0),
+            0u)
       << run.err;
   EXPECT_TRUE(fs::is_empty(dir.path()));
 }

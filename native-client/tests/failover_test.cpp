@@ -73,6 +73,16 @@ Proxy::Rules cut_after(uint64_t bytes, int connections = 1) {
   return rules;
 }
 
+// The documents without their chunk digests, as a server of version 1 or 2
+// sends them: the client then resumes at the bytes held.
+Proxy::Rules without_chunks(Proxy::Rules rules = {}) {
+  rules.rewrite_json = [](const std::string& doc) {
+    size_t at = doc.find(R"(,"chunkSize":)");
+    return at == std::string::npos ? doc : doc.substr(0, at) + "}";
+  };
+  return rules;
+}
+
 // A FETCH_HEADER announcing another sha256 for the same version: a replica
 // that holds other bytes under that version.
 Proxy::Rules another_sha256() {
@@ -189,10 +199,27 @@ TEST(Library, UnavailableMovesOnToTheNextServerAtOnce) {
   EXPECT_EQ(shutting_down.connections(), 1);
 }
 
+// With chunk digests (toynet is one chunk of 8 MiB): at the start of the
+// chunk the cut was in.
+TEST(Library, ACutTransferResumesOnTheNextServerAtAChunkBoundary) {
+  Proxy dying(kServer.port(), cut_after(100000));
+  Proxy other(kReplica.port(), {});
+  tf::Endpoint first = local(dying.port());
+  tf::Endpoint second = local(other.port());
+  tf::Download download =
+      tf::Client({first, second}, in_order()).fetch("toynet");
+  EXPECT_EQ(download.offsets, (std::vector<uint64_t>{0, 0}));
+  EXPECT_EQ(download.servers, (std::vector<tf::Endpoint>{first, second}));
+  EXPECT_EQ(offsets_of(other), std::vector<uint64_t>{0});
+  EXPECT_EQ(download.manifest.chunks.size(), 1u);
+  EXPECT_EQ(sha256_of(download.bytes), golden_manifest("toynet").sha256);
+}
+
+// Without chunk digests (servers of version 1 or 2): at the bytes held.
 TEST(Library, ACutTransferResumesOnTheNextServerAtTheBytesHeld) {
   constexpr uint64_t kCut = 100000;  // of toynet's 257596 bytes
-  Proxy dying(kServer.port(), cut_after(kCut));
-  Proxy other(kReplica.port(), {});  // records what the replica is asked
+  Proxy dying(kServer.port(), without_chunks(cut_after(kCut)));
+  Proxy other(kReplica.port(), without_chunks());  // records what it is asked
   tf::Endpoint first = local(dying.port());
   tf::Endpoint second = local(other.port());
   tf::Client client({first, second}, in_order());
@@ -217,7 +244,7 @@ TEST(Library, FetchToFileResumesOnTheNextServer) {
   std::string target = dir.path() + "/toynet.pt";
   tf::FetchResult result = tf::FetchClient({first, server()}, in_order())
                                .fetch_to_file("toynet", tf::kLatest, target);
-  EXPECT_EQ(result.offsets, (std::vector<uint64_t>{0, 50000}));
+  EXPECT_EQ(result.offsets, (std::vector<uint64_t>{0, 0}));  // chunk 0
   EXPECT_EQ(result.servers, (std::vector<tf::Endpoint>{first, server()}));
   EXPECT_EQ(tf::testing::read_text(target),
             tf::testing::read_text(tf::testing::model_file("toynet")));
@@ -245,7 +272,7 @@ TEST(Library, AnotherSha256OnTheNextServerIsAReplicaMismatch) {
         << what;
     EXPECT_EQ(what.find('\n'), std::string::npos) << what;
   }
-  EXPECT_EQ(offsets_of(other), std::vector<uint64_t>{100000});  // not retried
+  EXPECT_EQ(offsets_of(other), std::vector<uint64_t>{0});  // not retried
   EXPECT_TRUE(fs::is_empty(dir.path()));
 }
 
@@ -285,9 +312,10 @@ TEST(Library, AFetchGivesUpAfterItsRoundsOverEveryServer) {
               0u)
         << what;
   }
-  // Each server twice, each FETCH from the bytes held so far.
-  EXPECT_EQ(offsets_of(a), (std::vector<uint64_t>{0, 2000}));
-  EXPECT_EQ(offsets_of(b), (std::vector<uint64_t>{1000, 3000}));
+  // Each server twice, each FETCH from the start of chunk 0 (1000 bytes
+  // are not a whole chunk).
+  EXPECT_EQ(offsets_of(a), (std::vector<uint64_t>{0, 0}));
+  EXPECT_EQ(offsets_of(b), (std::vector<uint64_t>{0, 0}));
 }
 
 // --- the watcher ------------------------------------------------------------
@@ -407,7 +435,7 @@ TEST(Cli, ACutTransferResumesOnTheNextServer) {
                    servers_arg({local(dying.port()), replica()}));
   EXPECT_EQ(run.status, 0) << run.err;
   EXPECT_EQ(run.out, "toynet:1 -> " + target +
-                         " (257596 bytes, resumed at 100000 on " +
+                         " (257596 bytes, resumed at 0 on " +
                          replica().to_string() + ", sha256 " +
                          golden_manifest("toynet").sha256 + ")\n");
 }

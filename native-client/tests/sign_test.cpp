@@ -136,7 +136,8 @@ TEST(Golden, UnusableKeyFilesAreOneLineErrors) {
 
 TEST(Server, TheRightKeyFetchesVerifiesAndLoads) {
   tf::Client client("127.0.0.1", signed_port(), trusting("a"));
-  EXPECT_EQ(client.server_hello().protocol, proto::kSignedVersion);
+  // Version 3: signed manifests, with their chunk digests.
+  EXPECT_EQ(client.server_hello().protocol, proto::kChunksVersion);
   tf::Download download = client.fetch("toynet");
   EXPECT_EQ(tf::testing::sha256_hex(download.bytes.data(),
                                     download.bytes.size()),

@@ -106,6 +106,17 @@ inline Manifest golden_manifest(const std::string& name) {
   return parse_manifest(golden_json(name));
 }
 
+// The manifest a client of protocol version 3 gets from torchfeed's server
+// for a fixture model: the golden one with its chunk digests. The server's
+// chunks are of 8 MiB, so each fixture model is one chunk, whose digest is
+// the file's sha256.
+inline std::string golden_json_v3(const std::string& name) {
+  std::string doc = golden_json(name);
+  std::string sha256 = parse_manifest(doc).sha256;
+  doc.pop_back();  // its closing brace
+  return doc + R"(,"chunkSize":8388608,"chunks":[")" + sha256 + R"("]})";
+}
+
 // forward.json's input as a tensor and its expected output.
 struct ForwardCase {
   at::Tensor input;

@@ -1,6 +1,8 @@
 // The part of the torchfeed client that needs no LibTorch (the CMake target
 // torchfeed::transport): list the models, read manifests and fetch the
-// bytes, into memory or to a file, sha256 checked.
+// bytes, into memory or to a file, checked chunk by chunk as they arrive
+// (docs/protocol.md 5.3; the whole file's sha256 from a server without chunk
+// digests).
 //
 //   torchfeed::FetchClient client("localhost", 7070);
 //   torchfeed::Download d = client.fetch("toynet");  // the latest version
@@ -9,7 +11,8 @@
 // FetchClient that also loads models and follows them with LibTorch.
 //
 // A FetchClient holds one connection, opened on first use (HELLO sends
-// kSoftware and kLibTorchVersion, version.h) and reopened after a failure.
+// kSoftware and kLibTorchVersion, version.h, and protocol version 3; a server
+// that refuses 3 is asked again with 2 or 1) and reopened after a failure.
 // Not thread-safe: use one per thread. Every failure is a torchfeed::Error
 // (errors.h).
 //
@@ -18,7 +21,8 @@
 // the next in the list whenever one refuses, drops the connection or answers
 // ERROR UNAVAILABLE. A list, a manifest or a hello tries every server once
 // before it fails; a transfer cut short is resumed on the next server at the
-// bytes held, for the same version and sha256 (ReplicaMismatchError when that
+// start of the first chunk not wholly received (without chunk digests: at the
+// bytes held), for the same version and sha256 (ReplicaMismatchError when that
 // server has other bytes for it), for Options::fetch_attempts rounds.
 //
 //   torchfeed::FetchClient client(torchfeed::parse_endpoints("a:7070,b:7070"));
@@ -58,7 +62,7 @@ struct FetchResult {
 };
 
 struct Download : FetchResult {
-  Buffer bytes;  // the whole file, its sha256 checked
+  Buffer bytes;  // the whole file, every chunk (or its sha256) checked
 };
 
 class FetchClient {
@@ -76,14 +80,16 @@ class FetchClient {
   // NotFoundError when there is no such model or version.
   Manifest manifest(const std::string& name, uint32_t version = kLatest);
 
-  // The file in one buffer sized from the size header, hashed as it
-  // arrives; ChecksumError when it does not match the server's sha256.
+  // The file in one buffer sized from the size header, each chunk checked
+  // on a pool of threads as soon as it is whole (Options::hash_on_thread);
+  // ChecksumError naming the first bad chunk (or, without chunk digests,
+  // when the file does not hash to the server's sha256).
   Download fetch(const std::string& name, uint32_t version = kLatest);
   // fetch(), but first refuses (UnsupportedArchiveError) an archive whose
   // formatVersion is too new for this LibTorch, before any byte is sent.
   Download fetch_loadable(const std::string& name, uint32_t version = kLatest);
   // Writes the file to path atomically: a temporary file next to it, synced
-  // and renamed over path once its sha256 is checked.
+  // and renamed over path once every chunk (or its sha256) is checked.
   FetchResult fetch_to_file(const std::string& name, uint32_t version,
                             const std::string& path);
 
@@ -123,6 +129,8 @@ class FetchClient {
 
   std::vector<Endpoint> servers_;
   size_t current_ = 0;
+  // The protocol version HELLO sends to each server: 3 until it refuses it.
+  std::vector<uint16_t> versions_;
   Options options_;
   std::unique_ptr<detail::Connection> connection_;
   protocol::Hello server_hello_;

@@ -33,6 +33,12 @@ struct Manifest : ModuleInfo {
   uint64_t size = 0;
   std::string sha256;  // lower-case hex, of the whole file
   uint64_t format_version = 0;
+  // Protocol version 3 (docs/protocol.md 5.3): chunk i is the bytes
+  // [i * chunk_size, min((i + 1) * chunk_size, size)) and chunks[i] its
+  // lower-case hex SHA-256; max(1, ceil(size / chunk_size)) of them. Absent
+  // (chunk_size 0, chunks empty) in a document of version 1 or 2.
+  uint64_t chunk_size = 0;
+  std::vector<std::string> chunks;
   std::string json;  // the document as the server sent it
 };
 
@@ -75,15 +81,18 @@ struct Event {
   std::string json;    // the document as the server sent it
 };
 
-// Parse the documents; ProtocolError when a key is missing or mistyped.
-// Unknown keys are ignored; so is everything but "event" (and "name" when it
-// is a string) in an event this client does not know.
+// Parse the documents; ProtocolError when a key is missing or mistyped (in a
+// manifest: also when chunkSize and chunks come one without the other, or
+// their count does not match its size, or a digest is not 64 lower-case hex
+// digits). Unknown keys are ignored; so is everything but "event" (and "name"
+// when it is a string) in an event this client does not know.
 Manifest parse_manifest(const std::string& json);
 Listing parse_listing(const std::string& json);
 Event parse_event(const std::string& json);
 
 // The manifest as compact JSON, keys in the order of docs/protocol.md
-// (name, version, size, sha256, formatVersion, parameters, buffers).
+// (name, version, size, sha256, formatVersion, parameters, buffers, and
+// chunkSize and chunks when it has them).
 std::string to_json(const Manifest& manifest);
 // A known event as compact JSON, keys in the documented order (event, name,
 // then version, sha256, size / version / alias, version); kOther: its json.

@@ -59,8 +59,9 @@ struct Options {
   std::chrono::milliseconds read_timeout{60000};
   // Rounds of FETCH attempts per transfer: in each round every server of
   // the list is tried once (with one server, a round is one attempt). A
-  // transfer cut short is resumed from the bytes already held (FETCH with
-  // offset = bytes held), on the next server of the list.
+  // transfer cut short is resumed at the start of the first chunk not wholly
+  // received (without chunk digests: at the bytes held), on the next server
+  // of the list.
   int fetch_attempts = 5;
   // Wait before the next round; doubled before each next one.
   std::chrono::milliseconds retry_backoff{200};
@@ -77,10 +78,13 @@ struct Options {
   // May be empty. Set: every manifest must be signed by this key (signing.h),
   // else SignatureError before anything is written or loaded.
   std::shared_ptr<const TrustKey> trust_key;
-  // A fetch into memory of 4 MiB or more is hashed (sha256) on a thread of
-  // its own while it arrives, and its buffer's pages are faulted in ahead of
-  // the bytes by another, so the receiving thread only copies; false: the
-  // receiving thread faults, receives and hashes (one core, slower).
+  // True: with chunk digests (protocol version 3) each chunk is checked, as
+  // soon as it is whole, on a pool of hardware_concurrency() threads; without
+  // them, a fetch into memory of 4 MiB or more is hashed (sha256) on a thread
+  // of its own while it arrives. Either way a fetch into memory has its
+  // buffer's pages faulted in ahead of the bytes by another thread, so the
+  // receiving thread only copies. False: the receiving thread faults,
+  // receives and hashes (one core, slower).
   bool hash_on_thread = true;
 };
 

@@ -1,6 +1,7 @@
-// The torchfeed TCP protocol, versions 1 and 2 (docs/protocol.md): a pure
+// The torchfeed TCP protocol, versions 1 to 3 (docs/protocol.md): a pure
 // codec, no sockets. Version 2 adds the signed answers SIGNED_MANIFEST_RESULT
-// and SIGNED_FETCH_HEADER (section 5.10). Every frame is
+// and SIGNED_FETCH_HEADER (section 5.10); version 3 adds chunk digests to the
+// manifest documents (5.3, manifest.h), with the same frames. Every frame is
 //
 //   +------+--------------+=================+
 //   | type | length (u32) | payload (length)|   big-endian
@@ -28,6 +29,8 @@ using Bytes = std::vector<uint8_t>;
 constexpr uint16_t kVersion = 1;
 // Version 1 plus signed manifests: sent by a client that checks signatures.
 constexpr uint16_t kSignedVersion = 2;
+// Version 2 plus chunk digests in manifests (chunkSize, chunks).
+constexpr uint16_t kChunksVersion = 3;
 constexpr char kMagic[] = "TFED";
 constexpr size_t kFrameHeaderSize = 5;
 constexpr size_t kSha256Size = 32;
@@ -52,8 +55,8 @@ enum class FrameType : uint8_t {
   kSubscribed = 0x85,
   kNotice = 0x86,  // answers no request: a catalog event (manifest.h Event)
   kReceiptOk = 0x87,
-  kSignedManifestResult = 0x88,  // protocol version 2
-  kSignedFetchHeader = 0x89,     // protocol version 2
+  kSignedManifestResult = 0x88,  // protocol version 2 and 3
+  kSignedFetchHeader = 0x89,     // protocol version 2 and 3
   kError = 0xFF,
 };
 

@@ -287,9 +287,10 @@ const char* usage() { return kUsage; }
 
 std::string version() {
   return std::string(kProgram) + " " + kClientVersion + "\nprotocol versions " +
-         std::to_string(protocol::kVersion) + ", " +
-         std::to_string(protocol::kSignedVersion) +
-         " (2 with --trust-key: signed manifests)\nLibTorch " +
+         std::to_string(protocol::kChunksVersion) +
+         " (chunk digests), else " + std::to_string(protocol::kSignedVersion) +
+         " with --trust-key (signed manifests), else " +
+         std::to_string(protocol::kVersion) + "\nLibTorch " +
          kLibTorchVersion + " (verify and watch load models with it, in " +
          kLibTorchProgram + "; archive format versions up to " +
          std::to_string(kMaxFileFormatVersion) + ")\n";
