@@ -381,7 +381,8 @@ public final class BucketMirror implements Backfill, AutoCloseable {
 
   /**
    * Checks the version is still published (the snapshot may be a poll old), makes room, gets the bytes (a local copy
-   * of a blob served already, or one GET), and has the repository adopt and validate them; returns once the version is in the catalog or refused. One blob at a time per blob.
+   * of a blob served already, or one GET), and has the repository adopt and validate them; returns once the version
+   * is in the catalog or refused. One arrival at a time per blob, so the next one copies it locally.
    */
   private void bringIn(Manifest manifest, boolean announce) {
     synchronized (blobLocks.computeIfAbsent(manifest.sha256(), k -> new Object())) {
