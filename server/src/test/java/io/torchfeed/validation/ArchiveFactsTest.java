@@ -34,9 +34,7 @@ class ArchiveFactsTest {
 
   @Test
   void hashesFilesLargerThanTheBuffer() throws Exception {
-    byte[] payload = new byte[ArchiveFacts.BUFFER_SIZE * 2 + 12345];
-    new Random(1).nextBytes(payload);
-    byte[] bytes = TorchArchives.minimal("big", "3\n").add("big/data/0", payload).bytes();
+    byte[] bytes = archiveLargerThanTheBuffer(1);
     Path file = Fixtures.write(dir, "big.pt", bytes);
     assertEquals(new FileFacts(bytes.length, sha256(bytes), 3, chunks(bytes, ChunkDigests.DEFAULT_SIZE)),
         facts.read(file));
@@ -44,9 +42,7 @@ class ArchiveFactsTest {
 
   @Test
   void hashesEachChunkInTheSamePassAcrossBufferBoundaries() throws Exception {
-    byte[] payload = new byte[ArchiveFacts.BUFFER_SIZE * 2 + 12345];
-    new Random(2).nextBytes(payload);
-    byte[] bytes = TorchArchives.minimal("big", "3\n").add("big/data/0", payload).bytes();
+    byte[] bytes = archiveLargerThanTheBuffer(2);
     Path file = Fixtures.write(dir, "big.pt", bytes);
     for (int chunkSize : new int[] {ArchiveFacts.BUFFER_SIZE / 2 + 1, ArchiveFacts.BUFFER_SIZE,
         bytes.length - 1, bytes.length, bytes.length + 1}) {
@@ -138,5 +134,12 @@ class ArchiveFactsTest {
 
   private static String sha256(byte[] bytes) throws NoSuchAlgorithmException {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+  }
+
+  /** A minimal archive whose one tensor record is two buffers and a bit of random bytes ({@code seed}). */
+  private static byte[] archiveLargerThanTheBuffer(long seed) {
+    byte[] payload = new byte[ArchiveFacts.BUFFER_SIZE * 2 + 12345];
+    new Random(seed).nextBytes(payload);
+    return TorchArchives.minimal("big", "3\n").add("big/data/0", payload).bytes();
   }
 }
