@@ -21,8 +21,11 @@ unsigned ChunkChecker::default_threads() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-ChunkChecker::ChunkChecker(unsigned threads, Hook before_hash)
-    : threads_(threads), before_hash_(std::move(before_hash)) {}
+ChunkChecker::ChunkChecker(unsigned threads, Hook before_hash,
+                           Checked checked)
+    : threads_(threads),
+      before_hash_(std::move(before_hash)),
+      checked_(std::move(checked)) {}
 
 ChunkChecker::~ChunkChecker() {
   {
@@ -127,13 +130,15 @@ void ChunkChecker::check(Task& task) {
       error = std::current_exception();
     }
   }
+  const bool good = !skip && !error && task.index < digests_.size() &&
+                    actual == digests_[task.index];
+  if (good && checked_) checked_(task.index);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     --running_;
     --pending_;
     if (error && !error_) error_ = error;
-    if (!skip && !error && task.index < digests_.size() &&
-        actual != digests_[task.index] &&
+    if (!skip && !error && !good && task.index < digests_.size() &&
         (!bad_index_ || task.index < *bad_index_)) {
       bad_index_ = task.index;
       uint64_t offset = chunk_offset(task.index, chunk_size_);

@@ -44,6 +44,9 @@ class ChunkChecker {
   // Called on the hashing thread with the chunk's index before it hashes it
   // (tests: which threads check, and that two chunks are checked at once).
   using Hook = std::function<void(size_t index)>;
+  // Called on the hashing thread with the index of a chunk found good, before
+  // wait() can return for it (an ArrivingFile lets readers at its bytes).
+  using Checked = std::function<void(size_t index)>;
 
   // std::thread::hardware_concurrency(), at least 1.
   static unsigned default_threads();
@@ -51,7 +54,7 @@ class ChunkChecker {
   // Up to `threads` threads, started by start() (no more than the file has
   // chunks); 0: every chunk is checked in line by submit().
   explicit ChunkChecker(unsigned threads = default_threads(),
-                        Hook before_hash = {});
+                        Hook before_hash = {}, Checked checked = {});
   // Drops the chunks not yet begun, waits for those being hashed, joins.
   ~ChunkChecker();
   ChunkChecker(const ChunkChecker&) = delete;
@@ -90,6 +93,7 @@ class ChunkChecker {
 
   unsigned threads_;
   Hook before_hash_;
+  Checked checked_;
   std::string what_;
   uint64_t chunk_size_ = 0;
   std::vector<std::string> digests_;

@@ -1,7 +1,6 @@
 #include "torchfeed/fetch_client.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,34 +15,12 @@
 #include "chunks.h"
 #include "failover.h"
 #include "sha256.h"
+#include "sink.h"
+#include "torchfeed/arriving.h"
 #include "transport.h"
 
 namespace torchfeed {
 
-namespace detail {
-
-// Where the bytes of a transfer go, and how they are checked. Before each
-// FETCH_HEADER's bytes, start(): `file` is the manifest of the version served
-// and the first `held` bytes are kept; held == 0 starts over. With chunk
-// digests (file.chunk_size > 0) held is a chunk boundary (resume_offset) and
-// each chunk is checked on a pool of threads as soon as its last byte is in;
-// without, the whole file is hashed as it arrives.
-class Sink {
- public:
-  virtual ~Sink() = default;
-  virtual void start(const std::string& id, const Manifest& file,
-                     uint64_t held) = 0;
-  // Where the next bytes go: room for at least 1, at most `wanted`.
-  virtual std::pair<uint8_t*, size_t> space(uint64_t wanted) = 0;
-  // The next n bytes have been written at space().first. ChecksumError as
-  // soon as a chunk is found bad.
-  virtual void commit(size_t n) = 0;
-  // Every byte is in: waits until every chunk is checked, or compares the
-  // whole file's SHA-256 with `sha256`. ChecksumError when they differ.
-  virtual void verify(const std::string& id, const std::string& sha256) = 0;
-};
-
-}  // namespace detail
 
 namespace {
 
@@ -114,54 +91,6 @@ unsigned checking_threads(bool on_threads) {
   return on_threads ? detail::ChunkChecker::default_threads() : 0;
 }
 
-}  // namespace
-
-namespace {
-
-// Faults in a new buffer's pages on a thread of its own, ahead of the bytes
-// received (MADV_POPULATE_WRITE: pages allocated and mapped, contents left
-// alone), so that the receiving thread only copies: on first touch each 4 KiB
-// page costs a fault, which made the receiving thread about half as fast as
-// receiving into a reused buffer. Without it (Linux < 5.14) the receiving
-// thread faults the pages in itself, as before.
-class Prefault {
- public:
-  static constexpr size_t kMinSize = size_t{4} << 20;
-  static constexpr uintptr_t kStep = uintptr_t{8} << 20;
-
-  Prefault() = default;
-  ~Prefault() { stop(); }
-  Prefault(const Prefault&) = delete;
-  Prefault& operator=(const Prefault&) = delete;
-
-  void start(uint8_t* data, size_t size) {
-    stop();
-    if (size < kMinSize) return;
-    stop_ = false;
-    thread_ = std::thread([this, data, size] {
-      uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-      uintptr_t end = reinterpret_cast<uintptr_t>(data) + size;
-      for (uintptr_t p = reinterpret_cast<uintptr_t>(data) & ~(page - 1);
-           p < end && !stop_.load(std::memory_order_relaxed); p += kStep) {
-        if (::madvise(reinterpret_cast<void*>(p), std::min(kStep, end - p),
-                      MADV_POPULATE_WRITE) != 0) {
-          return;
-        }
-      }
-    });
-  }
-
-  // Before the buffer is freed.
-  void stop() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
 // Receives straight into one buffer of the file's size, its pages faulted in
 // ahead of the bytes by a thread of its own (Prefault). Each chunk is checked
 // on the pool as soon as it is whole (ChunkFeed); a file without chunk
@@ -225,7 +154,7 @@ class MemorySink final : public detail::Sink {
   uint64_t position_ = 0;
   bool hash_on_thread_;
   // Declared after buffer: stopped before it is freed.
-  Prefault prefault_;
+  detail::Prefault prefault_;
   detail::BufferSha256 hash_;
   ChunkFeed chunks_;  // declared last: stopped first
 };
@@ -366,19 +295,22 @@ std::string id_of(const std::string& name, uint32_t version) {
   return version == kLatest ? name : name + ":" + std::to_string(version);
 }
 
-// The FETCH_HEADER answers the FETCH sent: same version, from `held` to the
-// end of the file.
+// The FETCH_HEADER answers the FETCH sent: same version, from `held` to
+// `stop` (0: the end of the file).
 void check_header(const protocol::FetchHeader& h, const Manifest& wanted,
-                  uint64_t held) {
+                  uint64_t held, uint64_t stop) {
   if (h.name != wanted.name || h.version != wanted.version) {
     throw ProtocolError("asked for " + id_of(wanted.name, wanted.version) +
                         ", the server sent " + id_of(h.name, h.version));
   }
-  if (h.offset != held || h.total_size < held ||
-      h.payload_size != h.total_size - held) {
+  uint64_t end = stop == 0 ? h.total_size : stop;
+  if (h.offset != held || h.total_size < end || end < held ||
+      h.payload_size != end - held) {
     throw ProtocolError("FETCH_HEADER of " + id_of(h.name, h.version) +
                         " does not answer a fetch from offset " +
-                        std::to_string(held) + ": offset " +
+                        std::to_string(held) +
+                        (stop == 0 ? "" : " to " + std::to_string(stop)) +
+                        ": offset " +
                         std::to_string(h.offset) + ", payload size " +
                         std::to_string(h.payload_size) + ", total size " +
                         std::to_string(h.total_size));
@@ -555,18 +487,21 @@ Manifest FetchClient::manifest_once(const std::string& name,
 }
 
 Download FetchClient::fetch(const std::string& name, uint32_t version) {
-  MemorySink sink(options_.hash_on_thread);
-  Download download;
-  static_cast<FetchResult&>(download) = transfer(name, version, false, sink);
-  download.bytes = std::move(sink.buffer);
-  return download;
+  return fetch_into_memory(manifest(name, version), false);
 }
 
 Download FetchClient::fetch_loadable(const std::string& name,
                                      uint32_t version) {
+  Manifest wanted = manifest(name, version);
+  check_format_version(wanted);
+  return fetch_into_memory(wanted, true);
+}
+
+Download FetchClient::fetch_into_memory(const Manifest& wanted,
+                                        bool loadable) {
   MemorySink sink(options_.hash_on_thread);
   Download download;
-  static_cast<FetchResult&>(download) = transfer(name, version, true, sink);
+  static_cast<FetchResult&>(download) = transfer(wanted, loadable, sink);
   download.bytes = std::move(sink.buffer);
   return download;
 }
@@ -575,14 +510,31 @@ FetchResult FetchClient::fetch_to_file(const std::string& name,
                                        uint32_t version,
                                        const std::string& path) {
   FileSink sink(path, options_.hash_on_thread);
-  FetchResult result = transfer(name, version, false, sink);
+  FetchResult result = transfer(manifest(name, version), false, sink);
   sink.finish();
   return result;
 }
 
-// Asks the manifest first (which resolves "latest" to a version and lets an
-// archive too new for this LibTorch be refused before any byte is sent),
-// then FETCHes that version. A transfer cut short is resumed on the next
+// The last chunk first (the archive's end records and central directory,
+// and, as torch.jit.save writes them, the records LibTorch reads before any
+// tensor), then the rest from byte 0: the order LibTorch reads in
+// (bench/notes/issue-14-read-order).
+FetchResult FetchClient::fetch_arriving(ArrivingFile& file) {
+  const Manifest& wanted = file.manifest();
+  FetchResult result = transfer(wanted, true, file.sink(), file.tail_offset());
+  if (file.tail_offset() == 0) return result;
+  FetchResult rest = transfer(wanted, true, file.sink(), 0, file.tail_offset());
+  result.offsets.insert(result.offsets.end(), rest.offsets.begin(),
+                        rest.offsets.end());
+  result.servers.insert(result.servers.end(), rest.servers.begin(),
+                        rest.servers.end());
+  return result;
+}
+
+// FETCHes the version of `wanted` (the manifest asked first, which resolves
+// "latest" to a version and lets an archive too new for this LibTorch be
+// refused before any byte is sent): bytes [begin, end) of it, end 0 meaning
+// to the end of the file. A transfer cut short is resumed on the next
 // server of the list (the same one when there is one), for the same version
 // and sha256: every server must have the sha256 the transfer started with
 // for that version (asked with its manifest before its first FETCH, and
@@ -590,10 +542,9 @@ FetchResult FetchClient::fetch_to_file(const std::string& name,
 // resumes at the start of the first chunk not wholly received, the chunks
 // before it being checked or in the pool; without, at the bytes held, which
 // were hashed as they arrived.
-FetchResult FetchClient::transfer(const std::string& name, uint32_t version,
-                                  bool loadable, detail::Sink& sink) {
-  Manifest wanted = manifest(name, version);
-  if (loadable) check_format_version(wanted);
+FetchResult FetchClient::transfer(const Manifest& wanted, bool loadable,
+                                  detail::Sink& sink, uint64_t begin,
+                                  uint64_t end) {
   const std::string id = id_of(wanted.name, wanted.version);
   FetchResult result;
   std::string sha256 = wanted.sha256;
@@ -606,7 +557,7 @@ FetchResult FetchClient::transfer(const std::string& name, uint32_t version,
         servers_[current_].to_string() + " with sha256 " + announced +
         "; the servers hold different files for the same version");
   };
-  uint64_t held = 0;
+  uint64_t held = begin;
   Manifest held_of;  // the manifest the bytes held were checked against
   auto delay = options_.retry_backoff;
   size_t failed_in_round = 0;
@@ -622,7 +573,8 @@ FetchResult FetchClient::transfer(const std::string& name, uint32_t version,
       result.offsets.push_back(held);
       result.servers.push_back(servers_[current_]);
       protocol::Frame frame = call_once(
-          protocol::encode_fetch({wanted.name, wanted.version, held, 0}),
+          protocol::encode_fetch({wanted.name, wanted.version, held,
+                                  end == 0 ? 0 : end - held}),
           protocol::FrameType::kFetchHeader,
           protocol::FrameType::kSignedFetchHeader);
       try {  // the payload follows the frame: any failure loses the framing
@@ -632,15 +584,15 @@ FetchResult FetchClient::transfer(const std::string& name, uint32_t version,
           check_signed_header(*options_.trust_key, wanted.name, wanted.version,
                               header);
         }
-        check_header(header, wanted, held);
+        check_header(header, wanted, held, end);
         std::string announced = protocol::to_hex(header.sha256);
         if (announced != sha256 && servers_[current_] != announced_by) {
           throw mismatch(announced);
         }
         if (announced != sha256) {  // the version's file was replaced
           sha256 = announced;
-          if (held > 0) {
-            held = 0;  // the sink starts over
+          if (held > begin) {
+            held = begin;  // the sink starts over
             throw ConnectionError(id +
                                   " changed on the server during the "
                                   "transfer; starting over");
@@ -648,9 +600,10 @@ FetchResult FetchClient::transfer(const std::string& name, uint32_t version,
         }
         result.manifest = parse_manifest(header.manifest);
         check_chunks_of(id, result.manifest, header);
-        if (held > 0 && (result.manifest.chunk_size != held_of.chunk_size ||
-                         result.manifest.chunks != held_of.chunks)) {
-          held = 0;  // checked against other chunks, or none
+        if (held > begin &&
+            (result.manifest.chunk_size != held_of.chunk_size ||
+             result.manifest.chunks != held_of.chunks)) {
+          held = begin;  // checked against other chunks, or none
           throw ConnectionError(servers_[current_].to_string() +
                                 " sends " + id +
                                 " with other chunk digests than the bytes "
@@ -660,8 +613,9 @@ FetchResult FetchClient::transfer(const std::string& name, uint32_t version,
         held_of = result.manifest;
         sink.start(id, result.manifest, held);
         detail::Connection& c = *connection_;
-        while (held < header.total_size) {
-          auto [data, room] = sink.space(header.total_size - held);
+        const uint64_t stop = end == 0 ? header.total_size : end;
+        while (held < stop) {
+          auto [data, room] = sink.space(stop - held);
           size_t got = c.read_some(data, room);
           held += got;
           sink.commit(got);

@@ -34,6 +34,11 @@ size_t MemoryReadAdapter::read(uint64_t pos, void* buf, size_t n,
   return n;
 }
 
+size_t ArrivingReadAdapter::read(uint64_t pos, void* buf, size_t n,
+                                 const char* /*what*/) const {
+  return file_->read(pos, buf, n);
+}
+
 torch::jit::Module load_module(
     std::shared_ptr<caffe2::serialize::ReadAdapterInterface> archive,
     c10::optional<c10::Device> device) {

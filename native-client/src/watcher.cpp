@@ -311,22 +311,21 @@ void Watcher::Impl::update(detail::NoticeChannel& channel, Client& client,
 void Watcher::Impl::load(detail::NoticeChannel& channel, Client& client,
                          const std::string& name, uint32_t version,
                          const std::string& sha256) {
-  Download download;
-  try {
-    download = client.fetch_loadable(name, version);
+  Loaded loaded;
+  try {  // loaded while it arrives (Client::fetch_and_load)
+    loaded = client.fetch_and_load(name, version, watch_.device);
   } catch (const CancelledError&) {
     throw;
   } catch (const RemoteError& e) {  // e.g. removed in the meantime
     listener_->failed(name, version, one_line(e.what()), false);
     return;
-  } catch (const Error& e) {  // checksum, too new, connection lost
+  } catch (const Error& e) {  // checksum, too new, connection lost, load
     send_failed(channel, name, version, sha256, one_line(e.what()));
     return;
   }
-  const Manifest manifest = download.manifest;
+  const Manifest manifest = loaded.manifest;
   try {
-    callback_(load_from_memory(std::move(download.bytes), watch_.device),
-              manifest);
+    callback_(std::move(loaded.module), manifest);
   } catch (...) {
     send_failed(channel, manifest.name, manifest.version, manifest.sha256,
                 current_reason());

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <set>
+#include <thread>
 #include <sstream>
 
 #include "proxy.h"
@@ -425,7 +426,10 @@ TEST(Chunks, AFlippedByteIsNamedByItsChunkAndNothingIsLoadedOrWritten) {
                 std::string::npos)
           << e.what();
     }
-    EXPECT_EQ(offsets_of(proxy), std::vector<uint64_t>{0});  // not retried
+    // Loaded while it arrives: the last chunk first, then from byte 0; not
+    // retried. LibTorch never reads chunk 1 (the padding): the module it
+    // loaded is not returned, since chunk 1 is bad.
+    EXPECT_EQ(offsets_of(proxy), (std::vector<uint64_t>{2 * kChunk, 0}));
   }
   Proxy proxy(server_port(), {Proxy::kNever, 0, flip, nullptr});
   TempDir dir;
@@ -434,6 +438,93 @@ TEST(Chunks, AFlippedByteIsNamedByItsChunkAndNothingIsLoadedOrWritten) {
   EXPECT_EQ(run.status, 1);
   EXPECT_EQ(run.err.rfind("torchfeed-client: " + named, 0), 0u) << run.err;
   EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
+// --- loading while receiving (Client::load, ArrivingFile) -------------------
+//
+// The padded toynet's archive: toynet's records (its tensors, then the
+// records LibTorch reads first), the 20 MiB padding, the central directory.
+// So LibTorch reads chunk 2 (the end records) and chunk 0, never chunk 1.
+
+tf::Options arriving_options() {
+  tf::Options options = quick();
+  options.load_while_receiving = true;
+  return options;
+}
+
+TEST(LoadWhileReceiving, LibTorchLoadsTheModelBeforeTheLastChunkArrives) {
+  tf::Manifest published = chunked_model("arriving-held");
+  ASSERT_EQ(published.chunks.size(), 3u);
+  // The proxy holds the transfer at the start of chunk 1 until released.
+  Proxy::Rules rules{Proxy::kNever, 0, Proxy::kNever, nullptr};
+  rules.hold_at = kChunk;
+  Proxy proxy(server_port(), rules);
+  tf::Client client("127.0.0.1", proxy.port(), arriving_options());
+  auto file = std::make_shared<tf::ArrivingFile>(published);
+  std::thread receiver([&] {
+    try {
+      client.fetch_arriving(*file);
+    } catch (...) {
+      file->fail(std::current_exception());
+    }
+  });
+  torch::jit::Module module =
+      tf::load_module(std::make_shared<tf::ArrivingReadAdapter>(file));
+  // Loaded while chunk 1 has not arrived: chunks 2 and 0 alone are checked.
+  EXPECT_EQ(file->checked(), published.size - kChunk);
+  EXPECT_EQ(tf::describe(module).parameters,
+            golden_manifest("toynet").parameters);
+  proxy.release();
+  receiver.join();
+  EXPECT_EQ(file->failure(), nullptr);
+  EXPECT_EQ(file->checked(), published.size);
+  EXPECT_EQ(offsets_of(proxy), (std::vector<uint64_t>{2 * kChunk, 0}));
+  std::vector<uint64_t> lengths;
+  for (const auto& f : proxy.fetches()) lengths.push_back(f.length);
+  EXPECT_EQ(lengths, (std::vector<uint64_t>{0, 2 * kChunk}));
+}
+
+TEST(LoadWhileReceiving, ABadChunkLibTorchReadsEndsTheLoadWithTheChunkNamed) {
+  tf::Manifest published = chunked_model("arriving-flip");
+  Proxy proxy(server_port(), {Proxy::kNever, 0, 100, nullptr});  // chunk 0
+  tf::Client client("127.0.0.1", proxy.port(), arriving_options());
+  try {
+    client.load("arriving-flip");
+    FAIL() << "a corrupted model was loaded";
+  } catch (const tf::ChecksumError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(
+                  "chunk 0 of arriving-flip:1 (offset 0) hashes to ", 0),
+              0u)
+        << e.what();
+  }
+  EXPECT_EQ(offsets_of(proxy), (std::vector<uint64_t>{2 * kChunk, 0}));
+}
+
+TEST(LoadWhileReceiving, ATransferCutDuringTheLoadResumesAtItsChunk) {
+  tf::Manifest published = chunked_model("arriving-cut");
+  const uint64_t tail = published.size - 2 * kChunk;
+  // Cut 12345 bytes into chunk 1, after the tail.
+  Proxy proxy(server_port(),
+              {tail + kChunk + 12345, 1, Proxy::kNever, nullptr});
+  tf::Client client("127.0.0.1", proxy.port(), arriving_options());
+  tf::Loaded loaded = client.fetch_and_load("arriving-cut");
+  EXPECT_EQ(tf::describe(loaded.module).parameters,
+            golden_manifest("toynet").parameters);
+  EXPECT_EQ(loaded.offsets, (std::vector<uint64_t>{2 * kChunk, 0, kChunk}));
+  EXPECT_EQ(offsets_of(proxy), (std::vector<uint64_t>{2 * kChunk, 0, kChunk}));
+  EXPECT_EQ(loaded.manifest.sha256, published.sha256);
+}
+
+TEST(LoadWhileReceiving, WithoutItTheWholeFileIsFetchedThenLoaded) {
+  tf::Manifest published = chunked_model("arriving-off");
+  Proxy proxy(server_port(), {Proxy::kNever, 0, Proxy::kNever, nullptr});
+  tf::Options options = quick();
+  options.load_while_receiving = false;
+  tf::Client client("127.0.0.1", proxy.port(), options);
+  tf::Loaded loaded = client.fetch_and_load("arriving-off");
+  EXPECT_EQ(tf::describe(loaded.module).parameters,
+            golden_manifest("toynet").parameters);
+  EXPECT_EQ(offsets_of(proxy), std::vector<uint64_t>{0});
 }
 
 // --- checksum mismatch ------------------------------------------------------

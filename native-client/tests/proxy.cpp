@@ -81,6 +81,7 @@ Proxy::Proxy(uint16_t server_port, Rules rules)
 
 Proxy::~Proxy() {
   stopping_ = true;
+  release();
   acceptor_.join();
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -88,6 +89,14 @@ Proxy::~Proxy() {
   }
   for (std::thread& t : relays_) t.join();
   ::close(listener_);
+}
+
+void Proxy::release() {
+  {
+    std::lock_guard<std::mutex> lock(hold_mutex_);
+    released_ = true;
+  }
+  held_.notify_all();
 }
 
 std::vector<proto::FetchRequest> Proxy::fetches() const {
@@ -223,6 +232,17 @@ void Proxy::downstream(int client, int server, int index) {
       if (cut)
         n = static_cast<size_t>(
             std::min<uint64_t>(n, rules_.cut_after - forwarded));
+      if (rules_.hold_at >= position && rules_.hold_at < position + n) {
+        n = static_cast<size_t>(rules_.hold_at - position);
+      }
+      if (position == rules_.hold_at) {
+        std::unique_lock<std::mutex> lock(hold_mutex_);
+        held_.wait(lock, [this] { return released_; });
+        n = static_cast<size_t>(std::min<uint64_t>(left, sizeof chunk));
+        if (cut)
+          n = static_cast<size_t>(
+              std::min<uint64_t>(n, rules_.cut_after - forwarded));
+      }
       if (n == 0 || !read_exact(server, chunk, n)) break;
       if (rules_.flip_at >= position && rules_.flip_at < position + n) {
         chunk[rules_.flip_at - position] ^= 0xFF;

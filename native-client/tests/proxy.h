@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -38,6 +39,9 @@ class Proxy {
     // Applied first to the payload of every frame from the server (it must
     // keep the frame's layout), e.g. to flip a byte of a signature.
     std::function<void(uint8_t type, protocol::Bytes& payload)> tamper;
+    // Stop forwarding a FETCH payload when it reaches this offset of the
+    // file, until release() (or the proxy's end).
+    uint64_t hold_at = kNever;
   };
 
   Proxy(uint16_t server_port, Rules rules);
@@ -51,6 +55,8 @@ class Proxy {
   std::vector<std::vector<std::string>> subscriptions() const;
   std::vector<protocol::Receipt> receipts() const;
   int connections() const { return connections_; }
+  // Lets a transfer held at Rules::hold_at go on.
+  void release();
 
  private:
   void accept_loop();
@@ -64,6 +70,9 @@ class Proxy {
   int listener_ = -1;
   uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
+  std::mutex hold_mutex_;
+  std::condition_variable held_;
+  bool released_ = false;
   std::atomic<int> connections_{0};
   std::thread acceptor_;
   mutable std::mutex mutex_;

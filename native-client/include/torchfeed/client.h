@@ -39,6 +39,11 @@
 
 namespace torchfeed {
 
+// A module loaded from a server, with how its bytes came (fetch_client.h).
+struct Loaded : FetchResult {
+  torch::jit::Module module;
+};
+
 class Client : public FetchClient {
  public:
   Client(std::string host, uint16_t port = kDefaultPort, Options options = {})
@@ -47,10 +52,19 @@ class Client : public FetchClient {
   explicit Client(std::vector<Endpoint> servers, Options options = {})
       : FetchClient(std::move(servers), std::move(options)) {}
 
-  // fetch_loadable() and load_from_memory(): the buffer is freed once the
-  // module is loaded. LoadError when LibTorch cannot load it.
+  // The version loaded with this LibTorch, its bytes freed once it is.
+  // A model of two chunks or more from a server with chunk digests is loaded
+  // while it arrives (Options::load_while_receiving): LibTorch starts once
+  // the last chunk and the first are in, each of its reads waiting until the
+  // chunks it covers are checked, and the module is returned once every
+  // chunk is checked. Otherwise fetch_loadable() and load_from_memory().
+  // ChecksumError (a bad chunk, nothing returned), LoadError when LibTorch
+  // cannot load it, or the error that ended the transfer.
   torch::jit::Module load(const std::string& name, uint32_t version = kLatest,
                           c10::optional<c10::Device> device = c10::nullopt);
+  // load(), with the manifest of the version loaded and how it came.
+  Loaded fetch_and_load(const std::string& name, uint32_t version = kLatest,
+                        c10::optional<c10::Device> device = c10::nullopt);
 
   // Follows models as new versions are published (watcher.h): a Watcher on
   // this client's servers with its options, already started on a thread of

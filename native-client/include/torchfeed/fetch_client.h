@@ -53,6 +53,8 @@ class Connection;
 class Sink;
 }  // namespace detail
 
+class ArrivingFile;  // arriving.h
+
 struct FetchResult {
   Manifest manifest;  // of the version served, from its FETCH_HEADER
   // The offset of every FETCH sent: {0}, or e.g. {0, 65536} when resumed.
@@ -92,6 +94,14 @@ class FetchClient {
   // and renamed over path once every chunk (or its sha256) is checked.
   FetchResult fetch_to_file(const std::string& name, uint32_t version,
                             const std::string& path);
+  // Fetches the version of file.manifest() into `file` (arriving.h) while
+  // another thread reads it: its last chunk first, then the rest from byte 0
+  // (the order LibTorch reads an archive in), each range readable as soon as
+  // its chunks are checked. Returns once every chunk is checked; throws as
+  // fetch() does (the caller hands the error to file.fail()). CancelledError
+  // once the reader has abandoned the file. Client::load runs it on a thread
+  // of its own.
+  FetchResult fetch_arriving(ArrivingFile& file);
 
   // The server's SERVER_HELLO (connects if needed).
   const protocol::Hello& server_hello();
@@ -102,6 +112,11 @@ class FetchClient {
   // Every server given, in the order given.
   const std::vector<Endpoint>& servers() const { return servers_; }
   const Options& options() const { return options_; }
+
+ protected:
+  // The version of `wanted` (a manifest from manifest()) into memory;
+  // loadable: its FETCH_HEADER's formatVersion checked too.
+  Download fetch_into_memory(const Manifest& wanted, bool loadable);
 
  private:
   // Connected to the server in use (no other is tried).
@@ -124,8 +139,11 @@ class FetchClient {
                        std::optional<protocol::FrameType> alternative = {});
   // manifest() from the server in use only.
   Manifest manifest_once(const std::string& name, uint32_t version);
-  FetchResult transfer(const std::string& name, uint32_t version, bool loadable,
-                       detail::Sink& sink);
+  // Bytes [begin, end) (end 0: to the end of the file) of the version of
+  // `wanted` into `sink`, resumed and failed over as the class comment says.
+  FetchResult transfer(const Manifest& wanted, bool loadable,
+                       detail::Sink& sink, uint64_t begin = 0,
+                       uint64_t end = 0);
 
   std::vector<Endpoint> servers_;
   size_t current_ = 0;

@@ -1,7 +1,8 @@
 // Loading TorchScript archives from memory with this program's LibTorch
 // (the target torchfeed::client): one buffer, read in place by a
 // ReadAdapterInterface (no stream, no copy of the whole file), freed once the
-// module is loaded.
+// module is loaded; or a file still arriving (arriving.h), read as its
+// chunks are checked.
 #pragma once
 
 #include <caffe2/serialize/read_adapter_interface.h>
@@ -12,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "torchfeed/arriving.h"
 #include "torchfeed/buffer.h"
 #include "torchfeed/manifest.h"
 #include "torchfeed/version.h"  // kLibTorchVersion, check_format_version
@@ -29,6 +31,23 @@ class MemoryReadAdapter final : public caffe2::serialize::ReadAdapterInterface {
 
  private:
   Buffer bytes_;
+};
+
+// Lets LibTorch read an archive while it arrives: each read() returns once
+// the chunks it covers are checked (ArrivingFile::read), and short when the
+// transfer failed, which LibTorch reports as an error.
+class ArrivingReadAdapter final
+    : public caffe2::serialize::ReadAdapterInterface {
+ public:
+  explicit ArrivingReadAdapter(std::shared_ptr<ArrivingFile> file)
+      : file_(std::move(file)) {}
+
+  size_t size() const override { return file_->size(); }
+  size_t read(uint64_t pos, void* buf, size_t n,
+              const char* what = "") const override;
+
+ private:
+  std::shared_ptr<ArrivingFile> file_;
 };
 
 // Loads a module from an archive in memory. The adapter (and its buffer) is

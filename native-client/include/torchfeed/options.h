@@ -86,6 +86,13 @@ struct Options {
   // receiving thread only copies. False: the receiving thread faults,
   // receives and hashes (one core, slower).
   bool hash_on_thread = true;
+  // True: Client::load (and a Watcher) start LibTorch on a model of two
+  // chunks or more while it arrives, its last chunk fetched first
+  // (docs/protocol.md 7); every byte LibTorch reads is checked first, and
+  // the module is returned only once every chunk is. False, or from a server
+  // without chunk digests: the whole file is fetched and checked, then
+  // loaded.
+  bool load_while_receiving = true;
 };
 
 }  // namespace torchfeed

@@ -1,0 +1,85 @@
+// A file arriving into memory while another thread reads it: what lets
+// LibTorch load a model before its last byte is in (Client::load, through
+// loading.h's ArrivingReadAdapter). The transport half (the target
+// torchfeed::transport): no LibTorch here.
+//
+//   auto file = std::make_shared<torchfeed::ArrivingFile>(manifest);
+//   std::thread receiver([&] {
+//     try {
+//       client.fetch_arriving(*file);
+//     } catch (...) {
+//       file->fail(std::current_exception());
+//     }
+//   });
+//   size_t got = file->read(pos, out, n);  // blocks until its chunks are in
+//   ...
+//   receiver.join();
+//
+// Every byte a read() gives has arrived and its chunk is checked against the
+// manifest's digest (docs/protocol.md 5.3): nothing unchecked reaches the
+// reader. Only for a manifest with chunk digests (protocol version 3).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+
+#include "torchfeed/manifest.h"
+
+namespace torchfeed {
+
+namespace detail {
+class Sink;
+}  // namespace detail
+
+class ArrivingFile {
+ public:
+  // Whether `file` can arrive this way with any gain: it has chunk digests
+  // and at least two chunks (a file of one chunk is readable only whole).
+  static bool suits(const Manifest& file);
+
+  // `file`: the manifest of the version, with chunk digests
+  // (std::invalid_argument without). Its chunks are checked on `threads`
+  // threads (0: on the receiving thread); by default as many as the machine
+  // has cores. Allocates a buffer of file.size bytes (Error when it cannot).
+  explicit ArrivingFile(Manifest file, unsigned threads = default_threads());
+  // After the transfer has returned (its thread joined).
+  ~ArrivingFile();
+  ArrivingFile(const ArrivingFile&) = delete;
+  ArrivingFile& operator=(const ArrivingFile&) = delete;
+
+  static unsigned default_threads();
+
+  const Manifest& manifest() const;
+  uint64_t size() const;
+  // Where the last chunk starts: the range fetched first.
+  uint64_t tail_offset() const;
+
+  // Copies bytes [pos, pos + n) (cut at the end of the file) to `out`, the
+  // part in each chunk as soon as that chunk has arrived and is checked:
+  // blocks until then. Returns the bytes copied: fewer than asked (0 at the
+  // end of the file) once the transfer failed (failure() says why) or the
+  // file was abandoned. Any number of threads may read at once.
+  size_t read(uint64_t pos, void* out, size_t n);
+  // The transfer ended with `error` (the first one given counts): waiting
+  // and later reads return short.
+  void fail(std::exception_ptr error);
+  // The reader gave up on the file: the transfer stops at its next bytes
+  // (CancelledError) and reads return short.
+  void abandon();
+  // The error the transfer ended with, unless the reader abandoned the file
+  // first; nullptr while it has not failed.
+  std::exception_ptr failure() const;
+  // Bytes in chunks checked so far.
+  uint64_t checked() const;
+
+  // Where FetchClient::fetch_arriving writes the bytes.
+  detail::Sink& sink();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace torchfeed

@@ -1,0 +1,170 @@
+// A file read while it arrives (torchfeed/arriving.h): its bytes written
+// through the Sink a transfer writes into (src/sink.h), read by other
+// threads. No server.
+#include "torchfeed/arriving.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <exception>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "digests.h"
+#include "sink.h"
+#include "torchfeed/errors.h"
+
+namespace tf = torchfeed;
+using tf::testing::digests_of;
+using tf::testing::random_bytes;
+
+namespace {
+
+constexpr uint64_t kChunk = 1000;
+
+// A file of three chunks, the last shorter, and its manifest.
+struct Fixture {
+  std::vector<uint8_t> bytes = random_bytes(2 * kChunk + 345, 7);
+  tf::Manifest manifest;
+
+  Fixture() {
+    manifest.name = "m";
+    manifest.version = 1;
+    manifest.size = bytes.size();
+    manifest.sha256 = tf::testing::hex_sha256(bytes.data(), bytes.size());
+    manifest.chunk_size = kChunk;
+    manifest.chunks = digests_of(bytes, kChunk);
+  }
+};
+
+// What FetchClient::transfer does with one range: start, the bytes in
+// pieces, verify (which waits until the range's chunks are checked).
+void arrive(tf::ArrivingFile& file, const std::vector<uint8_t>& bytes,
+            uint64_t begin, uint64_t end) {
+  tf::detail::Sink& sink = file.sink();
+  sink.start("m:1", file.manifest(), begin);
+  for (uint64_t at = begin; at < end;) {
+    auto [data, room] = sink.space(std::min<uint64_t>(end - at, 300));
+    std::memcpy(data, bytes.data() + at, room);
+    sink.commit(room);
+    at += room;
+  }
+  sink.verify("m:1", file.manifest().sha256);
+}
+
+std::vector<uint8_t> read(tf::ArrivingFile& file, uint64_t pos, size_t n) {
+  std::vector<uint8_t> out(n);
+  out.resize(file.read(pos, out.data(), n));
+  return out;
+}
+
+std::vector<uint8_t> slice(const std::vector<uint8_t>& bytes, uint64_t pos,
+                           size_t n) {
+  return {bytes.begin() + pos, bytes.begin() + pos + n};
+}
+
+}  // namespace
+
+TEST(ArrivingFile, TheLastChunkComesFirstAndOnlyFilesOfTwoChunksOrMoreSuit) {
+  Fixture f;
+  tf::ArrivingFile file(f.manifest, 2);
+  EXPECT_EQ(file.size(), f.bytes.size());
+  EXPECT_EQ(file.tail_offset(), 2 * kChunk);
+  EXPECT_TRUE(tf::ArrivingFile::suits(f.manifest));
+  tf::Manifest one = f.manifest;
+  one.chunks.resize(1);
+  EXPECT_FALSE(tf::ArrivingFile::suits(one));
+  tf::Manifest none = f.manifest;
+  none.chunk_size = 0;
+  none.chunks.clear();
+  EXPECT_FALSE(tf::ArrivingFile::suits(none));
+  EXPECT_THROW(tf::ArrivingFile{none}, std::invalid_argument);
+}
+
+TEST(ArrivingFile, ReadsGiveTheCheckedBytesAcrossChunksAndStopAtTheEnd) {
+  Fixture f;
+  tf::ArrivingFile file(f.manifest, 2);
+  arrive(file, f.bytes, 2 * kChunk, f.bytes.size());
+  arrive(file, f.bytes, 0, 2 * kChunk);
+  EXPECT_EQ(file.checked(), f.bytes.size());
+  EXPECT_EQ(read(file, 500, 1200), slice(f.bytes, 500, 1200));
+  EXPECT_EQ(read(file, 2 * kChunk + 300, 1000),
+            slice(f.bytes, 2 * kChunk + 300, 45));
+  EXPECT_TRUE(read(file, f.bytes.size(), 10).empty());
+  EXPECT_EQ(file.failure(), nullptr);
+}
+
+// Only the last chunk has arrived: a read of it returns, a read of chunk 0
+// waits until the reader gives up (then it returns nothing), and the
+// transfer stops at its next bytes.
+TEST(ArrivingFile, AReadWaitsForItsChunkAndReturnsShortOnceAbandoned) {
+  Fixture f;
+  tf::ArrivingFile file(f.manifest, 2);
+  arrive(file, f.bytes, 2 * kChunk, f.bytes.size());
+  EXPECT_EQ(file.checked(), 345u);
+  EXPECT_EQ(read(file, 2 * kChunk, 345), slice(f.bytes, 2 * kChunk, 345));
+  std::vector<uint8_t> waited;
+  std::thread reader([&] { waited = read(file, 10, 100); });
+  file.abandon();
+  reader.join();
+  EXPECT_TRUE(waited.empty());
+  EXPECT_EQ(file.failure(), nullptr);  // abandoned, not failed
+  tf::detail::Sink& sink = file.sink();
+  sink.start("m:1", file.manifest(), 0);
+  sink.space(100);
+  EXPECT_THROW(sink.commit(100), tf::CancelledError);
+}
+
+// A read spanning chunks 0 and 1 while only chunk 0 is in: it returns the
+// bytes of chunk 0 and no more once the transfer fails.
+TEST(ArrivingFile, AFailedTransferEndsAWaitingReadWithTheBytesChecked) {
+  Fixture f;
+  tf::ArrivingFile file(f.manifest, 2);
+  arrive(file, f.bytes, 0, kChunk);
+  std::vector<uint8_t> waited;
+  std::thread reader([&] { waited = read(file, 900, 300); });
+  file.fail(std::make_exception_ptr(tf::ConnectionError("connection lost")));
+  reader.join();
+  EXPECT_EQ(waited, slice(f.bytes, 900, 100));
+  ASSERT_NE(file.failure(), nullptr);
+  EXPECT_THROW(std::rethrow_exception(file.failure()), tf::ConnectionError);
+  file.abandon();  // after a failure: the failure stays
+  EXPECT_NE(file.failure(), nullptr);
+}
+
+TEST(ArrivingFile, ABadChunkIsNamedAndNeverRead) {
+  Fixture f;
+  std::vector<uint8_t> altered = f.bytes;
+  altered[kChunk + 5] ^= 0xFF;
+  tf::ArrivingFile file(f.manifest, 2);
+  try {
+    arrive(file, altered, 0, 2 * kChunk);
+    FAIL() << "a bad chunk passed";
+  } catch (const tf::ChecksumError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("chunk 1 of m:1 (offset 1000) ", 0),
+              0u)
+        << e.what();
+    file.fail(std::current_exception());
+  }
+  EXPECT_EQ(read(file, kChunk, 10).size(), 0u);
+  EXPECT_EQ(read(file, 0, 10), slice(f.bytes, 0, 10));  // chunk 0 is good
+}
+
+TEST(ArrivingFile, AnotherFileForTheVersionIsRefusedMidway) {
+  Fixture f;
+  tf::ArrivingFile file(f.manifest, 0);
+  arrive(file, f.bytes, 2 * kChunk, f.bytes.size());
+  tf::Manifest replaced = f.manifest;
+  replaced.sha256 = std::string(64, 'a');
+  replaced.chunks[0] = std::string(64, 'b');
+  try {
+    file.sink().start("m:1", replaced, 0);
+    FAIL() << "another file was accepted";
+  } catch (const tf::Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "m:1 changed on the server while it was being loaded (sha256 " +
+                  f.manifest.sha256 + ", now " + replaced.sha256 +
+                  "); load it again");
+  }
+}
