@@ -332,15 +332,7 @@ tf::Manifest chunked_model(const std::string& name) {
   }
   TempDir dir;
   std::string file = dir.path() + "/model.pt";
-  std::string pad =
-      "python3 -c 'import random, shutil, sys, zipfile\n"
-      "shutil.copy(sys.argv[1], sys.argv[2])\n"
-      "with zipfile.ZipFile(sys.argv[2], \"a\", zipfile.ZIP_STORED) as z:\n"
-      "  root = z.namelist()[0].split(\"/\")[0]\n"
-      "  z.writestr(root + \"/extra/padding\", "
-      "random.Random(3).randbytes(20 << 20))' " +
-      tf::testing::model_file("toynet") + " " + file;
-  EXPECT_EQ(std::system(pad.c_str()), 0) << pad;
+  EXPECT_TRUE(tf::testing::write_padded_toynet(file));
   std::string upload =
       "curl -sS -f -o /dev/null -X POST -H 'Authorization: Bearer " +
       kServer.text("token") + "' --data-binary @" + file + " http://" +

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -93,6 +94,23 @@ inline std::vector<std::string> fixture_models() {
 
 inline std::string model_file(const std::string& name) {
   return kFixtures + "/models/" + name + "/model.pt";
+}
+
+// Writes to `to` toynet's archive with 20 MiB of random bytes stored in it
+// (an extra record LibTorch never reads, between toynet's records and the
+// central directory): a model of three chunks of 8 MiB (docs/protocol.md
+// 5.3) that LibTorch loads from chunks 2 and 0 alone. False if python3
+// failed.
+inline bool write_padded_toynet(const std::string& to) {
+  std::string pad =
+      "python3 -c 'import random, shutil, sys, zipfile\n"
+      "shutil.copy(sys.argv[1], sys.argv[2])\n"
+      "with zipfile.ZipFile(sys.argv[2], \"a\", zipfile.ZIP_STORED) as z:\n"
+      "  root = z.namelist()[0].split(\"/\")[0]\n"
+      "  z.writestr(root + \"/extra/padding\", "
+      "random.Random(3).randbytes(20 << 20))' " +
+      model_file("toynet") + " " + to;
+  return std::system(pad.c_str()) == 0;
 }
 
 // The golden manifest.json, without its trailing newline.

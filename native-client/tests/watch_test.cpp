@@ -83,13 +83,28 @@ std::string bearer() {
   return "-H 'Authorization: Bearer " + kServer.text("token") + "' ";
 }
 
-// Uploads the fixture's model.pt as a new version of `name`: its manifest.
-tf::Manifest publish(const std::string& name) {
-  HttpAnswer answer = http(
-      "-X POST " + bearer() + "--data-binary @" + tf::testing::model_file(name),
-      "/v1/models/" + name + "/versions");
+// Uploads `file` as a new version of `name`: its manifest.
+tf::Manifest publish_file(const std::string& name, const std::string& file) {
+  HttpAnswer answer = http("-X POST " + bearer() + "--data-binary @" + file,
+                           "/v1/models/" + name + "/versions");
   EXPECT_EQ(answer.status, 201) << answer.body;
   return tf::parse_manifest(answer.body);
+}
+
+// Uploads the fixture's model.pt as a new version of `name`: its manifest.
+tf::Manifest publish(const std::string& name) {
+  return publish_file(name, tf::testing::model_file(name));
+}
+
+// Uploads toynet padded to three chunks (test_util.h) as a new version of
+// `name`.
+tf::Manifest publish_padded(const std::string& name) {
+  std::string file = kState + "/padded-" +
+                     std::to_string(::getpid()) + ".pt";
+  EXPECT_TRUE(tf::testing::write_padded_toynet(file));
+  tf::Manifest published = publish_file(name, file);
+  std::remove(file.c_str());
+  return published;
 }
 
 void remove_version(const std::string& name, uint32_t version) {
@@ -338,6 +353,58 @@ TEST(Watch, APublishedVersionIsLoadedAndItsReceiptShows) {
   EXPECT_EQ(receipt.at("status"), "loaded");
   EXPECT_EQ(receipt.at("reason"), "");
   EXPECT_EQ(receipt.at("libtorch"), tf::kLibTorchVersion);
+}
+
+// LibTorch starts on a version of several chunks while it arrives: the
+// watcher fetches the last chunk first (Client::fetch_and_load).
+TEST(Watch, AVersionOfSeveralChunksIsLoadedWhileItArrivesLastChunkFirst) {
+  constexpr uint64_t kChunk = 8u << 20;
+  auto recorder = std::make_shared<Recorder>();
+  Loads loads;
+  Proxy proxy(server_port(), {});
+  tf::Client client("127.0.0.1", proxy.port(), quick());
+  tf::Watcher watcher =
+      client.subscribe("padded", loads.callback(), watch_options(recorder));
+  ASSERT_TRUE(recorder->wait_for("watching padded")) << recorder->text();
+  tf::Manifest published = publish_padded("padded");
+  ASSERT_EQ(published.chunks.size(), 3u);
+  ASSERT_TRUE(recorder->wait_for(loaded_line(published))) << recorder->text();
+  std::vector<uint64_t> offsets;
+  for (const auto& f : proxy.fetches()) offsets.push_back(f.offset);
+  EXPECT_EQ(offsets, (std::vector<uint64_t>{2 * kChunk, 0}));
+  auto got = loads.got();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].first.sha256, published.sha256);
+  EXPECT_EQ(got[0].second.parameters,
+            tf::testing::golden_manifest("toynet").parameters);
+  auto [connection, receipt] = receipt_of("padded", published.version);
+  ASSERT_FALSE(receipt.is_null());
+  EXPECT_EQ(receipt.at("status"), "loaded");
+}
+
+// A bad byte in a chunk LibTorch never reads: the module it loaded is not
+// handed over, and the receipt names the chunk.
+TEST(Watch, ABadChunkOfAVersionLoadedWhileItArrivesSendsAFailedReceipt) {
+  constexpr uint64_t kChunk = 8u << 20;
+  auto recorder = std::make_shared<Recorder>();
+  Loads loads;
+  Proxy proxy(server_port(), {Proxy::kNever, 0, kChunk + 100, nullptr});
+  tf::Client client("127.0.0.1", proxy.port(), quick());
+  tf::Watcher watcher =
+      client.subscribe("padded-bad", loads.callback(), watch_options(recorder));
+  ASSERT_TRUE(recorder->wait_for("watching padded-bad")) << recorder->text();
+  tf::Manifest published = publish_padded("padded-bad");
+  std::string id = "padded-bad:" + std::to_string(published.version);
+  ASSERT_TRUE(recorder->wait_for("failed " + id)) << recorder->text();
+  EXPECT_TRUE(loads.got().empty());
+  EXPECT_TRUE(watcher.loaded().empty());
+  auto [connection, receipt] = receipt_of("padded-bad", published.version);
+  ASSERT_FALSE(receipt.is_null());
+  EXPECT_EQ(receipt.at("status"), "failed");
+  const std::string reason = receipt.at("reason");
+  EXPECT_EQ(reason.rfind("chunk 1 of " + id + " (offset 8388608) hashes to ", 0),
+            0u)
+      << reason;
 }
 
 TEST(Watch, ACallbackThatThrowsSendsAFailedReceiptWithTheReason) {
