@@ -29,8 +29,9 @@ class ArrivingFile::Impl final : public detail::Sink {
         id_(file_.name + ":" + std::to_string(file_.version)),
         buffer_(static_cast<size_t>(file_.size)),
         good_(file_.chunks.size(), false),
+        submitted_(file_.chunks.size(), false),
         checker_(threads, {}, [this](size_t index) { mark_good(index); }) {
-    prefault_.start(buffer_.data(), buffer_.size());
+    if (threads > 0) prefault_.start(buffer_.data(), buffer_.size());
     checker_.start(id_, file_.chunk_size, file_.chunks);
   }
 
@@ -41,17 +42,33 @@ class ArrivingFile::Impl final : public detail::Sink {
   // --- the receiving thread (detail::Sink) ---
 
   // Every range is of this file: a server that now sends another file for
-  // the version cannot be resumed from, since LibTorch may have read some.
+  // the version cannot be resumed from, since LibTorch may have read some;
+  // a server that sends it with other chunk digests (or none: older than
+  // protocol version 3) is left for the next. A chunk once handed to the
+  // checker is never written again.
   void start(const std::string& id, const Manifest& file,
              uint64_t held) override {
-    if (file.sha256 != file_.sha256 || file.size != file_.size ||
-        file.chunk_size != file_.chunk_size || file.chunks != file_.chunks) {
+    if (abandoned_.load()) throw CancelledError();
+    if (file.sha256 != file_.sha256 || file.size != file_.size) {
       throw Error(id + " changed on the server while it was being loaded "
                        "(sha256 " + file_.sha256 + ", now " + file.sha256 +
                   "); load it again");
     }
+    if (file.chunk_size != file_.chunk_size || file.chunks != file_.chunks) {
+      throw ConnectionError(
+          "this server sends " + id +
+          (file.chunk_size == 0 ? " without chunk digests"
+                                : " with other chunk digests") +
+          " than the load began with");
+    }
+    size_t first = static_cast<size_t>(held / file_.chunk_size);
+    if (held % file_.chunk_size != 0 ||
+        (first < submitted_.size() && submitted_[first])) {
+      throw Error("internal error: " + id + " resumed at offset " +
+                  std::to_string(held) + ", not at a chunk still to come");
+    }
     position_ = held;
-    next_ = static_cast<size_t>(held / file_.chunk_size);
+    next_ = first;
   }
 
   std::pair<uint8_t*, size_t> space(uint64_t wanted) override {
@@ -68,6 +85,7 @@ class ArrivingFile::Impl final : public detail::Sink {
           buffer_.data() + detail::chunk_offset(next_, file_.chunk_size);
       uint64_t length =
           detail::chunk_length(next_, file_.size, file_.chunk_size);
+      submitted_[next_] = true;
       checker_.submit(next_, [data, length](detail::Sha256& hash) {
         hash.update(data, static_cast<size_t>(length));
       });
@@ -97,8 +115,8 @@ class ArrivingFile::Impl final : public detail::Sink {
         });
         if (!good_[index]) return copied;
       }
-      size_t part =
-          static_cast<size_t>(std::min<uint64_t>(n - copied, chunk_end(index) - at));
+      size_t part = static_cast<size_t>(
+          std::min<uint64_t>(n - copied, chunk_end(index) - at));
       std::memcpy(static_cast<uint8_t*>(out) + copied, buffer_.data() + at,
                   part);
       copied += part;
@@ -131,7 +149,9 @@ class ArrivingFile::Impl final : public detail::Sink {
     std::lock_guard<std::mutex> lock(mutex_);
     uint64_t bytes = 0;
     for (size_t i = 0; i < good_.size(); ++i) {
-      if (good_[i]) bytes += detail::chunk_length(i, file_.size, file_.chunk_size);
+      if (good_[i]) {
+        bytes += detail::chunk_length(i, file_.size, file_.chunk_size);
+      }
     }
     return bytes;
   }
@@ -164,7 +184,8 @@ class ArrivingFile::Impl final : public detail::Sink {
 
   // The receiving thread's.
   uint64_t position_ = 0;
-  size_t next_ = 0;  // the first chunk of the range not submitted
+  size_t next_ = 0;                // the first chunk of the range not submitted
+  std::vector<bool> submitted_;  // per chunk: handed to the checker
 
   // Declared last: its pool is joined first, before what it reads and marks.
   detail::ChunkChecker checker_;
@@ -183,6 +204,14 @@ ArrivingFile::ArrivingFile(Manifest file, unsigned threads) {
     throw std::invalid_argument("ArrivingFile: " + file.name +
                                 " has no chunk digests");
   }
+  uint64_t expected = std::max<uint64_t>(
+      1, (file.size + file.chunk_size - 1) / file.chunk_size);
+  if (file.chunks.size() != expected) {
+    throw std::invalid_argument(
+        "ArrivingFile: " + file.name + " has " +
+        std::to_string(file.chunks.size()) + " chunk digests, its " +
+        std::to_string(file.size) + " bytes make " + std::to_string(expected));
+  }
   impl_ = std::make_unique<Impl>(std::move(file), threads);
 }
 
@@ -192,8 +221,10 @@ const Manifest& ArrivingFile::manifest() const { return impl_->file(); }
 uint64_t ArrivingFile::size() const { return impl_->file().size; }
 
 uint64_t ArrivingFile::tail_offset() const {
-  return detail::chunk_offset(impl_->file().chunks.size() - 1,
-                              impl_->file().chunk_size);
+  const Manifest& file = impl_->file();
+  uint64_t reach = file.size > kTailReach ? file.size - kTailReach : 0;
+  return detail::chunk_offset(static_cast<size_t>(reach / file.chunk_size),
+                              file.chunk_size);
 }
 
 size_t ArrivingFile::read(uint64_t pos, void* out, size_t n) {

@@ -21,7 +21,6 @@
 
 namespace torchfeed {
 
-
 namespace {
 
 ChecksumError whole_file_mismatch(const std::string& id,
@@ -520,21 +519,29 @@ FetchResult FetchClient::fetch_to_file(const std::string& name,
 // tensor), then the rest from byte 0: the order LibTorch reads in
 // (bench/notes/issue-14-read-order).
 FetchResult FetchClient::fetch_arriving(ArrivingFile& file) {
-  const Manifest& wanted = file.manifest();
-  FetchResult result = transfer(wanted, true, file.sink(), file.tail_offset());
-  if (file.tail_offset() == 0) return result;
-  FetchResult rest = transfer(wanted, true, file.sink(), 0, file.tail_offset());
-  result.offsets.insert(result.offsets.end(), rest.offsets.begin(),
-                        rest.offsets.end());
-  result.servers.insert(result.servers.end(), rest.servers.begin(),
-                        rest.servers.end());
-  return result;
+  try {
+    const Manifest& wanted = file.manifest();
+    const uint64_t tail = file.tail_offset();
+    FetchResult result = transfer(wanted, true, file.sink(), tail);
+    if (tail == 0) return result;
+    FetchResult rest =
+        transfer(wanted, true, file.sink(), 0, tail, wanted.size - tail);
+    result.offsets.insert(result.offsets.end(), rest.offsets.begin(),
+                          rest.offsets.end());
+    result.servers.insert(result.servers.end(), rest.servers.begin(),
+                          rest.servers.end());
+    return result;
+  } catch (...) {
+    file.fail(std::current_exception());  // wakes the readers
+    throw;
+  }
 }
 
-// FETCHes the version of `wanted` (the manifest asked first, which resolves
-// "latest" to a version and lets an archive too new for this LibTorch be
-// refused before any byte is sent): bytes [begin, end) of it, end 0 meaning
-// to the end of the file. A transfer cut short is resumed on the next
+// FETCHes the version of `wanted` (a manifest its caller asked first, which
+// resolves "latest" to a version and lets an archive too new for this
+// LibTorch be refused before any byte is sent): bytes [begin, end) of it,
+// end 0 meaning to the end of the file; `received` bytes of the file came
+// before (for Options::progress). A transfer cut short is resumed on the next
 // server of the list (the same one when there is one), for the same version
 // and sha256: every server must have the sha256 the transfer started with
 // for that version (asked with its manifest before its first FETCH, and
@@ -544,7 +551,7 @@ FetchResult FetchClient::fetch_arriving(ArrivingFile& file) {
 // were hashed as they arrived.
 FetchResult FetchClient::transfer(const Manifest& wanted, bool loadable,
                                   detail::Sink& sink, uint64_t begin,
-                                  uint64_t end) {
+                                  uint64_t end, uint64_t received) {
   const std::string id = id_of(wanted.name, wanted.version);
   FetchResult result;
   std::string sha256 = wanted.sha256;
@@ -570,6 +577,10 @@ FetchResult FetchClient::transfer(const Manifest& wanted, bool loadable,
         agreed.push_back(servers_[current_]);
       }
       held = detail::resume_offset(held, held_of.size, held_of.chunk_size);
+      if (end != 0 && held >= end) {  // every byte of the range is in
+        sink.verify(id, sha256);
+        return result;
+      }
       result.offsets.push_back(held);
       result.servers.push_back(servers_[current_]);
       protocol::Frame frame = call_once(
@@ -619,7 +630,9 @@ FetchResult FetchClient::transfer(const Manifest& wanted, bool loadable,
           size_t got = c.read_some(data, room);
           held += got;
           sink.commit(got);
-          if (options_.progress) options_.progress(held, header.total_size);
+          if (options_.progress) {
+            options_.progress(received + held - begin, header.total_size);
+          }
         }
       } catch (...) {
         disconnect();

@@ -322,6 +322,9 @@ void Watcher::Impl::load(detail::NoticeChannel& channel, Client& client,
   } catch (const Error& e) {  // checksum, too new, connection lost, load
     send_failed(channel, name, version, sha256, one_line(e.what()));
     return;
+  } catch (...) {  // LibTorch's own (e.g. an ErrorReport), bad_alloc
+    send_failed(channel, name, version, sha256, current_reason());
+    return;
   }
   const Manifest manifest = loaded.manifest;
   try {

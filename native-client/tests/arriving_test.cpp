@@ -66,12 +66,31 @@ std::vector<uint8_t> slice(const std::vector<uint8_t>& bytes, uint64_t pos,
 
 }  // namespace
 
-TEST(ArrivingFile, TheLastChunkComesFirstAndOnlyFilesOfTwoChunksOrMoreSuit) {
+// The first range reaches kTailReach (1 MiB) from the end at least.
+TEST(ArrivingFile, TheFirstRangeIsTheLastChunkOrTheLastTwoWhenTheLastIsShort) {
+  auto tail_of = [](uint64_t size, uint64_t chunk_size) {
+    tf::Manifest m;
+    m.name = "m";
+    m.size = size;
+    m.chunk_size = chunk_size;
+    m.chunks.assign((size + chunk_size - 1) / chunk_size, std::string(64, '0'));
+    return tf::ArrivingFile(m, 0).tail_offset();
+  };
+  constexpr uint64_t kMiB = 1 << 20;
+  EXPECT_EQ(tail_of(4 * kMiB, 2 * kMiB), 2 * kMiB);  // the last chunk is whole
+  EXPECT_EQ(tail_of(4 * kMiB + 100, 2 * kMiB), 2 * kMiB);  // 100 bytes: two
+  EXPECT_EQ(tail_of(5 * kMiB, 2 * kMiB), 4 * kMiB);  // 1 MiB: the last alone
+  EXPECT_EQ(tail_of(2345, kChunk), 0u);  // a file under 1 MiB: in one range
+}
+
+TEST(ArrivingFile, OnlyFilesOfTwoChunksOrMoreSuitAndTheChunksMustMatchTheSize) {
   Fixture f;
   tf::ArrivingFile file(f.manifest, 2);
   EXPECT_EQ(file.size(), f.bytes.size());
-  EXPECT_EQ(file.tail_offset(), 2 * kChunk);
   EXPECT_TRUE(tf::ArrivingFile::suits(f.manifest));
+  tf::Manifest short_of_one = f.manifest;
+  short_of_one.chunks.pop_back();
+  EXPECT_THROW(tf::ArrivingFile{short_of_one}, std::invalid_argument);
   tf::Manifest one = f.manifest;
   one.chunks.resize(1);
   EXPECT_FALSE(tf::ArrivingFile::suits(one));
@@ -110,10 +129,8 @@ TEST(ArrivingFile, AReadWaitsForItsChunkAndReturnsShortOnceAbandoned) {
   reader.join();
   EXPECT_TRUE(waited.empty());
   EXPECT_EQ(file.failure(), nullptr);  // abandoned, not failed
-  tf::detail::Sink& sink = file.sink();
-  sink.start("m:1", file.manifest(), 0);
-  sink.space(100);
-  EXPECT_THROW(sink.commit(100), tf::CancelledError);
+  EXPECT_THROW(file.sink().start("m:1", file.manifest(), 0),
+               tf::CancelledError);
 }
 
 // A read spanning chunks 0 and 1 while only chunk 0 is in: it returns the
@@ -133,11 +150,41 @@ TEST(ArrivingFile, AFailedTransferEndsAWaitingReadWithTheBytesChecked) {
   EXPECT_NE(file.failure(), nullptr);
 }
 
+// A chunk whose bytes are all in but not yet checked is not readable: chunk 0
+// is partly in when the transfer fails.
+TEST(ArrivingFile, BytesOfAChunkNotWhollyInAreNotRead) {
+  Fixture f;
+  tf::ArrivingFile file(f.manifest, 2);
+  tf::detail::Sink& sink = file.sink();
+  sink.start("m:1", file.manifest(), 0);
+  auto [data, room] = sink.space(500);
+  std::memcpy(data, f.bytes.data(), room);
+  sink.commit(room);
+  std::vector<uint8_t> waited{1};
+  std::thread reader([&] { waited = read(file, 0, 10); });
+  file.fail(std::make_exception_ptr(tf::ConnectionError("connection lost")));
+  reader.join();
+  EXPECT_TRUE(waited.empty());
+}
+
+// A reader that comes before the bytes gets them once they are checked.
+TEST(ArrivingFile, AReaderBeforeTheBytesGetsThemOnceChecked) {
+  Fixture f;
+  tf::ArrivingFile file(f.manifest, 2);
+  std::vector<uint8_t> waited;
+  std::thread reader([&] { waited = read(file, 900, 1100); });
+  arrive(file, f.bytes, 0, 2 * kChunk);
+  reader.join();
+  EXPECT_EQ(waited, slice(f.bytes, 900, 1100));
+}
+
+// Checked in line (no pool): chunk 0 is checked good before chunk 1 is found
+// bad, and chunk 1's bytes, all in, are never given.
 TEST(ArrivingFile, ABadChunkIsNamedAndNeverRead) {
   Fixture f;
   std::vector<uint8_t> altered = f.bytes;
   altered[kChunk + 5] ^= 0xFF;
-  tf::ArrivingFile file(f.manifest, 2);
+  tf::ArrivingFile file(f.manifest, 0);
   try {
     arrive(file, altered, 0, 2 * kChunk);
     FAIL() << "a bad chunk passed";

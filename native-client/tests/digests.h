@@ -34,7 +34,7 @@ inline std::vector<uint8_t> random_bytes(size_t n, unsigned seed) {
 // The digests of `file` in chunks of `chunk_size`, as a server computes
 // them (docs/protocol.md 5.3): an empty file is one empty chunk.
 inline std::vector<std::string> digests_of(const std::vector<uint8_t>& file,
-                                    size_t chunk_size) {
+                                           size_t chunk_size) {
   std::vector<std::string> out;
   size_t at = 0;
   do {

@@ -14,8 +14,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <set>
-#include <thread>
 #include <sstream>
+#include <thread>
 
 #include "proxy.h"
 #include "test_util.h"
@@ -456,10 +456,19 @@ TEST(LoadWhileReceiving, LibTorchLoadsTheModelBeforeTheLastChunkArrives) {
   std::thread receiver([&] {
     try {
       client.fetch_arriving(*file);
-    } catch (...) {
-      file->fail(std::current_exception());
+    } catch (const tf::Error&) {  // handed to file->fail()
     }
   });
+  struct Ending {  // should the load throw: the transfer let go and joined
+    tf::ArrivingFile& file;
+    Proxy& proxy;
+    std::thread& receiver;
+    ~Ending() {
+      file.abandon();
+      proxy.release();
+      if (receiver.joinable()) receiver.join();
+    }
+  } ending{*file, proxy, receiver};
   torch::jit::Module module =
       tf::load_module(std::make_shared<tf::ArrivingReadAdapter>(file));
   // Loaded while chunk 1 has not arrived: chunks 2 and 0 alone are checked.
@@ -505,6 +514,17 @@ TEST(LoadWhileReceiving, ATransferCutDuringTheLoadResumesAtItsChunk) {
   EXPECT_EQ(loaded.offsets, (std::vector<uint64_t>{2 * kChunk, 0, kChunk}));
   EXPECT_EQ(offsets_of(proxy), (std::vector<uint64_t>{2 * kChunk, 0, kChunk}));
   EXPECT_EQ(loaded.manifest.sha256, published.sha256);
+}
+
+TEST(LoadWhileReceiving, FromAServerWithoutChunkDigestsTheFileComesWhole) {
+  chunked_model("arriving-older");
+  Proxy proxy(server_port(), {Proxy::kNever, 0, Proxy::kNever, without_chunks});
+  tf::Client client("127.0.0.1", proxy.port(), arriving_options());
+  tf::Loaded loaded = client.fetch_and_load("arriving-older");
+  EXPECT_EQ(tf::describe(loaded.module).parameters,
+            golden_manifest("toynet").parameters);
+  EXPECT_EQ(loaded.manifest.chunk_size, 0u);
+  EXPECT_EQ(offsets_of(proxy), std::vector<uint64_t>{0});
 }
 
 TEST(LoadWhileReceiving, WithoutItTheWholeFileIsFetchedThenLoaded) {

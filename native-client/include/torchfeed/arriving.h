@@ -51,9 +51,17 @@ class ArrivingFile {
 
   static unsigned default_threads();
 
+  // How far from the end of the file the first range reaches at least: the
+  // 4 KiB LibTorch's zip reader searches for the end records, and the
+  // records LibTorch reads before any tensor (torch.jit.save writes them
+  // after the tensors: code, pickles, a few KiB for most models).
+  static constexpr uint64_t kTailReach = uint64_t{1} << 20;
+
   const Manifest& manifest() const;
   uint64_t size() const;
-  // Where the last chunk starts: the range fetched first.
+  // Where the range fetched first starts: the chunk that holds the byte
+  // kTailReach before the end (the last chunk, or the last two when the last
+  // is shorter than that).
   uint64_t tail_offset() const;
 
   // Copies bytes [pos, pos + n) (cut at the end of the file) to `out`, the

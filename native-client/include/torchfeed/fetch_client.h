@@ -98,9 +98,9 @@ class FetchClient {
   // another thread reads it: its last chunk first, then the rest from byte 0
   // (the order LibTorch reads an archive in), each range readable as soon as
   // its chunks are checked. Returns once every chunk is checked; throws as
-  // fetch() does (the caller hands the error to file.fail()). CancelledError
-  // once the reader has abandoned the file. Client::load runs it on a thread
-  // of its own.
+  // fetch() does, after handing the error to file.fail() (which wakes the
+  // readers). CancelledError once the reader has abandoned the file.
+  // Client::load runs it on a thread of its own.
   FetchResult fetch_arriving(ArrivingFile& file);
 
   // The server's SERVER_HELLO (connects if needed).
@@ -140,10 +140,11 @@ class FetchClient {
   // manifest() from the server in use only.
   Manifest manifest_once(const std::string& name, uint32_t version);
   // Bytes [begin, end) (end 0: to the end of the file) of the version of
-  // `wanted` into `sink`, resumed and failed over as the class comment says.
+  // `wanted` into `sink`, resumed and failed over as the class comment says;
+  // `received` bytes of it came before, in other ranges.
   FetchResult transfer(const Manifest& wanted, bool loadable,
                        detail::Sink& sink, uint64_t begin = 0,
-                       uint64_t end = 0);
+                       uint64_t end = 0, uint64_t received = 0);
 
   std::vector<Endpoint> servers_;
   size_t current_ = 0;

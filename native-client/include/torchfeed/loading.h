@@ -35,7 +35,9 @@ class MemoryReadAdapter final : public caffe2::serialize::ReadAdapterInterface {
 
 // Lets LibTorch read an archive while it arrives: each read() returns once
 // the chunks it covers are checked (ArrivingFile::read), and short when the
-// transfer failed, which LibTorch reports as an error.
+// transfer failed. LibTorch reports most short reads as an error but not
+// all: what stops a module read from a failed transfer is that
+// Client::fetch_and_load returns it only once the transfer succeeded.
 class ArrivingReadAdapter final
     : public caffe2::serialize::ReadAdapterInterface {
  public:

@@ -70,7 +70,9 @@ struct Options {
   // then in the order given. Either way it moves on to the next when one
   // refuses, drops the connection or answers ERROR UNAVAILABLE.
   bool in_order = false;
-  // Told (bytes held, total size) as a transfer advances; may be empty.
+  // Told (bytes held, total size) as a transfer advances, on the thread that
+  // runs it (with load_while_receiving, a thread of Client::load's own); may
+  // be empty.
   std::function<void(uint64_t, uint64_t)> progress;
   // May be empty; see Cancellation.
   std::shared_ptr<Cancellation> cancellation;
