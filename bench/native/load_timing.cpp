@@ -1,8 +1,14 @@
 // load_timing: one sample of rows 6 and 7 of the benchmark, as one JSON line
 // on stdout.
 //
-//   load_timing remote HOST:PORT NAME   connect, fetch, check, load from
-//                                       memory (what Client::load does)
+//   load_timing remote HOST:PORT NAME   connect, then Client::load: LibTorch
+//                                       loading while the bytes arrive and
+//                                       their chunks are checked
+//   load_timing remote-sequential HOST:PORT NAME
+//                                       connect, fetch and check the whole
+//                                       file, then load it from memory (what
+//                                       Client::load did before, and does
+//                                       without chunk digests)
 //   load_timing fetch  HOST:PORT NAME   connect, fetch, check: the transfer
 //                                       alone, no LibTorch load
 //   load_timing disk   PATH             torch::jit::load(PATH)
@@ -58,7 +64,8 @@ std::pair<std::string, uint16_t> parse_server(const std::string& text) {
 
 int usage() {
   std::fputs(
-      "usage: load_timing remote|fetch HOST:PORT NAME | load_timing disk "
+      "usage: load_timing remote|remote-sequential|fetch HOST:PORT NAME | "
+      "load_timing disk "
       "PATH\n",
       stderr);
   return 2;
@@ -81,13 +88,29 @@ int main(int argc, char** argv) {
           load, load, module.parameters().size(), base_rss, maxrss_mib());
       return 0;
     }
-    if ((mode != "remote" && mode != "fetch") || argc != 4) return usage();
+    if ((mode != "remote" && mode != "remote-sequential" && mode != "fetch") ||
+        argc != 4) {
+      return usage();
+    }
     auto [host, port] = parse_server(argv[2]);
     const std::string name = argv[3];
     auto start = Clock::now();
     torchfeed::Client client(host, port);
     client.server_hello();  // connect and HELLO
     double connect = seconds_since(start);
+    if (mode == "remote") {
+      torchfeed::Loaded loaded = client.fetch_and_load(name);
+      double total = seconds_since(start);
+      std::printf(
+          "{\"mode\":\"remote\",\"seconds\":%.6f,\"connect\":%.6f,"
+          "\"bytes\":%llu,\"parameters\":%zu,\"fetches\":%zu,"
+          "\"base_rss_mib\":%.1f,\"maxrss_mib\":%.1f}\n",
+          total, connect,
+          static_cast<unsigned long long>(loaded.manifest.size),
+          loaded.module.parameters().size(), loaded.offsets.size(), base_rss,
+          maxrss_mib());
+      return 0;
+    }
     torchfeed::Download download = client.fetch_loadable(name);
     double transfer = seconds_since(start) - connect;
     size_t size = download.bytes.size();
@@ -104,7 +127,8 @@ int main(int argc, char** argv) {
         torchfeed::load_from_memory(std::move(download.bytes));
     double total = seconds_since(start);
     std::printf(
-        "{\"mode\":\"remote\",\"seconds\":%.6f,\"connect\":%.6f,"
+        "{\"mode\":\"remote-sequential\",\"seconds\":%.6f,"
+        "\"connect\":%.6f,"
         "\"transfer\":%.6f,\"load\":%.6f,\"bytes\":%zu,\"parameters\":%zu,"
         "\"base_rss_mib\":%.1f,\"maxrss_mib\":%.1f}\n",
         total, connect, transfer, total - connect - transfer, size,

@@ -90,7 +90,7 @@ struct Options {
   bool hash_on_thread = true;
   // True: Client::load (and a Watcher) start LibTorch on a model of two
   // chunks or more while it arrives, its last chunk fetched first
-  // (docs/protocol.md 7); every byte LibTorch reads is checked first, and
+  // (native-client/README.md); every byte LibTorch reads is checked first, and
   // the module is returned only once every chunk is. False, or from a server
   // without chunk digests: the whole file is fetched and checked, then
   // loaded.
