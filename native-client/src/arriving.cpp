@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "chunks.h"
+#include "placement.h"
 #include "sink.h"
 #include "torchfeed/buffer.h"
 #include "torchfeed/errors.h"
@@ -20,10 +21,22 @@ namespace torchfeed {
 // The sink FetchClient::transfer writes into (one range at a time, each
 // starting on a chunk boundary), and the record of which chunks are checked
 // that read() waits on. Each chunk goes to the ChunkChecker's pool as soon
-// as its last byte is in; the pool marks it good (checked_) and wakes the
-// readers.
+// as its last byte is in; the pool marks it good and wakes the readers.
+//
+// A read of kDirectMin bytes or more (a tensor record, as LibTorch reads
+// one) registers its destination as a landing: the bytes of its range not
+// yet received are then received straight into it, not into the file's
+// buffer, and hashed there; only what had arrived before is copied. So a
+// model's tensors are neither faulted in twice nor copied. The receiving
+// thread writes into a landing only until the read's chunks are checked,
+// which the read waits for; should the read end early (a failure), it waits
+// for the transfer to be over before it returns. Bytes that went to a
+// reader's memory are not kept: a second read of them fails the load
+// (LibTorch 1.13 reads each record once).
 class ArrivingFile::Impl final : public detail::Sink {
  public:
+  static constexpr uint64_t kDirectMin = uint64_t{1} << 20;
+
   Impl(Manifest file, unsigned threads)
       : file_(std::move(file)),
         id_(file_.name + ":" + std::to_string(file_.version)),
@@ -31,11 +44,8 @@ class ArrivingFile::Impl final : public detail::Sink {
         good_(file_.chunks.size(), false),
         submitted_(file_.chunks.size(), false),
         checker_(threads, {}, [this](size_t index) { mark_good(index); }) {
-    if (threads > 0) prefault_.start(buffer_.data(), buffer_.size());
     checker_.start(id_, file_.chunk_size, file_.chunks);
   }
-
-  ~Impl() override { prefault_.stop(); }
 
   const Manifest& file() const { return file_; }
 
@@ -67,27 +77,61 @@ class ArrivingFile::Impl final : public detail::Sink {
       throw Error("internal error: " + id + " resumed at offset " +
                   std::to_string(held) + ", not at a chunk still to come");
     }
+    size_t stop = first;  // the chunks from `first` not handed over yet
+    while (stop < submitted_.size() && !submitted_[stop]) ++stop;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      placement_.forget(held, std::min<uint64_t>(
+                                  detail::chunk_offset(stop, file_.chunk_size),
+                                  file_.size));
+    }
     position_ = held;
     next_ = first;
   }
 
+  // Into the landing that holds the next byte, if any; else into the
+  // buffer, up to the next landing and at most kDirectMin bytes (a landing
+  // registered while the receiving thread waits for bytes takes effect at
+  // its next space()).
   std::pair<uint8_t*, size_t> space(uint64_t wanted) override {
-    return {buffer_.data() + position_,
-            static_cast<size_t>(
-                std::min<uint64_t>(wanted, buffer_.size() - position_))};
+    std::lock_guard<std::mutex> lock(mutex_);
+    uint64_t room = std::min<uint64_t>(wanted, file_.size - position_);
+    uint8_t* at = buffer_.data() + position_;
+    bool landing = false;
+    for (const Landing& l : landings_) {
+      if (l.pos <= position_ && position_ < l.pos + l.length) {
+        at = l.out + (position_ - l.pos);
+        room = std::min(room, l.pos + l.length - position_);
+        landing = true;
+        break;
+      }
+      if (l.pos > position_) room = std::min(room, l.pos - position_);
+    }
+    if (!landing) room = std::min(room, kDirectMin);
+    space_ = at;
+    return {at, static_cast<size_t>(room)};
   }
 
   void commit(size_t n) override {
     if (abandoned_.load()) throw CancelledError();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      placement_.wrote(position_, space_, n);
+    }
     position_ += n;
     while (next_ < good_.size() && chunk_end(next_) <= position_) {
-      const uint8_t* data =
-          buffer_.data() + detail::chunk_offset(next_, file_.chunk_size);
-      uint64_t length =
-          detail::chunk_length(next_, file_.size, file_.chunk_size);
+      std::vector<detail::Placement::Piece> pieces;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        pieces = placement_.pieces(
+            detail::chunk_offset(next_, file_.chunk_size), chunk_end(next_));
+      }
       submitted_[next_] = true;
-      checker_.submit(next_, [data, length](detail::Sha256& hash) {
-        hash.update(data, static_cast<size_t>(length));
+      checker_.submit(next_, [pieces = std::move(pieces)](
+                                 detail::Sha256& hash) {
+        for (const auto& piece : pieces) {
+          hash.update(piece.data, static_cast<size_t>(piece.length));
+        }
       });
       ++next_;
     }
@@ -102,32 +146,78 @@ class ArrivingFile::Impl final : public detail::Sink {
   // --- the readers ---
 
   size_t read(uint64_t pos, void* out, size_t n) {
-    if (pos >= file_.size) return 0;
+    if (pos >= file_.size || n == 0) return 0;
     n = static_cast<size_t>(std::min<uint64_t>(n, file_.size - pos));
-    size_t copied = 0;
-    while (copied < n) {
-      uint64_t at = pos + copied;
+    uint8_t* dest = static_cast<uint8_t*>(out);
+    bool landing = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (overlaps(released_, pos, n)) {
+        fail_locked(std::make_exception_ptr(Error(
+            "LibTorch read bytes [" + std::to_string(pos) + ", " +
+            std::to_string(pos + n) + ") of " + id_ +
+            " twice; loading while receiving gives a tensor's bytes once "
+            "(Options::load_while_receiving = false loads it whole)")));
+        return 0;
+      }
+      if (n >= kDirectMin && !overlaps(landings_, pos, n)) {
+        landings_.push_back({pos, n, dest});
+        landing = true;
+      }
+    }
+    changed_.notify_all();
+    size_t done = 0;
+    while (done < n) {
+      uint64_t at = pos + done;
       size_t index = static_cast<size_t>(at / file_.chunk_size);
+      uint64_t end = std::min<uint64_t>(chunk_end(index), pos + n);
+      std::vector<detail::Placement::Piece> pieces;
       {
         std::unique_lock<std::mutex> lock(mutex_);
         changed_.wait(lock, [&] {
           return good_[index] || failure_ != nullptr || abandoned_.load();
         });
-        if (!good_[index]) return copied;
+        if (!good_[index]) break;
+        pieces = placement_.pieces(at, end);
       }
-      size_t part = static_cast<size_t>(
-          std::min<uint64_t>(n - copied, chunk_end(index) - at));
-      std::memcpy(static_cast<uint8_t*>(out) + copied, buffer_.data() + at,
-                  part);
-      copied += part;
+      for (const auto& piece : pieces) {
+        uint8_t* target = dest + (piece.offset - pos);
+        if (piece.data != target) {
+          std::memcpy(target, piece.data, static_cast<size_t>(piece.length));
+          copied_ += piece.length;
+        }
+      }
+      done = static_cast<size_t>(end - pos);
     }
-    return copied;
+    if (landing) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (done < n) {  // the receiving thread may still be writing into it
+        changed_.wait(lock, [this] { return over_; });
+      }
+      landings_.erase(std::find_if(
+          landings_.begin(), landings_.end(),
+          [&](const Landing& l) { return l.out == dest && l.pos == pos; }));
+      released_.push_back({pos, n, dest});
+    }
+    return done;
   }
 
+  // No chunk is hashed after it: a landing's memory may go once its read
+  // returns.
   void fail(std::exception_ptr error) {
+    checker_.drain();
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (failure_ == nullptr && !abandoned_.load()) failure_ = error;
+      fail_locked(error);
+      over_ = true;
+    }
+    changed_.notify_all();
+  }
+
+  void finished() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      over_ = true;
     }
     changed_.notify_all();
   }
@@ -156,7 +246,27 @@ class ArrivingFile::Impl final : public detail::Sink {
     return bytes;
   }
 
+  uint64_t copied() const { return copied_.load(); }
+
  private:
+  // A reader's destination for bytes [pos, pos + length) of the file.
+  struct Landing {
+    uint64_t pos;
+    uint64_t length;
+    uint8_t* out;
+  };
+
+  static bool overlaps(const std::vector<Landing>& ranges, uint64_t pos,
+                       uint64_t n) {
+    return std::any_of(ranges.begin(), ranges.end(), [&](const Landing& l) {
+      return l.pos < pos + n && pos < l.pos + l.length;
+    });
+  }
+
+  void fail_locked(std::exception_ptr error) {
+    if (failure_ == nullptr && !abandoned_.load()) failure_ = error;
+  }
+
   uint64_t chunk_end(size_t index) const {
     return detail::chunk_offset(index, file_.chunk_size) +
            detail::chunk_length(index, file_.size, file_.chunk_size);
@@ -173,18 +283,24 @@ class ArrivingFile::Impl final : public detail::Sink {
 
   const Manifest file_;
   const std::string id_;
-  Buffer buffer_;
-  detail::Prefault prefault_;  // stopped before the buffer is freed
+  Buffer buffer_;  // its pages are touched only where bytes land in it
 
   mutable std::mutex mutex_;
-  std::condition_variable changed_;  // a chunk checked, a failure, abandoned
-  std::vector<bool> good_;           // per chunk
+  // A chunk checked, a landing, a failure, the transfer over, abandoned.
+  std::condition_variable changed_;
+  std::vector<bool> good_;  // per chunk
+  detail::Placement placement_;
+  std::vector<Landing> landings_;
+  std::vector<Landing> released_;  // landings whose reads returned
   std::exception_ptr failure_;
+  bool over_ = false;  // the transfer returned or failed
   std::atomic<bool> abandoned_{false};
+  std::atomic<uint64_t> copied_{0};
 
   // The receiving thread's.
   uint64_t position_ = 0;
-  size_t next_ = 0;                // the first chunk of the range not submitted
+  uint8_t* space_ = nullptr;     // where space() pointed
+  size_t next_ = 0;              // the first chunk of the range not submitted
   std::vector<bool> submitted_;  // per chunk: handed to the checker
 
   // Declared last: its pool is joined first, before what it reads and marks.
@@ -232,6 +348,8 @@ size_t ArrivingFile::read(uint64_t pos, void* out, size_t n) {
 }
 
 void ArrivingFile::fail(std::exception_ptr error) { impl_->fail(error); }
+void ArrivingFile::finished() { impl_->finished(); }
+uint64_t ArrivingFile::copied() const { return impl_->copied(); }
 void ArrivingFile::abandon() { impl_->abandon(); }
 std::exception_ptr ArrivingFile::failure() const { return impl_->failure(); }
 uint64_t ArrivingFile::checked() const { return impl_->checked(); }

@@ -62,6 +62,12 @@ void ChunkChecker::start(std::string what, uint64_t chunk_size,
   while (workers_.size() < wanted) workers_.emplace_back([this] { run(); });
 }
 
+void ChunkChecker::drain() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  drop_queued(lock);
+  done_.wait(lock, [this] { return running_ == 0; });
+}
+
 void ChunkChecker::submit(size_t index, Reader read) {
   Task task{index, std::move(read)};
   if (threads_ == 0) {

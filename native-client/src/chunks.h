@@ -69,6 +69,9 @@ class ChunkChecker {
   // Chunk `index` is whole: read() will give its bytes until wait() returns,
   // start() is called again or the checker is destroyed.
   void submit(size_t index, Reader read);
+  // Drops the chunks not yet begun and waits for those being hashed: after
+  // it, no Reader runs until the next submit() (their bytes may be freed).
+  void drain();
   // Throws the ChecksumError of a bad chunk found so far, if any: lets the
   // receiving thread stop at once.
   void throw_if_failed();

@@ -523,13 +523,17 @@ FetchResult FetchClient::fetch_arriving(ArrivingFile& file) {
     const Manifest& wanted = file.manifest();
     const uint64_t tail = file.tail_offset();
     FetchResult result = transfer(wanted, true, file.sink(), tail);
-    if (tail == 0) return result;
+    if (tail == 0) {
+      file.finished();
+      return result;
+    }
     FetchResult rest =
         transfer(wanted, true, file.sink(), 0, tail, wanted.size - tail);
     result.offsets.insert(result.offsets.end(), rest.offsets.begin(),
                           rest.offsets.end());
     result.servers.insert(result.servers.end(), rest.servers.begin(),
                           rest.servers.end());
+    file.finished();
     return result;
   } catch (...) {
     file.fail(std::current_exception());  // wakes the readers

@@ -215,3 +215,61 @@ TEST(ArrivingFile, AnotherFileForTheVersionIsRefusedMidway) {
                   "); load it again");
   }
 }
+
+// A read of 1 MiB or more, made after part of its range has arrived: that
+// part is copied, the rest is received straight into the reader's memory
+// (copied() counts only the first), and a second read of the range fails.
+TEST(ArrivingFile, ABigReadHasTheBytesStillToComeReceivedIntoItsMemory) {
+  constexpr uint64_t kBig = 256 << 10;  // chunks of 256 KiB, 13 of them
+  std::vector<uint8_t> bytes = random_bytes(3 * (1 << 20) + 100, 11);
+  tf::Manifest m;
+  m.name = "big";
+  m.version = 1;
+  m.size = bytes.size();
+  m.sha256 = tf::testing::hex_sha256(bytes.data(), bytes.size());
+  m.chunk_size = kBig;
+  m.chunks = digests_of(bytes, kBig);
+  tf::ArrivingFile file(m, 2);
+  arrive(file, bytes, 0, kBig);  // chunk 0
+  tf::detail::Sink& sink = file.sink();
+  sink.start("big:1", m, kBig);
+  const uint8_t* into_buffer = sink.space(1).first;
+
+  const uint64_t pos = 100 << 10;
+  const size_t n = 2 << 20;
+  std::vector<uint8_t> out(n);
+  size_t got = 0;
+  std::thread reader([&] { got = file.read(pos, out.data(), n); });
+  // Until the reader's landing is registered, the next bytes go to the
+  // buffer; then into `out`, where byte kBig of the file belongs.
+  while (sink.space(1).first == into_buffer) std::this_thread::yield();
+  EXPECT_EQ(sink.space(1).first, out.data() + (kBig - pos));
+  for (uint64_t at = kBig; at < bytes.size();) {
+    auto [data, room] = sink.space(std::min<uint64_t>(bytes.size() - at,
+                                                      100000));
+    std::memcpy(data, bytes.data() + at, room);
+    sink.commit(room);
+    at += room;
+  }
+  sink.verify("big:1", m.sha256);
+  file.finished();
+  reader.join();
+  EXPECT_EQ(got, n);
+  EXPECT_EQ(out, slice(bytes, pos, n));
+  EXPECT_EQ(file.copied(), kBig - pos);  // chunk 0's part alone
+  EXPECT_EQ(file.failure(), nullptr);
+
+  std::vector<uint8_t> again(10);
+  EXPECT_EQ(file.read(pos + 5, again.data(), 10), 0u);
+  ASSERT_NE(file.failure(), nullptr);
+  try {
+    std::rethrow_exception(file.failure());
+  } catch (const tf::Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(
+                  "LibTorch read bytes [102405, 102415) of big:1 twice", 0),
+              0u)
+        << e.what();
+  }
+  // Bytes outside it are still there.
+  EXPECT_EQ(read(file, 3 << 20, 100), slice(bytes, 3 << 20, 100));
+}

@@ -485,6 +485,76 @@ TEST(LoadWhileReceiving, LibTorchLoadsTheModelBeforeTheLastChunkArrives) {
   EXPECT_EQ(lengths, (std::vector<uint64_t>{0, 2 * kChunk}));
 }
 
+// Two tensors of 16 and 8 MiB: the 8 MiB one comes with the tail (the last
+// two chunks, the last being short), the 16 MiB one from byte 64 of chunk 0
+// on. The proxy holds the transfer at chunk 1 until LibTorch has asked for
+// the 16 MiB tensor (its first 8 MiB, in chunk 0, copied): chunk 1 is then
+// received straight into the tensor's storage, never copied.
+TEST(LoadWhileReceiving, ALargeTensorIsReceivedStraightIntoItsStorage) {
+  TempDir dir;
+  const std::string file = dir.path() + "/two.pt";
+  std::string make =
+      "/usr/bin/python3 -c 'import sys, torch\n"
+      "torch.manual_seed(5)\n"
+      "m = torch.nn.Sequential(torch.nn.Linear(2048, 2048, bias=False), "
+      "torch.nn.Linear(2048, 1024, bias=False))\n"
+      "torch.jit.script(m).save(sys.argv[1])' " + file;
+  ASSERT_EQ(std::system(make.c_str()), 0) << make;
+  std::string upload =
+      "curl -sS -f -o /dev/null -X POST -H 'Authorization: Bearer " +
+      kServer.text("token") + "' --data-binary @" + file + " http://" +
+      kServer.text("http_address") + "/v1/models/arriving-direct/versions";
+  ASSERT_EQ(std::system(upload.c_str()), 0) << upload;
+  tf::Manifest published = client().manifest("arriving-direct");
+  ASSERT_EQ(published.chunks.size(), 4u);
+
+  Proxy::Rules rules{Proxy::kNever, 0, Proxy::kNever, nullptr};
+  rules.hold_at = kChunk;
+  Proxy proxy(server_port(), rules);
+  tf::Client client("127.0.0.1", proxy.port(), arriving_options());
+  auto arriving = std::make_shared<tf::ArrivingFile>(published);
+  std::thread receiver([&] {
+    try {
+      client.fetch_arriving(*arriving);
+    } catch (const tf::Error&) {  // handed to arriving->fail()
+    }
+  });
+  std::thread release([&] {  // once the tensor's first 8 MiB are copied
+    while (arriving->copied() < kChunk - 4096 && !arriving->failure()) {
+      std::this_thread::yield();
+    }
+    proxy.release();
+  });
+  torch::jit::Module module;
+  try {
+    module = tf::load_module(std::make_shared<tf::ArrivingReadAdapter>(arriving));
+  } catch (...) {
+    arriving->abandon();
+    proxy.release();
+    release.join();
+    receiver.join();
+    throw;
+  }
+  release.join();
+  receiver.join();
+  ASSERT_EQ(arriving->failure(), nullptr);
+  EXPECT_EQ(arriving->checked(), published.size);
+  // Copied: the 8 MiB tensor, chunk 0's part of the 16 MiB one, a few KiB of
+  // other records, and what the receiving thread was already waiting for
+  // when LibTorch asked (at most one space() into the buffer: 1 MiB); not
+  // the rest of chunk 1.
+  EXPECT_GT(arriving->copied(), 2 * kChunk - 4096);
+  EXPECT_LT(arriving->copied(), 2 * kChunk + (1 << 20) + 65536);
+  torch::jit::Module from_disk = torch::jit::load(file);
+  auto got = module.named_parameters();
+  auto want = from_disk.named_parameters();
+  ASSERT_EQ(got.size(), want.size());
+  for (auto g = got.begin(), w = want.begin(); g != got.end(); ++g, ++w) {
+    EXPECT_EQ((*g).name, (*w).name);
+    EXPECT_TRUE(torch::equal((*g).value, (*w).value)) << (*g).name;
+  }
+}
+
 TEST(LoadWhileReceiving, ABadChunkLibTorchReadsEndsTheLoadWithTheChunkNamed) {
   tf::Manifest published = chunked_model("arriving-flip");
   Proxy proxy(server_port(), {Proxy::kNever, 0, 100, nullptr});  // chunk 0

@@ -64,15 +64,23 @@ class ArrivingFile {
   // is shorter than that).
   uint64_t tail_offset() const;
 
-  // Copies bytes [pos, pos + n) (cut at the end of the file) to `out`, the
+  // Gives bytes [pos, pos + n) (cut at the end of the file) in `out`, the
   // part in each chunk as soon as that chunk has arrived and is checked:
-  // blocks until then. Returns the bytes copied: fewer than asked (0 at the
+  // blocks until then. A read of 1 MiB or more has the bytes not yet
+  // received received straight into `out` (and hashed there) instead of
+  // copied; a second read of such a range fails the load (LibTorch reads
+  // each record once). Returns the bytes given: fewer than asked (0 at the
   // end of the file) once the transfer failed (failure() says why) or the
-  // file was abandoned. Any number of threads may read at once.
+  // file was abandoned. Any number of threads may read at once, at ranges
+  // that do not overlap.
   size_t read(uint64_t pos, void* out, size_t n);
   // The transfer ended with `error` (the first one given counts): waiting
-  // and later reads return short.
+  // and later reads return short. Called by the thread that ran the
+  // transfer, once it is over (fetch_arriving does).
   void fail(std::exception_ptr error);
+  // The transfer returned: every chunk is in and checked (fetch_arriving
+  // calls it).
+  void finished();
   // The reader gave up on the file: the transfer stops at its next bytes
   // (CancelledError) and reads return short.
   void abandon();
@@ -81,6 +89,11 @@ class ArrivingFile {
   std::exception_ptr failure() const;
   // Bytes in chunks checked so far.
   uint64_t checked() const;
+  // Bytes reads copied out of the file's own buffer: those that had arrived
+  // before a read of 1 MiB or more asked for them (the rest of such a read
+  // is received straight into the reader's memory), and those of smaller
+  // reads.
+  uint64_t copied() const;
 
   // Where FetchClient::fetch_arriving writes the bytes.
   detail::Sink& sink();
