@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -45,7 +47,8 @@ public final class Replicas {
   private Duration readTimeout = Duration.ofSeconds(60);
   private String libtorch = "";
   private Optional<TrustKey> trustKey = Optional.empty();
-  private boolean chunkDigests;
+  private boolean chunkDigests = true;
+  private final Set<ServerAddress> beforeChunks = ConcurrentHashMap.newKeySet();
   private int fetchRounds = 5;
   private Duration retryBackoff = Duration.ofMillis(200);
 
@@ -94,10 +97,14 @@ public final class Replicas {
   }
 
   /**
-   * True: ask for chunk digests. HELLO then announces protocol version 3 (docs/protocol.md, section 5.3), and
-   * manifests carry them ({@link io.torchfeed.model.Manifest#chunkDigests()}); this client does not check them
-   * yet. A server older than version 3 refuses the hello (ERROR UNSUPPORTED). False (the default): version 1, or 2
-   * with a trust key, and manifests without them.
+   * True (the default): ask for chunk digests. HELLO announces protocol version 3 (docs/protocol.md, section 5.3;
+   * it includes version 2's signed manifests), manifests carry them
+   * ({@link io.torchfeed.model.Manifest#chunkDigests()}) and downloads check each chunk on a pool of threads as it
+   * arrives and resume at chunk boundaries. A server older
+   * than version 3 refuses that hello (ERROR UNSUPPORTED): it is asked again on a new connection with 2 (with a
+   * trust key) or 1, and remembered as such; its downloads check the whole file's sha256. False: versions 2 or 1
+   * only, manifests without chunk digests, whole-file checks (the documents and checks of clients before version
+   * 3).
    */
   public Replicas chunkDigests(boolean chunkDigests) {
     this.chunkDigests = chunkDigests;
@@ -105,14 +112,19 @@ public final class Replicas {
   }
 
   /**
-   * The protocol version HELLO announces: 3 with chunk digests; else 2 with a trust key (a signing server signs
-   * what it sends from version 2 on); else 1.
+   * The protocol version HELLO announces to {@code server}: 3 with chunk digests, unless it refused 3; else 2 with
+   * a trust key (a signing server signs what it sends from version 2 on); else 1.
    */
-  int protocolVersion() {
-    if (chunkDigests) {
+  int protocolVersion(ServerAddress server) {
+    if (chunkDigests && !beforeChunks.contains(server)) {
       return Protocol.CHUNKS_VERSION;
     }
     return trustKey.isPresent() ? Protocol.SIGNED_VERSION : Protocol.VERSION;
+  }
+
+  /** {@code server} refused protocol version 3: it is asked for the version before from now on. */
+  void refusedChunks(ServerAddress server) {
+    beforeChunks.add(server);
   }
 
   /** How many rounds over every server a download makes before it gives up (default 5, at least 1). */
