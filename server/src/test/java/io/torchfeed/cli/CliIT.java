@@ -151,25 +151,18 @@ class CliIT {
     assertEquals(0, fresh.exit(), fresh.toString());
     assertTrue(Arrays.equals(file, Files.readAllBytes(target)));
 
+    // toynet is one chunk (protocol version 3): a .part short of it is resumed at its start, so its bytes, even a
+    // flipped one, are sent again; a .part resumed at a chunk boundary and a bad chunk kept in it: ChunksIT
     Path resumed = tmp.resolve("resumed.pt");
-    Files.write(tmp.resolve("resumed.pt.part"), Arrays.copyOf(file, 100_000));
+    byte[] wrong = Arrays.copyOf(file, 100_000);
+    wrong[5000] ^= 1;
+    Files.write(tmp.resolve("resumed.pt.part"), wrong);
     Files.writeString(tmp.resolve("resumed.pt.part.sha256"), Fixtures.golden("toynet").sha256());
     Cli.Result resume = Cli.run("fetch", "--server", address, "toynet:1", "-o", resumed.toString());
     assertEquals(0, resume.exit(), resume.toString());
-    assertTrue(resume.out().contains("resumed at 100000"), resume.toString());
+    assertFalse(resume.out().contains("resumed at"), resume.toString());
     assertTrue(Arrays.equals(file, Files.readAllBytes(resumed)));
     assertFalse(Files.exists(tmp.resolve("resumed.pt.part")));
-
-    Path corrupt = tmp.resolve("corrupt.pt");
-    byte[] wrong = Arrays.copyOf(file, 100_000);
-    wrong[5000] ^= 1;
-    Files.write(tmp.resolve("corrupt.pt.part"), wrong);
-    Files.writeString(tmp.resolve("corrupt.pt.part.sha256"), Fixtures.golden("toynet").sha256());
-    Cli.Result mismatch = Cli.run("fetch", "--server", address, "toynet", "-o", corrupt.toString());
-    assertEquals(1, mismatch.exit(), mismatch.toString());
-    assertTrue(mismatch.err().contains("checksum mismatch"), mismatch.toString());
-    assertFalse(Files.exists(corrupt), "nothing is written under the target name");
-    assertFalse(Files.exists(tmp.resolve("corrupt.pt.part")), "the bad partial file is discarded");
   }
 
   @Test

@@ -137,7 +137,6 @@ class ChunksIT {
           () -> ScratchFile.download(client, BIG, root, null));
       assertEquals(expected, toScratch.getMessage());
       assertEquals(List.of(), leftIn(root), "nothing that a loader could be handed");
-      assertFalse(client.isOpen(), "the transfer stopped at the bad chunk: the rest of it was not read");
     }
     try (TamperingProxy proxy = new TamperingProxy(a.address(), flipAt(at));
         TorchfeedClient client = TorchfeedClient.connect(at(proxy.address()))) {
