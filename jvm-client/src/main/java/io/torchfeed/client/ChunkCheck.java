@@ -21,6 +21,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * chunk 2 of big:1 (offset 16777216) hashes to 5edc..., the manifest says 26e5...; the bytes received were discarded
  * </pre>
  *
+ * <p>A chunk that cannot be read back, or whose check throws anything else, an {@link Error} included, is a
+ * {@link ClientException} with that as its cause, thrown the same way: the receiving thread never waits for a chunk
+ * whose check died.
+ *
  * <p>One thread receives (advance, await, close); the hashing runs on the executor's threads, by default
  * {@link #pool()}: {@code Runtime.availableProcessors()} daemon threads shared by every download.
  */
@@ -155,7 +159,11 @@ final class ChunkCheck implements AutoCloseable {
     }
   }
 
-  /** On a pool thread: hashes chunk {@code index} and compares it with its digest. */
+  /**
+   * On a pool thread: hashes chunk {@code index} and compares it with its digest. Whatever it throws, an
+   * {@link Error} too, the chunk is finished and what went wrong recorded, so that {@link #await} never waits for
+   * it in vain and throws it instead.
+   */
   private void check(int index) {
     synchronized (this) {
       if (closed || failure != null) {  // dropped, or not needed any more
@@ -166,25 +174,41 @@ final class ChunkCheck implements AutoCloseable {
     }
     long offset = (long) index * digests.chunkSize();
     String actual = null;
-    ClientException error = null;
+    Throwable thrown = null;
     try {
       MessageDigest digest = FileDownload.sha256();
       source.read(offset, (int) (end(index) - offset), digest);
       actual = HexFormat.of().formatHex(digest.digest());
-    } catch (IOException | RuntimeException e) {
-      error = new ClientException("cannot read chunk " + index + " of " + what + " back: " + e.getMessage(), e);
-    }
-    synchronized (this) {
-      running--;
-      String expected = digests.digests().get(index);
-      if (error != null && failure == null) {
-        failure = error;
-      } else if (actual != null && !actual.equals(expected) && (badIndex < 0 || index < badIndex)) {
-        badIndex = index;
-        failure = new ChecksumMismatchException("chunk " + index + " of " + what + " (offset " + offset
-            + ") hashes to " + actual + ", the manifest says " + expected + "; the bytes received were discarded");
+    } catch (Throwable e) {
+      thrown = e;
+    } finally {
+      synchronized (this) {
+        running--;
+        try {
+          record(index, offset, actual, thrown);
+        } finally {
+          finished();
+        }
       }
-      finished();
+    }
+  }
+
+  /** The outcome of chunk {@code index}: the first failure to read one back, else the lowest bad chunk, is kept. */
+  private void record(int index, long offset, String actual, Throwable thrown) {
+    if (thrown != null) {
+      if (failure == null) {
+        failure = thrown instanceof Error
+            ? new ClientException("cannot check chunk " + index + " of " + what + ": " + thrown, thrown)
+            : new ClientException("cannot read chunk " + index + " of " + what + " back: " + thrown.getMessage(),
+                thrown);
+      }
+      return;
+    }
+    String expected = digests.digests().get(index);
+    if (!actual.equals(expected) && (badIndex < 0 || index < badIndex)) {
+      badIndex = index;
+      failure = new ChecksumMismatchException("chunk " + index + " of " + what + " (offset " + offset
+          + ") hashes to " + actual + ", the manifest says " + expected + "; the bytes received were discarded");
     }
   }
 

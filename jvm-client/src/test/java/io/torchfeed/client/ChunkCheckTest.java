@@ -1,11 +1,11 @@
 package io.torchfeed.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.torchfeed.model.ChunkDigests;
-import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -145,38 +146,86 @@ class ChunkCheckTest {
     }
   }
 
-  @Test
-  void twoChunksAreHashedAtOnceOnTwoThreads() throws Exception {
-    byte[] file = file(2 * CHUNK);
-    CyclicBarrier both = new CyclicBarrier(2);  // passed only when two chunks are being read at the same time
-    Set<Thread> threads = ConcurrentHashMap.newKeySet();
-    ChunkCheck.Source meeting = (offset, length, digest) -> {
+  /**
+   * A source that reads {@code file} only once {@code parties} chunks are being read at the same time (a barrier),
+   * recording the threads that read them.
+   */
+  static ChunkCheck.Source meeting(byte[] file, int parties, Set<Thread> threads) {
+    CyclicBarrier all = new CyclicBarrier(parties);
+    return (offset, length, digest) -> {
       threads.add(Thread.currentThread());
       try {
-        both.await(30, TimeUnit.SECONDS);
+        all.await(30, TimeUnit.SECONDS);
       } catch (Exception e) {
-        throw new IllegalStateException("the other chunk was not being hashed at the same time", e);
+        throw new IllegalStateException("the other chunks were not being hashed at the same time", e);
       }
       digest.update(file, (int) offset, length);
     };
-    try (ChunkCheck check = new ChunkCheck("f:1", digests(file, CHUNK), file.length, meeting, pool)) {
+  }
+
+  @Test
+  void twoChunksAreHashedAtOnceOnTwoThreads() throws Exception {
+    byte[] file = file(2 * CHUNK);
+    Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    try (ChunkCheck check = new ChunkCheck("f:1", digests(file, CHUNK), file.length, meeting(file, 2, threads),
+        pool)) {
       receive(check, file.length, 2 * CHUNK);
     }
     assertEquals(2, threads.size(), threads.toString());
   }
 
   @Test
-  void theSharedPoolHasAThreadPerProcessorAndResumingStartsAtAChunkBoundary() throws Exception {
-    assertEquals(Runtime.getRuntime().availableProcessors(), ChunkCheck.threads());
-    byte[] file = file(CHUNK + 1);
+  void theSharedPoolHashesAChunkPerProcessorAtOnceOnDaemonThreads() throws Exception {
+    int processors = Runtime.getRuntime().availableProcessors();
+    byte[] file = file(processors * CHUNK);
+    Set<Thread> threads = ConcurrentHashMap.newKeySet();
     try (ChunkCheck check = new ChunkCheck("f:1", digests(file, CHUNK), file.length,
-        (offset, length, digest) -> digest.update(ByteBuffer.wrap(file, (int) offset, length)), ChunkCheck.pool())) {
-      receive(check, file.length, 3);
+        meeting(file, processors, threads), ChunkCheck.pool())) {
+      receive(check, file.length, file.length);
     }
+    assertEquals(processors, threads.size(), threads.toString());
+    for (Thread thread : threads) {
+      assertTrue(thread.isDaemon(), thread + " keeps no JVM from exiting");
+      assertTrue(thread.getName().startsWith("torchfeed-chunk-check-"), thread.getName());
+    }
+  }
+
+  @Test
+  void resumingStartsAtAChunkBoundary() {
     assertEquals(0, ChunkCheck.resumeOffset(0, 3 * CHUNK, CHUNK));
     assertEquals(0, ChunkCheck.resumeOffset(CHUNK - 1, 3 * CHUNK, CHUNK));
     assertEquals(CHUNK, ChunkCheck.resumeOffset(CHUNK, 3 * CHUNK, CHUNK));
     assertEquals(2 * CHUNK, ChunkCheck.resumeOffset(3 * CHUNK - 1, 3 * CHUNK, CHUNK));
     assertEquals(3 * CHUNK, ChunkCheck.resumeOffset(3 * CHUNK, 3 * CHUNK, CHUNK), "all held: nothing more");
+  }
+
+  @Test
+  // only bounds the failure, on a thread of its own: a check that died used to hang await and close for ever
+  @Timeout(value = 5, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void anErrorOnAPoolThreadReachesTheReceivingThreadWhichDoesNotWaitForever() throws Exception {
+    byte[] file = file(3 * CHUNK);
+    OutOfMemoryError error = new OutOfMemoryError("Java heap space (thrown by the test)");
+    ChunkCheck.Source dying = (offset, length, digest) -> {
+      if (offset == CHUNK) {
+        throw error;
+      }
+      digest.update(file, (int) offset, length);
+    };
+    try (ChunkCheck check = new ChunkCheck("f:1", digests(file, CHUNK), file.length, dying, pool)) {
+      for (int held = CHUNK; held <= file.length; held += CHUNK) {
+        try {
+          check.advance(held);
+        } catch (ClientException e) {
+          break;  // found before the last chunk arrived: await says it again
+        }
+      }
+      ClientException e = assertThrows(ClientException.class, check::await);
+      assertSame(error, e.getCause());
+      assertEquals("cannot check chunk 1 of f:1: java.lang.OutOfMemoryError: Java heap space (thrown by the test)",
+          e.getMessage());
+    }
+    try (ChunkCheck next = new ChunkCheck("f:1", digests(file, CHUNK), file.length, from(file), pool)) {
+      receive(next, file.length, CHUNK);  // the pool still checks chunks
+    }
   }
 }
