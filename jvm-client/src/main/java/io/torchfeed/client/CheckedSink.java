@@ -25,6 +25,12 @@ import java.util.concurrent.Executor;
  *       the bytes held.
  * </ul>
  *
+ * <p>A bad chunk found while the payload is still arriving stops the writing, but not the reading: the rest of the
+ * payload is read and dropped, so that the connection stays in step with the server's frames, and
+ * {@link #finish()} throws the {@link ChecksumMismatchException} once the payload is over. The caller then has a
+ * checksum mismatch on a connection still open (a {@link ModelWatcher} sends a failed receipt), as for a whole file
+ * whose sha256 does not match, not a broken connection.
+ *
  * <p>Used from the receiving thread alone; {@link #close()} stops the checking before the landing's bytes go.
  */
 final class CheckedSink extends OutputStream {
@@ -33,6 +39,7 @@ final class CheckedSink extends OutputStream {
   private final ChunkCheck chunks;  // null without chunk digests
   private final MessageDigest whole;  // null with chunk digests
   private final long kept;
+  private ClientException refused;  // a chunk found bad (or not checkable): the rest is dropped
 
   /** The bytes already in {@code landing} are kept (those of a whole chunk, with chunk digests). */
   CheckedSink(Manifest pinned, Landing landing, Executor executor) throws IOException {
@@ -95,14 +102,28 @@ final class CheckedSink extends OutputStream {
 
   @Override
   public void write(byte[] bytes, int offset, int length) throws IOException {
+    if (refused != null) {
+      return;  // read, and dropped
+    }
     if (landing.size() + length > pinned.size()) {
       throw new ClientException("the server sent more bytes of " + pinned.id() + " than its manifest announced");
     }
     landing.write(bytes, offset, length);
-    if (chunks != null) {
-      chunks.advance(landing.size());
-    } else {
+    if (chunks == null) {
       whole.update(bytes, offset, length);
+      return;
+    }
+    try {
+      chunks.advance(landing.size());
+    } catch (ClientException e) {
+      refused = e;  // thrown by finish(), after the payload
+    }
+  }
+
+  /** A chunk was found bad (or could not be checked): throws that, as no other server's bytes would mend it. */
+  void throwIfRefused() {
+    if (refused != null) {
+      throw refused;
     }
   }
 
@@ -113,6 +134,7 @@ final class CheckedSink extends OutputStream {
    *     file's digests
    */
   void finish() {
+    throwIfRefused();
     if (landing.size() != pinned.size()) {
       throw new ChecksumMismatchException("checksum mismatch for " + pinned.id() + ": got " + landing.size()
           + " bytes, the manifest announced " + pinned.size() + "; the bytes received were discarded");

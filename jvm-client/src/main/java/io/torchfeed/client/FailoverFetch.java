@@ -76,6 +76,7 @@ final class FailoverFetch implements AutoCloseable {
         sink.finish();
         return header;
       } catch (ClientException e) {
+        sink.throwIfRefused();  // a bad chunk, and then the connection failed: no point in going on
         if (!Replicas.nextMayHelp(e)) {
           throw e;
         }

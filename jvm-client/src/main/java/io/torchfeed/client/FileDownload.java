@@ -25,9 +25,10 @@ import java.security.NoSuchAlgorithmException;
  *   <li>The bytes are checked as they arrive ({@link CheckedSink}): each chunk, read back from the {@code .part},
  *       on a pool of {@code Runtime.availableProcessors()} threads, against the manifest's chunk digests; without
  *       them, the sha256 of the whole file (kept bytes first). Once every chunk matches (or the sha256 does), the
- *       file is synced and renamed over {@code FILE} in one step. A bad chunk stops the transfer at once, with one
- *       line naming its index, offset and both digests, and the {@code .part} is deleted: nothing unchecked is
- *       ever under the name {@code FILE}.
+ *       file is synced and renamed over {@code FILE} in one step. A bad chunk stops the writing at once (the rest
+ *       of the payload is read and dropped, so the connection stays usable), the download fails with one line
+ *       naming its index, offset and both digests, and the {@code .part} is deleted: nothing unchecked is ever
+ *       under the name {@code FILE}.
  *   <li>With a trust key ({@link TorchfeedClient#trustKey()}) the manifest and the header must be signed by it; a
  *       refused header leaves no new {@code .part} behind.
  *   <li>A transfer cut short (the connection lost, the server unavailable) resumes at the start of the first

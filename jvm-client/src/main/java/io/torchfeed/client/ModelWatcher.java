@@ -46,6 +46,9 @@ import java.util.function.Supplier;
  *   <li>With no notice for a minute it resends SUBSCRIBE, so a server that vanished is noticed.
  *   <li>With a connector whose clients have a trust key, a version whose manifest is not signed by it is not
  *       loaded: a failed receipt names the reason, and the version loaded before stays loaded.
+ *   <li>So is a version whose bytes are not those of its manifest (a bad chunk, or a whole file whose sha256
+ *       differs): a failed receipt with the one line naming it, on the same connection; it is not fetched again
+ *       until it is published again or the watcher reconnects.
  * </ul>
  *
  * <p>Everything runs on the thread that calls {@link #run()}, loader and listener included. Not reusable.
