@@ -255,9 +255,7 @@ public final class ModelWatcher implements AutoCloseable {
     if (event instanceof Event.Published published) {
       Manifest have = loaded.get(published.name());
       boolean older = have != null && have.version() > published.version();
-      boolean same = have != null && have.version() == published.version()
-          && have.sha256().equals(published.sha256());
-      if (!older && !same) {
+      if (!older && !same(have, published.version(), published.sha256())) {
         load(client, new ModelId(published.name(), published.version()), published.sha256());
       }
     } else if (event instanceof Event.Removed removed) {
@@ -300,10 +298,17 @@ public final class ModelWatcher implements AutoCloseable {
       listener.failed(id, e.getMessage(), false);
       return;
     }
-    Manifest have = loaded.get(name);
-    if (have == null || !have.equals(latest)) {
+    if (!same(loaded.get(name), latest.version(), latest.sha256())) {
       load(client, latest.id(), latest.sha256());
     }
+  }
+
+  /**
+   * Whether {@code have} is that version with those bytes. Not the whole manifests: the same version's differ by
+   * server (one of protocol version 3 sends chunk digests, an older one none).
+   */
+  static boolean same(Manifest have, int version, String sha256) {
+    return have != null && have.version() == version && have.sha256().equals(sha256);
   }
 
   private void load(TorchfeedClient client, ModelId id, String sha256) {

@@ -16,6 +16,7 @@ import io.torchfeed.protocol.FrameType;
 import io.torchfeed.protocol.MessageDecoder;
 import io.torchfeed.support.Await;
 import io.torchfeed.support.Fixtures;
+import io.torchfeed.support.OlderServer;
 import io.torchfeed.support.TamperingProxy;
 import io.torchfeed.support.TestServer;
 import io.torchfeed.transport.tcp.ClientInfo;
@@ -246,6 +247,41 @@ class ModelWatcherIT {
           .toList(), "the loader never saw the bad version");
       assertEquals(List.of(first.version(), bad, next.version()), fetched, "each fetched once");
       assertEquals(List.of(), disconnects, "the connection stayed up: a bad chunk is not a dead server");
+    }
+  }
+
+  @Test
+  void aVersionLoadedFromAServerOlderThanVersion3IsNotLoadedAgainFromOneOfVersion3() throws Exception {
+    Manifest legacy = publish(server, "legacy", "toynet");
+    publish(server, "legacygate", "bnnet");  // never loads: its failed receipt ends each catch-up
+    List<Load> loads = new CopyOnWriteArrayList<>();
+    List<ModelId> failures = new CopyOnWriteArrayList<>();
+    try (OlderServer older = new OlderServer(server.address())) {
+      Replicas replicas = Replicas.of(List.of(new ServerAddress("127.0.0.1", older.port()), server.serverAddress()))
+          .inOrder(true).timeouts(Duration.ofSeconds(5), Duration.ofSeconds(30)).libtorch("9.9.9");
+      try (ModelWatcher watcher = new ModelWatcher(replicas, List.of("legacy", "legacygate"), (manifest, file) -> {
+        loads.add(new Load(manifest, sha256(file)));
+        if (manifest.name().equals("legacygate")) {
+          throw new IllegalStateException("not this one");
+        }
+      })) {
+        watcher.reconnectDelay(Duration.ofMillis(100)).listener(new ModelWatcher.Listener() {
+          @Override
+          public void failed(ModelId id, String reason, boolean receiptSent) {
+            failures.add(id);
+          }
+        }).start();
+        Await.until(() -> failures.size() == 1, "the catch-up on the older server");
+        assertEquals(List.of(3, 1), older.hellos(), "version 3 refused, version 1 spoken");
+        assertTrue(watcher.loaded().get("legacy").chunkDigests().isEmpty(), "a manifest without chunk digests");
+
+        older.close();  // the watcher reconnects to the next server, of version 3, and catches up there
+        Await.until(() -> failures.size() == 2, "the catch-up on the version 3 server");
+        assertEquals(List.of("legacy", "legacygate", "legacygate"), loads.stream().map(l -> l.manifest().name())
+            .toList(), "legacy:1 not loaded again for its manifest's chunk digests");
+        assertEquals(legacy.id(), watcher.loaded().get("legacy").id());
+        assertEquals(legacy.sha256(), watcher.loaded().get("legacy").sha256());
+      }
     }
   }
 }
