@@ -190,7 +190,8 @@ public final class TorchfeedClient implements AutoCloseable {
   /**
    * Connects to {@code address}, one of {@code replicas}, and exchanges the hello: protocol version 3 first; when
    * the server refuses it (ERROR UNSUPPORTED, which closes the connection), again on a new connection with the
-   * version before ({@link Replicas#protocolVersion(ServerAddress)}), remembered for that server.
+   * version before ({@link Replicas#versionBeforeChunks()}), remembered for that server for a while
+   * ({@link Replicas#chunksRetry(Duration)}).
    */
   static TorchfeedClient open(ServerAddress address, Replicas replicas, Duration connectTimeout,
       Duration readTimeout, String libtorch, Optional<TrustKey> trustKey) {
@@ -202,7 +203,7 @@ public final class TorchfeedClient implements AutoCloseable {
         throw e;
       }
       replicas.refusedChunks(address);
-      return open(address, replicas, replicas.protocolVersion(address), connectTimeout, readTimeout, libtorch,
+      return open(address, replicas, replicas.versionBeforeChunks(), connectTimeout, readTimeout, libtorch,
           trustKey);
     }
   }

@@ -12,6 +12,7 @@ import io.torchfeed.signing.ManifestSigner;
 import io.torchfeed.signing.TrustKey;
 import io.torchfeed.support.Keys;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -35,6 +36,20 @@ class ReplicasTest {
     replicas.trustKey(Optional.of(trustKey(dir)));
     assertEquals(2, replicas.protocolVersion(A), "signed manifests, which version 2 has");
     assertEquals(3, replicas.protocolVersion(B), "version 3 includes them");
+  }
+
+  @Test
+  void aServerThatRefusedVersion3IsAskedForItAgainOnceChunksRetryHasPassed() {
+    Replicas replicas = Replicas.of(List.of(A, B));
+    replicas.refusedChunks(A);
+    assertEquals(1, replicas.protocolVersion(A), "within the default 10 minutes");
+    replicas.chunksRetry(Duration.ZERO);
+    assertEquals(3, replicas.protocolVersion(A), "past it: asked for 3 again");
+    replicas.chunksRetry(Duration.ofMinutes(10));
+    assertEquals(3, replicas.protocolVersion(A), "and forgotten until it refuses again");
+    replicas.refusedChunks(A);
+    assertEquals(1, replicas.protocolVersion(A));
+    assertThrows(IllegalArgumentException.class, () -> replicas.chunksRetry(Duration.ofSeconds(-1)));
   }
 
   @Test

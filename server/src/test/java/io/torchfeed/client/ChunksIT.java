@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -35,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Downloads of a model of three chunks (toynet padded with 20 MiB: two of 8 MiB and a shorter one) from real
  * servers speaking protocol version 3: every chunk checked as it arrives, a flipped byte named by its chunk with
  * nothing written or left, resumption at a chunk boundary (a .part, a transfer cut by a {@link TcpRelay}), and a
- * server older than version 3 ({@link OlderServer}), asked again with version 1 and checked by the whole file.
+ * server older than version 3 ({@link OlderServer}), asked again with version 1 and checked by the whole file, and
+ * asked for 3 again once {@link Replicas#chunksRetry} has passed.
  */
 class ChunksIT {
   static final int CHUNK = ChunkDigests.DEFAULT_SIZE;
@@ -218,6 +220,19 @@ class ChunksIT {
             + ", the server announced " + sha256(file, 0, file.length) + "; the bytes received were discarded",
             e.getMessage());
       }
+    }
+  }
+
+  @Test
+  void aServerThatRefusedVersion3IsAskedForItAgainAfterChunksRetry() throws Exception {
+    try (OlderServer older = new OlderServer(a.address())) {
+      Replicas replicas = Replicas.of(new ServerAddress("127.0.0.1", older.port())).chunksRetry(Duration.ZERO);
+      for (int i = 0; i < 2; i++) {
+        try (TorchfeedClient client = replicas.connect()) {
+          assertEquals(Protocol.VERSION, client.serverHello().protocolVersion());
+        }
+      }
+      assertEquals(List.of(3, 1, 3, 1), older.hellos(), "each new connection past the retry asks for 3 again");
     }
   }
 
