@@ -35,9 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Downloads of a model of three chunks (toynet padded with 20 MiB: two of 8 MiB and a shorter one) from real
  * servers speaking protocol version 3: every chunk checked as it arrives, a flipped byte named by its chunk with
- * nothing written or left, resumption at a chunk boundary (a .part, a transfer cut by a {@link TcpRelay}), and a
- * server older than version 3 ({@link OlderServer}), asked again with version 1 and checked by the whole file, and
- * asked for 3 again once {@link Replicas#chunksRetry} has passed.
+ * nothing written or left, resumption at a chunk boundary (a .part, a transfer into memory or a file cut by a
+ * {@link TcpRelay}), and a server older than version 3 ({@link OlderServer}), asked again with version 1 and checked
+ * by the whole file, and asked for 3 again once {@link Replicas#chunksRetry} has passed.
  */
 class ChunksIT {
   static final int CHUNK = ChunkDigests.DEFAULT_SIZE;
@@ -180,19 +180,43 @@ class ChunksIT {
     assertFalse(Files.exists(tmp.resolve("corrupt.pt.part")), "the bad partial file is discarded");
   }
 
-  @Test
-  void aTransferCutMidStreamResumesOnTheNextServerAtAChunkBoundary() throws Exception {
+  /** A download on a, whose connection is cut in chunk 1, then b; returns the offsets of its FETCHes. */
+  static List<Long> cutInChunk1(Download download) throws Exception {
     FailoverIT.Offsets offsets = new FailoverIT.Offsets();
     try (TcpRelay dying = new TcpRelay(a.address().getPort())) {
-      dying.cutAfter(CHUNK + CHUNK / 2);  // in chunk 1
+      dying.cutAfter(CHUNK + CHUNK / 2);
       Replicas replicas = Replicas.of(List.of(new ServerAddress("127.0.0.1", dying.port()), b.serverAddress()))
           .inOrder(true);
       try (TorchfeedClient client = replicas.connect()) {
-        MemoryDownload.Result result = new MemoryDownload(client).download(BIG, offsets);
-        assertArrayEquals(file, bytes(result.bytes()));
+        assertArrayEquals(file, download.bytes(client, offsets));
+        assertFalse(client.isOpen(), "the connection cut");
       }
     }
-    assertEquals(List.of(0L, (long) CHUNK), offsets.seen(), "chunk 1 again from b, whole");
+    return offsets.seen();
+  }
+
+  /** Downloads big and returns its bytes. */
+  interface Download {
+    byte[] bytes(TorchfeedClient client, TorchfeedClient.Progress progress) throws Exception;
+  }
+
+  @Test
+  void aTransferCutMidStreamResumesOnTheNextServerAtAChunkBoundary() throws Exception {
+    assertEquals(List.of(0L, (long) CHUNK), cutInChunk1((client, offsets) -> bytes(new MemoryDownload(client)
+        .download(BIG, offsets).bytes())), "chunk 1 again from b, whole");
+  }
+
+  @Test
+  void aFileDownloadCutMidStreamResumesOnTheNextServerAtAChunkBoundaryAndKeepsTheWholeChunkBefore()
+      throws Exception {
+    Path target = tmp.resolve("failover.pt");
+    assertEquals(List.of(0L, (long) CHUNK), cutInChunk1((client, offsets) -> {
+      FileDownload.Result result = new FileDownload(client).download(BIG, target, offsets);
+      assertEquals(0, result.resumedFrom(), "no .part before");
+      return Files.readAllBytes(target);
+    }), "chunk 0 kept in the .part, chunk 1 again from b, whole");
+    assertEquals(List.of(target), leftIn(tmp).stream().filter(p -> p.getFileName().toString()
+        .startsWith("failover")).toList(), "no .part left");
   }
 
   @Test
