@@ -3,21 +3,18 @@ package io.torchfeed.client;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
 import io.torchfeed.protocol.FetchHeader;
-import java.io.FilterOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.Set;
 
 /**
  * One download's requests, moved to the next server of its client's {@link Replicas} when a connection fails or a
- * server is unavailable: the manifest (every server once), then the FETCH of that exact version, resumed at the
- * bytes already written, for {@link Replicas#fetchRounds()} rounds over every server. Every server must have
- * the sha256 of the server the manifest came from for that version: its manifest is asked before its first FETCH
- * and its FETCH_HEADER checked ({@link ReplicaMismatchException} otherwise). It starts on the caller's client and
- * closes only the clients it opened.
+ * server is unavailable: the manifest (every server once), then the FETCH of that exact version, resumed where its
+ * {@link CheckedSink} says (a chunk boundary with chunk digests, else the bytes held), for
+ * {@link Replicas#fetchRounds()} rounds over every server. Every server must have the sha256 of the server the
+ * manifest came from for that version: its manifest is asked before its first FETCH and its FETCH_HEADER checked
+ * ({@link ReplicaMismatchException} otherwise). It starts on the caller's client and closes only the clients it
+ * opened.
  */
 final class FailoverFetch implements AutoCloseable {
   private final Replicas replicas;
@@ -50,20 +47,21 @@ final class FailoverFetch implements AutoCloseable {
   }
 
   /**
-   * Writes the bytes of {@code pinned}'s version from {@code offset} to the end into {@code sink}, in order, each
-   * once, whichever servers they come from.
+   * Writes the bytes of {@code pinned}'s version into {@code sink}, in order, each once, whichever servers they
+   * come from, and returns once they are checked ({@link CheckedSink#finish()}). Each FETCH starts at
+   * {@link CheckedSink#resumeOffset()}: the start of the first chunk not wholly received with chunk digests (so at
+   * most one chunk is sent again), else the bytes held.
    *
    * @param pinned the manifest of the exact version, from {@link #manifest}
    * @return the header of the FETCH that sent the last bytes
    */
-  FetchHeader fetch(Manifest pinned, long offset, OutputStream sink, TorchfeedClient.Progress progress) {
+  FetchHeader fetch(Manifest pinned, CheckedSink sink, TorchfeedClient.Progress progress) {
     ServerAddress announcedBy = server;
     Set<ServerAddress> agreed = new HashSet<>(Set.of(announcedBy));
-    Counted counted = new Counted(sink);
     Duration delay = replicas.retryBackoff();
     int failedInRound = 0;
     for (int round = 1; ; ) {
-      long from = offset + counted.count;
+      long from = sink.resumeOffset();
       try {
         ServerAddress on = server;
         TorchfeedClient connection = connected();
@@ -71,9 +69,14 @@ final class FailoverFetch implements AutoCloseable {
           checkSha256(connection.manifest(pinned.id()).sha256(), pinned, announcedBy, on);
           agreed.add(on);
         }
-        return connection.fetch(pinned.id(), from, 0, counted, progress,
-            header -> checkSha256(HexFormat.of().formatHex(header.sha256()), pinned, announcedBy, on));
+        FetchHeader header = connection.fetch(pinned.id(), from, 0, sink, progress, h -> {
+          checkSha256(h.sha256Hex(), pinned, announcedBy, on);
+          sink.start(h, from);
+        });
+        sink.finish();
+        return header;
       } catch (ClientException e) {
+        sink.throwIfRefused();  // a bad chunk, and then the connection failed: no point in going on
         if (!Replicas.nextMayHelp(e)) {
           throw e;
         }
@@ -144,27 +147,6 @@ final class FailoverFetch implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ClientException("interrupted while waiting to retry", e);
-    }
-  }
-
-  /** Counts the bytes written through it: the bytes held. */
-  private static final class Counted extends FilterOutputStream {
-    long count;
-
-    Counted(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      out.write(b);
-      count++;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      count += len;
     }
   }
 }

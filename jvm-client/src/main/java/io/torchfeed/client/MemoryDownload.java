@@ -3,15 +3,15 @@ package io.torchfeed.client;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
 import io.torchfeed.protocol.FetchHeader;
-import java.io.OutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 
 /**
- * Fetches a whole model version into one direct buffer sized from the manifest, hashing the bytes as they
- * arrive, and checks the sha256 before handing the buffer out. Nothing is copied twice. A transfer cut short
- * resumes at the bytes held, on the next server of the client's {@link Replicas} (as {@link FileDownload}).
+ * Fetches a whole model version into one direct buffer sized from the manifest and checks it before handing the
+ * buffer out: each chunk on a pool of threads as soon as it is in (protocol version 3), else the whole file's
+ * sha256 as the bytes arrive ({@link CheckedSink}). Nothing is copied twice. A transfer cut short resumes at the
+ * start of the first chunk not wholly received (else at the bytes held), on the next server of the client's
+ * {@link Replicas} (as {@link FileDownload}).
  */
 public final class MemoryDownload {
   private final TorchfeedClient client;
@@ -36,28 +36,11 @@ public final class MemoryDownload {
           + "limited to 2 GiB in the JVM client, use fetch -o FILE");
     }
     ByteBuffer buffer = ByteBuffer.allocateDirect((int) manifest.size());
-    MessageDigest digest = FileDownload.sha256();
-    OutputStream sink = new OutputStream() {
-      @Override
-      public void write(int b) {
-        write(new byte[] {(byte) b}, 0, 1);
-      }
-
-      @Override
-      public void write(byte[] b, int off, int len) {
-        if (len > buffer.remaining()) {
-          throw new ClientException("the server sent more bytes than its manifest announced");
-        }
-        buffer.put(b, off, len);
-        digest.update(b, off, len);
-      }
-    };
-    FetchHeader header = fetch.fetch(manifest, 0, sink, progress);
-    String actual = HexFormat.of().formatHex(digest.digest());
-    if (!header.manifest().sha256().equals(manifest.sha256()) || buffer.hasRemaining()
-        || !actual.equals(manifest.sha256())) {
-      throw new ClientException("checksum mismatch for " + manifest.id() + ": got sha256 " + actual
-          + ", the server announced " + manifest.sha256());
+    FetchHeader header;
+    try (CheckedSink sink = new CheckedSink(manifest, Landing.of(buffer), ChunkCheck.pool())) {
+      header = fetch.fetch(manifest, sink, progress);
+    } catch (IOException e) {
+      throw new IllegalStateException("a buffer in memory failed", e);
     }
     return new Result(header.manifest(), buffer.flip());
   }

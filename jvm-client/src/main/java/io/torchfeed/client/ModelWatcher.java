@@ -46,6 +46,9 @@ import java.util.function.Supplier;
  *   <li>With no notice for a minute it resends SUBSCRIBE, so a server that vanished is noticed.
  *   <li>With a connector whose clients have a trust key, a version whose manifest is not signed by it is not
  *       loaded: a failed receipt names the reason, and the version loaded before stays loaded.
+ *   <li>So is a version whose bytes are not those of its manifest (a bad chunk, or a whole file whose sha256
+ *       differs): a failed receipt with the one line naming it, on the same connection; it is not fetched again
+ *       until it is published again or the watcher reconnects.
  * </ul>
  *
  * <p>Everything runs on the thread that calls {@link #run()}, loader and listener included. Not reusable.
@@ -252,9 +255,7 @@ public final class ModelWatcher implements AutoCloseable {
     if (event instanceof Event.Published published) {
       Manifest have = loaded.get(published.name());
       boolean older = have != null && have.version() > published.version();
-      boolean same = have != null && have.version() == published.version()
-          && have.sha256().equals(published.sha256());
-      if (!older && !same) {
+      if (!older && !same(have, published.version(), published.sha256())) {
         load(client, new ModelId(published.name(), published.version()), published.sha256());
       }
     } else if (event instanceof Event.Removed removed) {
@@ -297,10 +298,17 @@ public final class ModelWatcher implements AutoCloseable {
       listener.failed(id, e.getMessage(), false);
       return;
     }
-    Manifest have = loaded.get(name);
-    if (have == null || !have.equals(latest)) {
+    if (!same(loaded.get(name), latest.version(), latest.sha256())) {
       load(client, latest.id(), latest.sha256());
     }
+  }
+
+  /**
+   * Whether {@code have} is that version with those bytes. Not the whole manifests: the same version's differ by
+   * server (one of protocol version 3 sends chunk digests, an older one none).
+   */
+  static boolean same(Manifest have, int version, String sha256) {
+    return have != null && have.version() == version && have.sha256().equals(sha256);
   }
 
   private void load(TorchfeedClient client, ModelId id, String sha256) {

@@ -5,8 +5,10 @@ import io.torchfeed.protocol.Protocol;
 import io.torchfeed.signing.TrustKey;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -45,7 +47,9 @@ public final class Replicas {
   private Duration readTimeout = Duration.ofSeconds(60);
   private String libtorch = "";
   private Optional<TrustKey> trustKey = Optional.empty();
-  private boolean chunkDigests;
+  private boolean chunkDigests = true;
+  private Duration chunksRetry = Duration.ofMinutes(10);
+  private final Map<ServerAddress, Long> beforeChunks = new ConcurrentHashMap<>();  // System.nanoTime() of refusal
   private int fetchRounds = 5;
   private Duration retryBackoff = Duration.ofMillis(200);
 
@@ -94,10 +98,14 @@ public final class Replicas {
   }
 
   /**
-   * True: ask for chunk digests. HELLO then announces protocol version 3 (docs/protocol.md, section 5.3), and
-   * manifests carry them ({@link io.torchfeed.model.Manifest#chunkDigests()}); this client does not check them
-   * yet. A server older than version 3 refuses the hello (ERROR UNSUPPORTED). False (the default): version 1, or 2
-   * with a trust key, and manifests without them.
+   * True (the default): ask for chunk digests. HELLO announces protocol version 3 (docs/protocol.md, section 5.3;
+   * it includes version 2's signed manifests), manifests carry them
+   * ({@link io.torchfeed.model.Manifest#chunkDigests()}) and downloads check each chunk on a pool of threads as it
+   * arrives and resume at chunk boundaries. A server older
+   * than version 3 refuses that hello (ERROR UNSUPPORTED): it is asked again on a new connection with 2 (with a
+   * trust key) or 1, and remembered as such for {@link #chunksRetry(Duration)}; its downloads check the whole
+   * file's sha256. False: versions 2 or 1 only, manifests without chunk digests, whole-file checks (the documents
+   * and checks of clients before version 3).
    */
   public Replicas chunkDigests(boolean chunkDigests) {
     this.chunkDigests = chunkDigests;
@@ -105,14 +113,51 @@ public final class Replicas {
   }
 
   /**
-   * The protocol version HELLO announces: 3 with chunk digests; else 2 with a trust key (a signing server signs
-   * what it sends from version 2 on); else 1.
+   * How long a server that refused protocol version 3 is asked for the version before (default 10 minutes): the
+   * first new connection to it after that asks for 3 again, so that a server upgraded in place (a rolling upgrade
+   * of the replicas) sends chunk digests again without the client being restarted. A connection already open keeps
+   * its version; asking again costs one refused connection per server and period while the server is still older.
    */
-  int protocolVersion() {
-    if (chunkDigests) {
+  public Replicas chunksRetry(Duration after) {
+    if (after.isNegative()) {
+      throw new IllegalArgumentException("the chunks retry must not be negative, not " + after);
+    }
+    this.chunksRetry = after;
+    return this;
+  }
+
+  /**
+   * The protocol version HELLO announces to {@code server}: 3 with chunk digests, unless it refused 3 less than
+   * {@link #chunksRetry(Duration)} ago; else 2 with a trust key (a signing server signs what it sends from version
+   * 2 on); else 1.
+   */
+  int protocolVersion(ServerAddress server) {
+    if (chunkDigests && !refusedChunksRecently(server)) {
       return Protocol.CHUNKS_VERSION;
     }
+    return versionBeforeChunks();
+  }
+
+  /** The version asked for when not 3: 2 with a trust key, else 1. */
+  int versionBeforeChunks() {
     return trustKey.isPresent() ? Protocol.SIGNED_VERSION : Protocol.VERSION;
+  }
+
+  private boolean refusedChunksRecently(ServerAddress server) {
+    Long refused = beforeChunks.get(server);
+    if (refused == null) {
+      return false;
+    }
+    if (System.nanoTime() - refused < chunksRetry.toNanos()) {
+      return true;
+    }
+    beforeChunks.remove(server, refused);  // asked for 3 again, and remembered anew if it refuses
+    return false;
+  }
+
+  /** {@code server} refused protocol version 3: it is asked for the version before for a while. */
+  void refusedChunks(ServerAddress server) {
+    beforeChunks.put(server, System.nanoTime());
   }
 
   /** How many rounds over every server a download makes before it gives up (default 5, at least 1). */

@@ -4,17 +4,12 @@ import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModelId;
 import io.torchfeed.protocol.FetchHeader;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.Set;
 
 /**
@@ -26,11 +21,13 @@ import java.util.Set;
  *   <li>The file is {@code model.pt} ({@code rw-------}) in a new directory ({@code rwx------}) under
  *       {@link #defaultRoot(long) /dev/shm} when it is there with room for the model, so the bytes stay in RAM;
  *       else under {@code java.io.tmpdir}.
- *   <li>The bytes go straight from the socket to the file while they are hashed; {@link #download} returns only
- *       when their sha256 and size are the manifest's (and, with a trust key, its signature checks out), and
- *       deletes everything it created when they are not. Peak memory: the file, never a second copy.
- *   <li>A transfer cut short resumes at the bytes written, on the next server of the client's {@link Replicas}
- *       (as {@link FileDownload}).
+ *   <li>The bytes go straight from the socket to the file and are checked as they arrive ({@link CheckedSink}):
+ *       each chunk, read back from the file, on a pool of threads (protocol version 3), else the whole file's
+ *       sha256. {@link #download} returns only when every chunk matches (else the sha256 and size are the
+ *       manifest's; and, with a trust key, its signature checks out), and deletes everything it created when they
+ *       do not: nothing unchecked is handed to a loader. Peak memory: the file, never a second copy.
+ *   <li>A transfer cut short resumes at the start of the first chunk not wholly received (else at the bytes
+ *       written), on the next server of the client's {@link Replicas} (as {@link FileDownload}).
  *   <li>{@link #close()} deletes the file and its directory: close it as soon as the model is loaded. A process
  *       that stops first (SIGTERM) deletes them on its way out; one that is killed leaves them to the next
  *       scratch file made in the same place, which deletes those of processes that are gone
@@ -83,26 +80,15 @@ public final class ScratchFile implements AutoCloseable {
 
   private static FetchHeader fetch(FailoverFetch client, Manifest manifest, Path file,
       TorchfeedClient.Progress progress) {
-    MessageDigest digest = FileDownload.sha256();
-    FetchHeader header;
-    long written;
-    Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    Set<StandardOpenOption> options =
+        Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
     try (FileChannel channel = ScratchDirectories.posix(file) ? FileChannel.open(file, options, PRIVATE_FILE)
-        : FileChannel.open(file, options)) {
-      OutputStream sink = new DigestOutputStream(Channels.newOutputStream(channel), digest);
-      header = client.fetch(manifest, 0, sink, progress);
-      sink.flush();
-      written = channel.size();
+        : FileChannel.open(file, options);
+        CheckedSink sink = new CheckedSink(manifest, Landing.of(channel, 0), ChunkCheck.pool())) {
+      return client.fetch(manifest, sink, progress);
     } catch (IOException e) {
       throw new ClientException("cannot write " + file + ": " + e.getMessage(), e);
     }
-    String actual = HexFormat.of().formatHex(digest.digest());
-    if (!header.manifest().sha256().equals(manifest.sha256()) || written != manifest.size()
-        || !actual.equals(manifest.sha256())) {
-      throw new ClientException("checksum mismatch for " + manifest.id() + ": got " + written + " bytes with sha256 "
-          + actual + ", the server announced " + manifest.size() + " bytes with sha256 " + manifest.sha256());
-    }
-    return header;
   }
 
   /**

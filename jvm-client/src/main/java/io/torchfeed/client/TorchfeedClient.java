@@ -83,7 +83,7 @@ public final class TorchfeedClient implements AutoCloseable {
   private final Optional<SignatureCheck> check;
   private volatile boolean closedByCaller;
 
-  private TorchfeedClient(ServerAddress address, Replicas replicas, Socket socket, String libtorch,
+  private TorchfeedClient(ServerAddress address, Replicas replicas, Socket socket, int version, String libtorch,
       Optional<TrustKey> trustKey) throws IOException {
     this.address = address;
     this.replicas = replicas;
@@ -93,7 +93,6 @@ public final class TorchfeedClient implements AutoCloseable {
     this.readTimeoutMillis = socket.getSoTimeout();
     this.trustKey = trustKey;
     this.check = trustKey.map(SignatureCheck::new);
-    int version = replicas.protocolVersion();
     send(new Hello(version, "torchfeed-java/" + ClientVersion.VERSION, libtorch));
     if (!(socket instanceof javax.net.ssl.SSLSocket)) {
       refuseTls();
@@ -101,10 +100,9 @@ public final class TorchfeedClient implements AutoCloseable {
     try {
       this.serverHello = expect(ServerHello.class);
     } catch (RemoteException e) {
-      if (trustKey.isPresent() && e.code() == ErrorCode.UNSUPPORTED) {
+      if (trustKey.isPresent() && e.code() == ErrorCode.UNSUPPORTED && version == Protocol.SIGNED_VERSION) {
         throw new UntrustedManifestException("the server does not speak protocol version " + version
-            + (version == Protocol.SIGNED_VERSION ? " and cannot send signed manifests, which --trust-key requires ("
-            : ", which chunk digests and --trust-key require (") + e.getMessage() + ")");
+            + " and cannot send signed manifests, which --trust-key requires (" + e.getMessage() + ")");
       }
       throw e;
     }
@@ -189,9 +187,29 @@ public final class TorchfeedClient implements AutoCloseable {
     return replicas.connect();
   }
 
-  /** Connects to {@code address}, one of {@code replicas}, and exchanges the hello. */
+  /**
+   * Connects to {@code address}, one of {@code replicas}, and exchanges the hello: protocol version 3 first; when
+   * the server refuses it (ERROR UNSUPPORTED, which closes the connection), again on a new connection with the
+   * version before ({@link Replicas#versionBeforeChunks()}), remembered for that server for a while
+   * ({@link Replicas#chunksRetry(Duration)}).
+   */
   static TorchfeedClient open(ServerAddress address, Replicas replicas, Duration connectTimeout,
       Duration readTimeout, String libtorch, Optional<TrustKey> trustKey) {
+    int version = replicas.protocolVersion(address);
+    try {
+      return open(address, replicas, version, connectTimeout, readTimeout, libtorch, trustKey);
+    } catch (RemoteException e) {
+      if (e.code() != ErrorCode.UNSUPPORTED || version != Protocol.CHUNKS_VERSION) {
+        throw e;
+      }
+      replicas.refusedChunks(address);
+      return open(address, replicas, replicas.versionBeforeChunks(), connectTimeout, readTimeout, libtorch,
+          trustKey);
+    }
+  }
+
+  private static TorchfeedClient open(ServerAddress address, Replicas replicas, int version,
+      Duration connectTimeout, Duration readTimeout, String libtorch, Optional<TrustKey> trustKey) {
     Socket socket = new Socket();
     try {
       socket.setTcpNoDelay(true);
@@ -203,7 +221,7 @@ public final class TorchfeedClient implements AutoCloseable {
         connected = address.tls().get().handshake(socket, address);
       }
       connected.setSoTimeout((int) readTimeout.toMillis());
-      return new TorchfeedClient(address, replicas, connected, libtorch, trustKey);
+      return new TorchfeedClient(address, replicas, connected, version, libtorch, trustKey);
     } catch (ClientException e) {
       closeQuietly(socket);
       throw e;

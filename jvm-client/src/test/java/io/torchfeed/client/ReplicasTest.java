@@ -8,10 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.torchfeed.protocol.ErrorCode;
 import io.torchfeed.protocol.ErrorMessage;
+import io.torchfeed.signing.ManifestSigner;
+import io.torchfeed.signing.TrustKey;
+import io.torchfeed.support.Keys;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Which server a client tries next, and what it says when every one failed (no network: see FailoverIT). */
 class ReplicasTest {
@@ -20,11 +27,40 @@ class ReplicasTest {
   static final ServerAddress C = ServerAddress.parse("[::1]:7071");
 
   @Test
-  void helloAnnouncesVersion3OnlyWhenAskedForChunkDigests() {
-    Replicas replicas = Replicas.of(A);
-    assertEquals(1, replicas.protocolVersion());
-    assertEquals(3, replicas.chunkDigests(true).protocolVersion());
-    assertEquals(1, replicas.chunkDigests(false).protocolVersion());
+  void helloAnnouncesVersion3ByDefaultAndTheVersionBeforeToAServerThatRefusedIt(@TempDir Path dir) {
+    Replicas replicas = Replicas.of(List.of(A, B));
+    assertEquals(3, replicas.protocolVersion(A));
+    replicas.refusedChunks(A);
+    assertEquals(1, replicas.protocolVersion(A), "remembered for that server");
+    assertEquals(3, replicas.protocolVersion(B), "not for the others");
+    replicas.trustKey(Optional.of(trustKey(dir)));
+    assertEquals(2, replicas.protocolVersion(A), "signed manifests, which version 2 has");
+    assertEquals(3, replicas.protocolVersion(B), "version 3 includes them");
+  }
+
+  @Test
+  void aServerThatRefusedVersion3IsAskedForItAgainOnceChunksRetryHasPassed() {
+    Replicas replicas = Replicas.of(List.of(A, B));
+    replicas.refusedChunks(A);
+    assertEquals(1, replicas.protocolVersion(A), "within the default 10 minutes");
+    replicas.chunksRetry(Duration.ZERO);
+    assertEquals(3, replicas.protocolVersion(A), "past it: asked for 3 again");
+    replicas.chunksRetry(Duration.ofMinutes(10));
+    assertEquals(3, replicas.protocolVersion(A), "and forgotten until it refuses again");
+    replicas.refusedChunks(A);
+    assertEquals(1, replicas.protocolVersion(A));
+    assertThrows(IllegalArgumentException.class, () -> replicas.chunksRetry(Duration.ofSeconds(-1)));
+  }
+
+  @Test
+  void withoutChunkDigestsHelloAnnouncesTheVersionsBefore3(@TempDir Path dir) {
+    Replicas replicas = Replicas.of(A).chunkDigests(false);
+    assertEquals(1, replicas.protocolVersion(A));
+    assertEquals(2, replicas.trustKey(Optional.of(trustKey(dir))).protocolVersion(A));
+  }
+
+  static TrustKey trustKey(Path dir) {
+    return ManifestSigner.load(Keys.signingKey(dir, "a")).publicKey();
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.torchfeed.model.ChunkDigests;
 import io.torchfeed.model.Manifest;
 import io.torchfeed.model.ModuleInfo;
 import io.torchfeed.model.TensorInfo;
@@ -17,7 +18,9 @@ import io.torchfeed.support.Fixtures;
 import io.torchfeed.support.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.HexFormat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -151,25 +154,50 @@ class CliIT {
     assertEquals(0, fresh.exit(), fresh.toString());
     assertTrue(Arrays.equals(file, Files.readAllBytes(target)));
 
+    // toynet is one chunk (protocol version 3): a .part short of it is resumed at its start, so its bytes, even a
+    // flipped one, are sent again; a .part resumed at a chunk boundary and a bad chunk kept in it: the next test
     Path resumed = tmp.resolve("resumed.pt");
-    Files.write(tmp.resolve("resumed.pt.part"), Arrays.copyOf(file, 100_000));
+    byte[] wrong = Arrays.copyOf(file, 100_000);
+    wrong[5000] ^= 1;
+    Files.write(tmp.resolve("resumed.pt.part"), wrong);
     Files.writeString(tmp.resolve("resumed.pt.part.sha256"), Fixtures.golden("toynet").sha256());
     Cli.Result resume = Cli.run("fetch", "--server", address, "toynet:1", "-o", resumed.toString());
     assertEquals(0, resume.exit(), resume.toString());
-    assertTrue(resume.out().contains("resumed at 100000"), resume.toString());
+    assertFalse(resume.out().contains("resumed at"), resume.toString());
     assertTrue(Arrays.equals(file, Files.readAllBytes(resumed)));
     assertFalse(Files.exists(tmp.resolve("resumed.pt.part")));
+  }
 
-    Path corrupt = tmp.resolve("corrupt.pt");
-    byte[] wrong = Arrays.copyOf(file, 100_000);
-    wrong[5000] ^= 1;
-    Files.write(tmp.resolve("corrupt.pt.part"), wrong);
-    Files.writeString(tmp.resolve("corrupt.pt.part.sha256"), Fixtures.golden("toynet").sha256());
-    Cli.Result mismatch = Cli.run("fetch", "--server", address, "toynet", "-o", corrupt.toString());
-    assertEquals(1, mismatch.exit(), mismatch.toString());
-    assertTrue(mismatch.err().contains("checksum mismatch"), mismatch.toString());
-    assertFalse(Files.exists(corrupt), "nothing is written under the target name");
-    assertFalse(Files.exists(tmp.resolve("corrupt.pt.part")), "the bad partial file is discarded");
+  @Test
+  void fetchResumesAPartFileAtItsFirstChunkNotWhollyWrittenAndRefusesABadWholeChunkInIt() throws Exception {
+    Path repo = tmp.resolve("chunks");
+    byte[] file = Files.readAllBytes(Fixtures.padded(Fixtures.model("toynet"), repo.resolve("big/1/model.pt"), 20,
+        3));
+    String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(file));
+    int chunk = ChunkDigests.DEFAULT_SIZE;
+    try (TestServer chunks = TestServer.start(repo, tmp.resolve("chunks-cache"))) {
+      String at = "127.0.0.1:" + chunks.address().getPort();
+      Path resumed = tmp.resolve("big.pt");
+      Files.write(tmp.resolve("big.pt.part"), Arrays.copyOf(file, chunk + 100_000));
+      Files.writeString(tmp.resolve("big.pt.part.sha256"), sha256);
+      Cli.Result resume = Cli.run("fetch", "--server", at, "big", "-o", resumed.toString());
+      assertEquals(0, resume.exit(), resume.toString());
+      assertTrue(resume.out().contains("resumed at " + chunk), resume.toString());
+      assertTrue(Arrays.equals(file, Files.readAllBytes(resumed)));
+
+      Path corrupt = tmp.resolve("bad-chunk.pt");
+      byte[] bad = Arrays.copyOf(file, chunk + 100_000);
+      bad[5000] ^= 1;  // in chunk 0, which the .part holds whole: it is not fetched again, and checked
+      Files.write(tmp.resolve("bad-chunk.pt.part"), bad);
+      Files.writeString(tmp.resolve("bad-chunk.pt.part.sha256"), sha256);
+      Cli.Result refused = Cli.run("fetch", "--server", at, "big", "-o", corrupt.toString());
+      assertEquals(1, refused.exit(), refused.toString());
+      String[] lines = refused.err().strip().split("\n");
+      assertEquals(1, lines.length, refused.toString());
+      assertTrue(lines[0].startsWith("torchfeed: chunk 0 of big:1 (offset 0) hashes to "), refused.toString());
+      assertFalse(Files.exists(corrupt), "nothing is written under the target name");
+      assertFalse(Files.exists(tmp.resolve("bad-chunk.pt.part")), "the bad partial file is discarded");
+    }
   }
 
   @Test

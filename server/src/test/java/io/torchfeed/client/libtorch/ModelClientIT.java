@@ -84,10 +84,9 @@ class ModelClientIT {
     }
   }
 
-  /** The golden manifest of a fixture as the server names it here. */
-  static Manifest served(Manifest golden, int version) {
-    return new Manifest(golden.name(), version, golden.size(), golden.sha256(), golden.formatVersion(),
-        golden.parameters(), golden.buffers());
+  /** The golden manifest of a fixture as the server names it here, with its chunk digests (protocol 3). */
+  static Manifest served(Manifest golden, Path file, int version) {
+    return golden.withChunks(Fixtures.chunks(file)).numbered(version);
   }
 
   @Test
@@ -95,7 +94,7 @@ class ModelClientIT {
     try (ModelClient client = connect(); LoadedModel model = client.load("toynet")) {
       Tensor output = model.forward(input());
       assertPythonsOutput(output);
-      assertEquals(served(Fixtures.golden210(), 2), model.manifest());
+      assertEquals(served(Fixtures.golden210(), Fixtures.toynet210(), 2), model.manifest());
     }
   }
 
@@ -111,8 +110,8 @@ class ModelClientIT {
   void loadsTheVersionAskedFor() {
     try (ModelClient client = connect()) {
       try (LoadedModel v1 = client.load("toynet", 1); LoadedModel v2 = client.load("toynet", 2)) {
-        assertEquals(Fixtures.golden("toynet"), v1.manifest());
-        assertEquals(served(Fixtures.golden210(), 2), v2.manifest());
+        assertEquals(Fixtures.goldenWithChunks("toynet"), v1.manifest());
+        assertEquals(served(Fixtures.golden210(), Fixtures.toynet210(), 2), v2.manifest());
         assertEquals("toynet:1", v1.id().toString());
       }
     }
@@ -225,7 +224,7 @@ class ModelClientIT {
         assertEquals(List.of(), left.toList(), "the file and its directory are gone while the model is loaded");
       }
       assertPythonsOutput(model.forward(input()));
-      assertEquals(served(Fixtures.golden210(), 2), model.manifest());
+      assertEquals(served(Fixtures.golden210(), Fixtures.toynet210(), 2), model.manifest());
       assertEquals(Fixtures.golden210().module(), model.module(), "what LibTorch loaded");
     }
   }
