@@ -145,6 +145,10 @@ class ArrivingFile::Impl final : public detail::Sink {
 
   // --- the readers ---
 
+  // Reads that overlap a waiting read, or bytes given to an earlier reader's
+  // memory, fail the load: the memory they would come from is another
+  // reader's. Anything thrown here fails it too (LibTorch reads through C
+  // code, which an exception must not cross).
   size_t read(uint64_t pos, void* out, size_t n) {
     if (pos >= file_.size || n == 0) return 0;
     n = static_cast<size_t>(std::min<uint64_t>(n, file_.size - pos));
@@ -152,20 +156,54 @@ class ArrivingFile::Impl final : public detail::Sink {
     bool landing = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (overlaps(released_, pos, n)) {
+      std::string refused;
+      if (overlaps(landings_, pos, n)) {
+        refused = " while another read of them waits";
+      } else if (gone(pos, n)) {
+        refused = " twice; loading while receiving gives a tensor's bytes "
+                  "once (Options::load_while_receiving = false loads it "
+                  "whole)";
+      }
+      if (!refused.empty()) {
         fail_locked(std::make_exception_ptr(Error(
             "LibTorch read bytes [" + std::to_string(pos) + ", " +
-            std::to_string(pos + n) + ") of " + id_ +
-            " twice; loading while receiving gives a tensor's bytes once "
-            "(Options::load_while_receiving = false loads it whole)")));
-        return 0;
-      }
-      if (n >= kDirectMin && !overlaps(landings_, pos, n)) {
+            std::to_string(pos + n) + ") of " + id_ + refused)));
+      } else if (n >= kDirectMin) {
         landings_.push_back({pos, n, dest});
         landing = true;
       }
+      if (!refused.empty()) {
+        changed_.notify_all();
+        return 0;
+      }
     }
     changed_.notify_all();
+    size_t done = 0;
+    try {
+      done = give(pos, dest, n);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      fail_locked(std::current_exception());
+      done = 0;
+    }
+    changed_.notify_all();
+    if (landing) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (done < n) {  // the receiving thread may still be writing into it
+        changed_.wait(lock, [this] { return over_; });
+      }
+      landings_.erase(std::find_if(
+          landings_.begin(), landings_.end(),
+          [&](const Landing& l) { return l.out == dest && l.pos == pos; }));
+      released_.push_back({pos, n, dest});
+    }
+    return done;
+  }
+
+  // Bytes [pos, pos + n) into dest, chunk by chunk as each is checked: what
+  // landed in dest stays, the rest is copied from the buffer. Short when the
+  // transfer failed or the file was abandoned.
+  size_t give(uint64_t pos, uint8_t* dest, size_t n) {
     size_t done = 0;
     while (done < n) {
       uint64_t at = pos + done;
@@ -188,16 +226,6 @@ class ArrivingFile::Impl final : public detail::Sink {
         }
       }
       done = static_cast<size_t>(end - pos);
-    }
-    if (landing) {
-      std::unique_lock<std::mutex> lock(mutex_);
-      if (done < n) {  // the receiving thread may still be writing into it
-        changed_.wait(lock, [this] { return over_; });
-      }
-      landings_.erase(std::find_if(
-          landings_.begin(), landings_.end(),
-          [&](const Landing& l) { return l.out == dest && l.pos == pos; }));
-      released_.push_back({pos, n, dest});
     }
     return done;
   }
@@ -248,6 +276,11 @@ class ArrivingFile::Impl final : public detail::Sink {
 
   uint64_t copied() const { return copied_.load(); }
 
+  size_t landings() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return landings_.size();
+  }
+
  private:
   // A reader's destination for bytes [pos, pos + length) of the file.
   struct Landing {
@@ -261,6 +294,26 @@ class ArrivingFile::Impl final : public detail::Sink {
     return std::any_of(ranges.begin(), ranges.end(), [&](const Landing& l) {
       return l.pos < pos + n && pos < l.pos + l.length;
     });
+  }
+
+  // Whether bytes of [pos, pos + n) went straight into the memory of a read
+  // that has returned (under the lock).
+  bool gone(uint64_t pos, uint64_t n) const {
+    for (const Landing& l : released_) {
+      uint64_t begin = std::max(pos, l.pos);
+      uint64_t end = std::min(pos + n, l.pos + l.length);
+      if (begin >= end) continue;
+      try {
+        for (const auto& piece : placement_.pieces(begin, end)) {
+          if (piece.data >= l.out && piece.data < l.out + l.length) {
+            return true;
+          }
+        }
+      } catch (const std::logic_error&) {  // it ended short
+        return true;
+      }
+    }
+    return false;
   }
 
   void fail_locked(std::exception_ptr error) {
@@ -350,6 +403,7 @@ size_t ArrivingFile::read(uint64_t pos, void* out, size_t n) {
 void ArrivingFile::fail(std::exception_ptr error) { impl_->fail(error); }
 void ArrivingFile::finished() { impl_->finished(); }
 uint64_t ArrivingFile::copied() const { return impl_->copied(); }
+size_t ArrivingFile::landings() const { return impl_->landings(); }
 void ArrivingFile::abandon() { impl_->abandon(); }
 std::exception_ptr ArrivingFile::failure() const { return impl_->failure(); }
 uint64_t ArrivingFile::checked() const { return impl_->checked(); }

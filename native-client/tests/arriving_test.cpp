@@ -218,7 +218,7 @@ TEST(ArrivingFile, AnotherFileForTheVersionIsRefusedMidway) {
 
 // A read of 1 MiB or more, made after part of its range has arrived: that
 // part is copied, the rest is received straight into the reader's memory
-// (copied() counts only the first), and a second read of the range fails.
+// (copied() counts only the first), and a second read of those fails.
 TEST(ArrivingFile, ABigReadHasTheBytesStillToComeReceivedIntoItsMemory) {
   constexpr uint64_t kBig = 256 << 10;  // chunks of 256 KiB, 13 of them
   std::vector<uint8_t> bytes = random_bytes(3 * (1 << 20) + 100, 11);
@@ -259,17 +259,129 @@ TEST(ArrivingFile, ABigReadHasTheBytesStillToComeReceivedIntoItsMemory) {
   EXPECT_EQ(file.copied(), kBig - pos);  // chunk 0's part alone
   EXPECT_EQ(file.failure(), nullptr);
 
+  // Read again: the bytes copied from the buffer are still there, those
+  // received into `out` are not.
+  EXPECT_EQ(read(file, pos + 5, 10), slice(bytes, pos + 5, 10));
+  EXPECT_EQ(file.failure(), nullptr);
   std::vector<uint8_t> again(10);
-  EXPECT_EQ(file.read(pos + 5, again.data(), 10), 0u);
+  EXPECT_EQ(file.read(kBig + 5, again.data(), 10), 0u);
   ASSERT_NE(file.failure(), nullptr);
   try {
     std::rethrow_exception(file.failure());
   } catch (const tf::Error& e) {
     EXPECT_EQ(std::string(e.what()).rfind(
-                  "LibTorch read bytes [102405, 102415) of big:1 twice", 0),
+                  "LibTorch read bytes [262149, 262159) of big:1 twice", 0),
               0u)
         << e.what();
   }
   // Bytes outside it are still there.
   EXPECT_EQ(read(file, 3 << 20, 100), slice(bytes, 3 << 20, 100));
+}
+
+namespace {
+
+constexpr uint64_t kQuarter = 256 << 10;  // chunks of 256 KiB
+
+struct BigFixture {
+  std::vector<uint8_t> bytes = random_bytes(12 * kQuarter + 7, 3);
+  tf::Manifest manifest;
+
+  BigFixture() {
+    manifest.name = "big";
+    manifest.version = 1;
+    manifest.size = bytes.size();
+    manifest.sha256 = tf::testing::hex_sha256(bytes.data(), bytes.size());
+    manifest.chunk_size = kQuarter;
+    manifest.chunks = digests_of(bytes, kQuarter);
+  }
+};
+
+// Bytes [from, to) of `bytes` through the sink, in pieces of `step`.
+void feed(tf::detail::Sink& sink, const std::vector<uint8_t>& bytes,
+          uint64_t from, uint64_t to, uint64_t step) {
+  for (uint64_t at = from; at < to;) {
+    auto [data, room] = sink.space(std::min<uint64_t>(to - at, step));
+    std::memcpy(data, bytes.data() + at, room);
+    sink.commit(room);
+    at += room;
+  }
+}
+
+// Until a read waits for its bytes to land at `where`: the next space().
+void await_landing(tf::detail::Sink& sink, const uint8_t* where) {
+  while (sink.space(1).first != where) std::this_thread::yield();
+}
+
+}  // namespace
+
+// A transfer cut inside a landing resumes at its chunk, into the landing.
+TEST(ArrivingFile, ATransferCutInsideABigReadResumesIntoItsMemory) {
+  BigFixture f;
+  tf::ArrivingFile file(f.manifest, 2);
+  tf::detail::Sink& sink = file.sink();
+  sink.start("big:1", f.manifest, 0);
+  feed(sink, f.bytes, 0, kQuarter / 2, 4096);  // half of chunk 0: the buffer
+  std::vector<uint8_t> out(5 * kQuarter);
+  size_t got = 0;
+  std::thread reader([&] { got = file.read(100, out.data(), out.size()); });
+  await_landing(sink, out.data() + (kQuarter / 2 - 100));
+  feed(sink, f.bytes, kQuarter / 2, 2 * kQuarter + 1000, 5000);
+  sink.start("big:1", f.manifest, 2 * kQuarter);  // cut inside chunk 2
+  feed(sink, f.bytes, 2 * kQuarter, f.bytes.size(), 7777);
+  sink.verify("big:1", f.manifest.sha256);
+  file.finished();
+  reader.join();
+  EXPECT_EQ(got, out.size());
+  EXPECT_EQ(out, slice(f.bytes, 100, out.size()));
+  EXPECT_EQ(file.copied(), kQuarter / 2 - 100);
+}
+
+// A bad chunk inside a big read: the read gives the chunks checked before
+// it, once the transfer is over.
+TEST(ArrivingFile, ABadChunkInsideABigReadEndsItAtThatChunk) {
+  BigFixture f;
+  std::vector<uint8_t> altered = f.bytes;
+  altered[3 * kQuarter + 5] ^= 1;  // chunk 3
+  tf::ArrivingFile file(f.manifest, 0);  // checked in line: in order
+  tf::detail::Sink& sink = file.sink();
+  sink.start("big:1", f.manifest, 0);
+  std::vector<uint8_t> out(6 * kQuarter);
+  size_t got = 0;
+  std::thread reader([&] { got = file.read(0, out.data(), out.size()); });
+  await_landing(sink, out.data());
+  try {
+    feed(sink, altered, 0, f.bytes.size(), 9000);
+    FAIL() << "a bad chunk passed";
+  } catch (const tf::ChecksumError&) {
+    file.fail(std::current_exception());
+  }
+  reader.join();
+  EXPECT_EQ(got, 3 * kQuarter);
+  EXPECT_TRUE(std::equal(out.begin(), out.begin() + 3 * kQuarter,
+                         f.bytes.begin()));
+}
+
+// A read that overlaps a big read still waiting fails the load: its bytes
+// would come from the other reader's memory.
+TEST(ArrivingFile, AReadOverlappingAWaitingBigReadFailsTheLoad) {
+  BigFixture f;
+  tf::ArrivingFile file(f.manifest, 2);
+  tf::detail::Sink& sink = file.sink();
+  sink.start("big:1", f.manifest, 0);
+  std::vector<uint8_t> out(5 * kQuarter);
+  size_t got = 0;
+  std::thread reader([&] { got = file.read(0, out.data(), out.size()); });
+  await_landing(sink, out.data());
+  EXPECT_EQ(read(file, 3 * kQuarter, 10).size(), 0u);
+  ASSERT_NE(file.failure(), nullptr);
+  try {
+    std::rethrow_exception(file.failure());
+  } catch (const tf::Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "LibTorch read bytes [786432, 786442) of big:1 while another "
+              "read of them waits");
+  }
+  file.fail(file.failure());  // what the transfer's thread does
+  reader.join();
+  EXPECT_EQ(got, 0u);
 }

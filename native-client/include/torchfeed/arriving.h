@@ -71,8 +71,9 @@ class ArrivingFile {
   // copied; a second read of such a range fails the load (LibTorch reads
   // each record once). Returns the bytes given: fewer than asked (0 at the
   // end of the file) once the transfer failed (failure() says why) or the
-  // file was abandoned. Any number of threads may read at once, at ranges
-  // that do not overlap.
+  // file was abandoned. Any number of threads may read at once; a read that
+  // overlaps a waiting read of 1 MiB or more fails the load, as does a second
+  // read of bytes received into an earlier reader's memory.
   size_t read(uint64_t pos, void* out, size_t n);
   // The transfer ended with `error` (the first one given counts): waiting
   // and later reads return short. Called by the thread that ran the
@@ -94,6 +95,8 @@ class ArrivingFile {
   // is received straight into the reader's memory), and those of smaller
   // reads.
   uint64_t copied() const;
+  // Reads of 1 MiB or more waiting for bytes to land in their memory now.
+  size_t landings() const;
 
   // Where FetchClient::fetch_arriving writes the bytes.
   detail::Sink& sink();
