@@ -23,20 +23,35 @@ namespace {
 
 constexpr uint64_t kChunk = 1000;
 
+// The manifest of `bytes` as version 1 of `name`, in chunks of chunk_size.
+tf::Manifest manifest_of(const std::vector<uint8_t>& bytes,
+                         const std::string& name, uint64_t chunk_size) {
+  tf::Manifest m;
+  m.name = name;
+  m.version = 1;
+  m.size = bytes.size();
+  m.sha256 = tf::testing::hex_sha256(bytes.data(), bytes.size());
+  m.chunk_size = chunk_size;
+  m.chunks = digests_of(bytes, chunk_size);
+  return m;
+}
+
 // A file of three chunks, the last shorter, and its manifest.
 struct Fixture {
   std::vector<uint8_t> bytes = random_bytes(2 * kChunk + 345, 7);
-  tf::Manifest manifest;
-
-  Fixture() {
-    manifest.name = "m";
-    manifest.version = 1;
-    manifest.size = bytes.size();
-    manifest.sha256 = tf::testing::hex_sha256(bytes.data(), bytes.size());
-    manifest.chunk_size = kChunk;
-    manifest.chunks = digests_of(bytes, kChunk);
-  }
+  tf::Manifest manifest = manifest_of(bytes, "m", kChunk);
 };
+
+// Bytes [from, to) of `bytes` through the sink, in pieces of `step`.
+void feed(tf::detail::Sink& sink, const std::vector<uint8_t>& bytes,
+          uint64_t from, uint64_t to, uint64_t step) {
+  for (uint64_t at = from; at < to;) {
+    auto [data, room] = sink.space(std::min<uint64_t>(to - at, step));
+    std::memcpy(data, bytes.data() + at, room);
+    sink.commit(room);
+    at += room;
+  }
+}
 
 // What FetchClient::transfer does with one range: start, the bytes in
 // pieces, verify (which waits until the range's chunks are checked).
@@ -44,12 +59,7 @@ void arrive(tf::ArrivingFile& file, const std::vector<uint8_t>& bytes,
             uint64_t begin, uint64_t end) {
   tf::detail::Sink& sink = file.sink();
   sink.start("m:1", file.manifest(), begin);
-  for (uint64_t at = begin; at < end;) {
-    auto [data, room] = sink.space(std::min<uint64_t>(end - at, 300));
-    std::memcpy(data, bytes.data() + at, room);
-    sink.commit(room);
-    at += room;
-  }
+  feed(sink, bytes, begin, end, 300);
   sink.verify("m:1", file.manifest().sha256);
 }
 
@@ -222,13 +232,7 @@ TEST(ArrivingFile, AnotherFileForTheVersionIsRefusedMidway) {
 TEST(ArrivingFile, ABigReadHasTheBytesStillToComeReceivedIntoItsMemory) {
   constexpr uint64_t kBig = 256 << 10;  // chunks of 256 KiB, 13 of them
   std::vector<uint8_t> bytes = random_bytes(3 * (1 << 20) + 100, 11);
-  tf::Manifest m;
-  m.name = "big";
-  m.version = 1;
-  m.size = bytes.size();
-  m.sha256 = tf::testing::hex_sha256(bytes.data(), bytes.size());
-  m.chunk_size = kBig;
-  m.chunks = digests_of(bytes, kBig);
+  tf::Manifest m = manifest_of(bytes, "big", kBig);
   tf::ArrivingFile file(m, 2);
   arrive(file, bytes, 0, kBig);  // chunk 0
   tf::detail::Sink& sink = file.sink();
@@ -244,13 +248,7 @@ TEST(ArrivingFile, ABigReadHasTheBytesStillToComeReceivedIntoItsMemory) {
   // buffer; then into `out`, where byte kBig of the file belongs.
   while (sink.space(1).first == into_buffer) std::this_thread::yield();
   EXPECT_EQ(sink.space(1).first, out.data() + (kBig - pos));
-  for (uint64_t at = kBig; at < bytes.size();) {
-    auto [data, room] = sink.space(std::min<uint64_t>(bytes.size() - at,
-                                                      100000));
-    std::memcpy(data, bytes.data() + at, room);
-    sink.commit(room);
-    at += room;
-  }
+  feed(sink, bytes, kBig, bytes.size(), 100000);
   sink.verify("big:1", m.sha256);
   file.finished();
   reader.join();
@@ -284,28 +282,8 @@ constexpr uint64_t kQuarter = 256 << 10;  // chunks of 256 KiB
 
 struct BigFixture {
   std::vector<uint8_t> bytes = random_bytes(12 * kQuarter + 7, 3);
-  tf::Manifest manifest;
-
-  BigFixture() {
-    manifest.name = "big";
-    manifest.version = 1;
-    manifest.size = bytes.size();
-    manifest.sha256 = tf::testing::hex_sha256(bytes.data(), bytes.size());
-    manifest.chunk_size = kQuarter;
-    manifest.chunks = digests_of(bytes, kQuarter);
-  }
+  tf::Manifest manifest = manifest_of(bytes, "big", kQuarter);
 };
-
-// Bytes [from, to) of `bytes` through the sink, in pieces of `step`.
-void feed(tf::detail::Sink& sink, const std::vector<uint8_t>& bytes,
-          uint64_t from, uint64_t to, uint64_t step) {
-  for (uint64_t at = from; at < to;) {
-    auto [data, room] = sink.space(std::min<uint64_t>(to - at, step));
-    std::memcpy(data, bytes.data() + at, room);
-    sink.commit(room);
-    at += room;
-  }
-}
 
 // Until a read waits for its bytes to land at `where`: the next space().
 void await_landing(tf::detail::Sink& sink, const uint8_t* where) {
