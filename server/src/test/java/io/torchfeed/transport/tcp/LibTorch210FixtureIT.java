@@ -32,11 +32,13 @@ class LibTorch210FixtureIT {
         TorchfeedClient client = server.client()) {
       ModelListing listing = client.list();
       assertEquals(List.of(), listing.rejected());
-      assertEquals(golden, client.manifest(ModelId.parse("toynet")));
+      Manifest served = client.manifest(ModelId.parse("toynet"));
+      assertEquals(golden, served.withoutChunks());
+      assertEquals(Fixtures.chunks(Fixtures.toynet210()), served.chunkDigests().orElseThrow());
 
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       FetchHeader header = client.fetch(ModelId.parse("toynet:1"), 0, 0, bytes, null);
-      assertEquals(golden, header.manifest());
+      assertEquals(served, header.manifest());
       assertEquals(golden.sha256(), header.sha256Hex());
       assertArrayEquals(file, bytes.toByteArray());
     }
