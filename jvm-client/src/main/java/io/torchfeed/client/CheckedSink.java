@@ -52,7 +52,11 @@ final class CheckedSink extends OutputStream {
       this.whole = null;
       this.kept = ChunkCheck.resumeOffset(held, pinned.size(), digests.get().chunkSize());
       landing.truncate(kept);
-      chunks.advance(kept);
+      try {
+        chunks.advance(kept);
+      } catch (ClientException e) {
+        refused = e;  // a kept chunk already found bad: thrown by finish(), so the .part is discarded
+      }
     } else {
       this.chunks = null;
       this.whole = FileDownload.sha256();

@@ -151,11 +151,11 @@ final class ChunkCheck implements AutoCloseable {
     }
     try {
       executor.execute(() -> check(index));
-    } catch (RejectedExecutionException e) {
+    } catch (RejectedExecutionException | Error e) {  // an Error: e.g. no thread could be started
       synchronized (this) {
         pending--;
       }
-      throw new ClientException("cannot check the chunks of " + what + ": " + e.getMessage(), e);
+      throw new ClientException("cannot check the chunks of " + what + ": " + e, e);
     }
   }
 
@@ -193,7 +193,10 @@ final class ChunkCheck implements AutoCloseable {
     }
   }
 
-  /** The outcome of chunk {@code index}: the first failure to read one back, else the lowest bad chunk, is kept. */
+  /**
+   * The outcome of chunk {@code index}: the lowest bad chunk is kept, else the first failure to read one back or to
+   * check it.
+   */
   private void record(int index, long offset, String actual, Throwable thrown) {
     if (thrown != null) {
       if (failure == null) {

@@ -143,12 +143,20 @@ public final class Replicas {
     return trustKey.isPresent() ? Protocol.SIGNED_VERSION : Protocol.VERSION;
   }
 
+  private static long saturatedNanos(Duration duration) {
+    try {
+      return duration.toNanos();
+    } catch (ArithmeticException e) {  // over about 292 years: never asked again
+      return Long.MAX_VALUE;
+    }
+  }
+
   private boolean refusedChunksRecently(ServerAddress server) {
     Long refused = beforeChunks.get(server);
     if (refused == null) {
       return false;
     }
-    if (System.nanoTime() - refused < chunksRetry.toNanos()) {
+    if (System.nanoTime() - refused < saturatedNanos(chunksRetry)) {
       return true;
     }
     beforeChunks.remove(server, refused);  // asked for 3 again, and remembered anew if it refuses

@@ -518,7 +518,7 @@ public final class TorchfeedClient implements AutoCloseable {
     } catch (IOException e) {
       closeQuietly(socket);
       throw new ClientException("fetch of " + id + " interrupted: " + e.getMessage(), e);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {  // the rest of the payload is not read: out of frame sync
       closeQuietly(socket);
       throw e;
     }
