@@ -43,6 +43,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -177,15 +178,21 @@ class TcpLimitsIT {
   @Test
   void aRequestFrameStalledHalfWayIsAFatalBadRequestAfterTheRequestTimeoutWhileAnIdleClientStays()
       throws Exception {
-    try (TestServer server = server(TestServer.limits().withRequestTimeout(Duration.ofSeconds(1)));
+    try (TestServer server = server(TestServer.limits().withRequestTimeout(Duration.ofSeconds(2)));
         WireClient idle = new WireClient(server.address()).hello();
         WireClient stalled = new WireClient(server.address()).hello()) {
       stalled.sendRaw(new byte[] {0x03, 0, 0, 0x03, (byte) 0xe8, 0, 5, 't', 'o', 'y'});
       InputStream answer = stalled.socket().getInputStream();
-      // one more byte of the 1000 every 200 ms: the client is never silent, but its request never completes
+      // one more byte of the 1000 every 200 ms, four times: the client keeps sending, but its request never
+      // completes. It stops well before the 2 s timeout: a byte that reached the server after it closed the
+      // connection would be answered with a reset, which can drop the ERROR frame before it is read.
       ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
+      AtomicInteger sent = new AtomicInteger();
       try {
         trickle.scheduleWithFixedDelay(() -> {
+          if (sent.getAndIncrement() >= 4) {
+            return;
+          }
           try {
             stalled.sendRaw(new byte[] {'n'});
           } catch (IOException e) {
