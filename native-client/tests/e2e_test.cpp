@@ -523,10 +523,12 @@ TEST(LoadWhileReceiving, ALargeTensorIsReceivedStraightIntoItsStorage) {
   });
   std::atomic<bool> loaded{false};
   std::thread release([&] {  // once LibTorch waits for the 16 MiB tensor
-    while (arriving->landings() == 0 && !loaded.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    while (arriving->landings() == 0 && !loaded.load() &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
     }
-    proxy.release();
+    proxy.release();  // at the deadline too: the bounds below then fail
   });
   torch::jit::Module module;
   try {
